@@ -1,0 +1,201 @@
+"""The `kg` command: build, load, validate, query, export and describe the knowledge graph.
+
+Each command turns its flags into a Config, opens the store, and calls one library function. Errors the
+user can act on (bad files, bad queries, a missing store) are printed without a traceback, exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from kg.config import SETTINGS, Config
+from kg.errors import KGError
+from kg.load import build as build_store
+from kg.load import load as load_files
+from kg.queries import read_saved_queries
+from kg.results import GRAPH_FORMATS, SELECT_FORMATS, compact, write_results
+from kg.store import RDF_FORMATS, Store, open_store
+from kg.validate import validate as validate_store
+
+
+def _user_errors(func):
+    """Turn the project's errors into click errors: a message, no traceback, exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except KGError as e:
+            raise click.ClickException(str(e)) from None
+
+    return wrapper
+
+
+def _open(config: Config, *, create: bool = False) -> Store:
+    return open_store(config.store, create=create)
+
+
+def _progress(quiet: bool):
+    return None if quiet else (lambda message: click.echo(message, err=True))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", default=None, metavar="LOCATION",
+              help=f"{SETTINGS[0].help} [env: {SETTINGS[0].env}; default: {SETTINGS[0].default}]")
+@click.option("--base-iri", default=None, metavar="IRI",
+              help=f"{SETTINGS[1].help} [env: {SETTINGS[1].env}; default: {SETTINGS[1].default}]")
+@click.version_option(package_name="coopkg")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
+    """An open knowledge graph of European cooperation projects: partners, places, good practices,
+    events and transfers. Build it from the bundled INNOCRAFTS data with `kg build`, then ask it
+    questions with `kg query`."""
+    ctx.obj = Config.from_env(store=store, base_iri=base_iri)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--allow-invalid", is_flag=True, help="Keep the data even if it violates the SHACL shapes.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.pass_obj
+@_user_errors
+def build(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bool) -> None:
+    """Build a fresh store from the bundled data, or from the given files and folders.
+
+    The ontology and the reference data (countries) are always loaded. Each file is mapped and checked,
+    then the whole graph is validated against the SHACL shapes; only then does the new store replace
+    the old one. On any error the old store is left as it was.
+    """
+    store = _open(config, create=True)
+    report = build_store(store, config, list(paths) or None, allow_invalid=allow_invalid, progress=_progress(quiet))
+    click.echo(report.summary())
+    click.echo(f"store: {store.location}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--allow-invalid", is_flag=True, help="Keep the data even if it violates the SHACL shapes.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.pass_obj
+@_user_errors
+def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bool) -> None:
+    """Add files or folders to the existing store, all or nothing.
+
+    Each file goes into a named graph of its own; loading a file again replaces that graph, so
+    loading the same files twice gives the same graph.
+    """
+    store = _open(config)
+    report = load_files(store, config, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet))
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text", show_default=True,
+              help="text: a report to read; turtle: the SHACL validation report as RDF.")
+@click.option("--no-warnings", is_flag=True, help="List violations only.")
+@click.pass_obj
+@_user_errors
+def validate(config: Config, fmt: str, no_warnings: bool) -> None:
+    """Check the store against the SHACL shapes; exit code 1 if it does not conform."""
+    report = validate_store(_open(config), config)
+    if fmt == "turtle":
+        click.echo(report.graph.serialize(format="turtle"))
+    else:
+        click.echo(report.text(warnings=not no_warnings))
+    if not report.conforms:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of a saved query (repeatable).")
+@click.option("-f", "--format", "fmt", type=click.Choice([*SELECT_FORMATS, *GRAPH_FORMATS]), default="table",
+              show_default=True, help="Output format; CONSTRUCT and DESCRIBE print Turtle unless told otherwise.")
+@click.pass_obj
+@_user_errors
+def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run a SPARQL query: a saved query's name (see `kg queries`), a .rq file, or the query text.
+
+    \b
+    Examples:
+      kg query partners-by-country --param acronym=INNOCRAFTS
+      kg query 'SELECT ?p WHERE { ?p a coop:GoodPractice }'
+      kg query my-query.rq --format csv
+    """
+    ns = config.ns
+    saved = read_saved_queries(ns)
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
+        values[name] = value
+    substitutions = None
+    if query in saved:
+        substitutions = saved[query].bindings(values)
+        text = saved[query].text
+    else:
+        if values:
+            raise click.BadParameter("parameters only go with a saved query", param_hint="--param")
+        path = Path(query)
+        text = path.read_text(encoding="utf-8") if query.endswith(".rq") or path.is_file() else query
+        if "PREFIX" not in text.upper():
+            text = ns.sparql_prefixes() + text
+    result = _open(config).query(text, substitutions=substitutions)
+    write_results(result, sys.stdout.buffer, fmt, ns.prefixes)
+
+
+@cli.command()
+@click.pass_obj
+@_user_errors
+def queries(config: Config) -> None:
+    """List the saved queries and their parameters."""
+    for q in read_saved_queries(config.ns).values():
+        click.echo(f"{q.name}: {q.title}")
+        for p in q.parameters:
+            extra = f" (default {p.default})" if p.default else ""
+            extra += f" one of {', '.join(p.enum)}" if p.enum else ""
+            click.echo(f"    --param {p.name}=<{p.type}>{extra}  {p.description}")
+
+
+@cli.command()
+@click.option("-f", "--format", "fmt", type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld"]),
+              default="turtle", show_default=True,
+              help="turtle, ntriples and jsonld hold the union of all graphs; nquads and trig keep the graphs.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.pass_obj
+@_user_errors
+def export(config: Config, fmt: str, output: Path | None) -> None:
+    """Write the whole graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
+    store = _open(config)
+    target = output.open("wb") if output else sys.stdout.buffer
+    try:
+        store.dump(target, format=RDF_FORMATS[fmt], prefixes=config.ns.prefixes)
+    finally:
+        if output:
+            target.close()
+
+
+@cli.command()
+@click.pass_obj
+@_user_errors
+def stats(config: Config) -> None:
+    """Count triples, named graphs and the entities of each class."""
+    store = _open(config)
+    click.echo(f"store: {store.location}")
+    click.echo(f"triples: {store.count()}")
+    click.echo(f"named graphs: {len(store.graphs())}")
+    rows = store.query("SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class "
+                       "ORDER BY DESC(?n) ?class")
+    click.echo(f"{'class':<32} {'entities':>9}")
+    for row in rows:
+        click.echo(f"{compact(row['class'], config.ns.prefixes):<32} {int(row['n'].value):>9}")
+
+
+def main() -> None:
+    cli(prog_name="kg")

@@ -1,0 +1,199 @@
+"""Loaders: files and folders -> named graphs in the store, all or nothing.
+
+Each source file becomes one named graph, `<base>graph/<folder>/<file name>`, replaced whole when the
+file is loaded again, so loading the same files twice gives the same graph. Tabular files (CSV) go
+through the declared mapping for their file name; RDF files (Turtle, N-Triples, JSON-LD, RDF/XML) are
+parsed as they are. Everything happens inside one store transaction: on any error nothing is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.config import Config
+from kg.errors import DataError
+from kg.gazetteer import Gazetteer
+from kg.mapping import ConceptIndex, MappedFile, Mapping, map_file, read_mappings
+from kg.resources import bundled_datasets, mapping_files, ontology_files
+from kg.store import RDF_FORMATS, Store, Writer
+from kg.validate import ValidationReport, validate
+
+__all__ = ["Loader", "LoadReport", "SourceFile", "build", "load"]
+
+Progress = Callable[[str], None]
+
+_TABULAR = {".csv"}
+_IGNORED = {".md", ".txt", ".yaml", ".yml", ".json", ".gitkeep"}
+_QUAD_FORMATS = {".nq", ".trig"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to load, the folder name it belongs to, and the named graph it goes into."""
+
+    path: Path
+    dataset: str
+    graph: str
+    mapping: Mapping | None = None
+    rdf_format: ox.RdfFormat | None = None
+    rebase: bool = False
+
+
+@dataclass
+class LoadReport:
+    """What a build or load did: per file, the rows read and triples written; then the validation."""
+
+    files: list[tuple[SourceFile, int, int]] = field(default_factory=list)
+    validation: ValidationReport | None = None
+    seconds: float = 0.0
+    total_triples: int = 0
+
+    def summary(self) -> str:
+        lines = [f"{'file':<48} {'rows':>9} {'triples':>10}"]
+        for source, rows, triples in self.files:
+            name = f"{source.dataset}/{source.path.name}"
+            lines.append(f"{name:<48} {rows if source.mapping else '-':>9} {triples if triples >= 0 else '-':>10}")
+        lines.append(f"{self.total_triples} triples in the store; {self.seconds:.1f} s")
+        if self.validation is not None:
+            lines.append(self.validation.headline())
+        return "\n".join(lines)
+
+
+class Loader:
+    """Turns paths into SourceFiles and writes them into a transaction."""
+
+    def __init__(self, config: Config, *, progress: Progress | None = None):
+        self.config = config
+        self.ns = config.ns
+        self.progress = progress or (lambda message: None)
+        self.builtin_mappings = read_mappings(mapping_files(), self.ns)
+        self.concepts = ConceptIndex(ontology_files(), self.ns)
+        self.gazetteer = Gazetteer()
+
+    def ontology_sources(self) -> list[SourceFile]:
+        return [SourceFile(p, "ontology", f"{self.ns.graph}ontology/{p.name}", rdf_format=ox.RdfFormat.TURTLE,
+                           rebase=True) for p in ontology_files()]
+
+    def sources(self, paths: Iterable[Path]) -> list[SourceFile]:
+        """Expand folders into their files, and pick each file's mapping or RDF format."""
+        result: list[SourceFile] = []
+        for path in paths:
+            if not path.exists():
+                raise DataError(str(path), "no such file or folder")
+            if path.is_dir():
+                local = read_mappings(sorted(path.glob("*.mapping.yaml")), self.ns)
+                files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+                result.extend(self._source(f, path.name, local) for f in files if f.suffix.lower() not in _IGNORED)
+            else:
+                result.append(self._source(path, path.resolve().parent.name, {}))
+        return result
+
+    def _source(self, path: Path, dataset: str, local: dict[str, Mapping]) -> SourceFile:
+        graph = f"{self.ns.graph}{dataset}/{path.name}"
+        suffix = path.suffix.lower()
+        if suffix in _TABULAR:
+            mapping = local.get(path.name) or self.builtin_mappings.get(path.name)
+            if mapping is None:
+                known = ", ".join(sorted({**self.builtin_mappings, **local}))
+                raise DataError(str(path), f"no mapping reads a file of this name (known: {known}); rename it, "
+                                           "or put a <name>.mapping.yaml beside it")
+            return SourceFile(path, dataset, graph, mapping=mapping)
+        if suffix in _QUAD_FORMATS:
+            raise DataError(str(path), "quad formats (N-Quads, TriG) cannot be loaded file by file; "
+                                       "use Turtle, N-Triples, JSON-LD or RDF/XML")
+        fmt = RDF_FORMATS.get(suffix.lstrip("."))
+        if fmt is None:
+            raise DataError(str(path), "unknown file type: expected .csv, .ttl, .nt, .jsonld or .rdf")
+        return SourceFile(path, dataset, graph, rdf_format=fmt)
+
+    def write(self, writer: Writer, sources: list[SourceFile], report: LoadReport) -> None:
+        """Replace each source's graph in the transaction, then check that every link resolves."""
+        kinds = {m.kind: m for m in self.builtin_mappings.values()}
+        for source in sources:
+            if source.mapping is not None:
+                kinds.setdefault(source.mapping.kind, source.mapping)
+        mapped: list[MappedFile] = []
+        for source in sources:
+            started = time.perf_counter()
+            if source.mapping is not None:
+                result = MappedFile(source.mapping, source.path)
+                quads = map_file(source.path, source.mapping, kinds, self.concepts, self.ns, source.dataset,
+                                 source.graph, result, gazetteer=self.gazetteer)
+                triples = writer.replace_graph(source.graph, quads)
+                mapped.append(result)
+                rows = result.rows
+            else:
+                try:
+                    writer.replace_graph_from_file(source.graph, source.path, source.rdf_format,
+                                                   rewrite=self.ns.rebase if source.rebase else None)
+                except SyntaxError as e:
+                    raise DataError(str(source.path), f"not valid {source.rdf_format.name}: {e}",
+                                    line=getattr(e, "lineno", None)) from None
+                except OSError as e:
+                    raise DataError(str(source.path), f"cannot read the file: {e}") from None
+                triples = _graph_size(writer, source.graph)
+                rows = 0
+            report.files.append((source, rows, triples))
+            self.progress(f"loaded {source.dataset}/{source.path.name}: {triples} triples "
+                          f"({time.perf_counter() - started:.1f} s)")
+        self._check_links(writer, mapped, kinds)
+
+    def _check_links(self, writer: Writer, mapped: list[MappedFile], kinds: dict[str, Mapping]) -> None:
+        defined: set[str] = set()
+        for m in mapped:
+            defined |= m.defined
+        for m in mapped:
+            for iri, (kind, line, column, value) in m.links.items():
+                if iri in defined:
+                    continue
+                classes = kinds[kind].classes
+                known = writer.query(f"ASK {{ <{iri}> a <{classes[0]}> }}") if classes else False
+                if not bool(known):
+                    files = ", ".join(f.file for f in kinds.values() if f.kind == kind)
+                    raise DataError(str(m.path), f"unknown {kind} '{value}': no row of {files} and nothing in the "
+                                                 "store has that id", line=line, column=column)
+
+
+def _graph_size(writer: Writer, graph: str) -> int:
+    result = writer.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(result))["n"].value)
+
+
+def _run(store: Store, config: Config, sources_of: Callable[[Loader], list[SourceFile]], *, fresh: bool,
+         allow_invalid: bool, progress: Progress | None) -> LoadReport:
+    started = time.perf_counter()
+    loader = Loader(config, progress=progress)
+    sources = sources_of(loader)  # all paths are checked before the store is touched
+    report = LoadReport()
+    with store.transaction(fresh=fresh) as writer:
+        loader.write(writer, sources, report)
+        (progress or (lambda m: None))("validating against the SHACL shapes")
+        report.validation = validate(writer, config)
+        if not report.validation.conforms and not allow_invalid:
+            report.validation.raise_failure()
+    report.total_triples = store.count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def build(store: Store, config: Config, paths: list[Path] | None = None, *, allow_invalid: bool = False,
+          progress: Progress | None = None) -> LoadReport:
+    """A fresh store: the ontology, the reference data, then `paths` (default: the bundled datasets)."""
+    reference, *bundled = bundled_datasets()
+
+    def sources_of(loader: Loader) -> list[SourceFile]:
+        return loader.ontology_sources() + loader.sources([reference, *(paths if paths else bundled)])
+
+    return _run(store, config, sources_of, fresh=True, allow_invalid=allow_invalid, progress=progress)
+
+
+def load(store: Store, config: Config, paths: list[Path], *, allow_invalid: bool = False,
+         progress: Progress | None = None) -> LoadReport:
+    """Add (or replace) the graphs of `paths` in an existing store."""
+    return _run(store, config, lambda loader: loader.sources(paths), fresh=False, allow_invalid=allow_invalid,
+                progress=progress)

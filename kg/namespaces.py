@@ -1,0 +1,102 @@
+"""Every IRI the code uses comes from here: standard vocabularies and the project's own, under one base.
+
+The project's IRIs (ontology terms, concept schemes, entities, named graphs) all live under one base IRI.
+Files shipped with the project are written with DEFAULT_BASE; `Namespaces.rebase` moves them to a
+configured base, so that a deployment's IRIs resolve on its own server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+DEFAULT_BASE = "https://w3id.org/coopkg/"
+
+SCHEMA = Namespace("https://schema.org/")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GEOSPARQL = Namespace("http://www.opengis.net/ont/geosparql#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+WIKIDATA = Namespace("http://www.wikidata.org/entity/")
+GEONAMES = Namespace("https://sws.geonames.org/")
+
+STANDARD_PREFIXES: dict[str, str] = {
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "foaf": str(FOAF),
+    "schema": str(SCHEMA),
+    "geo": str(GEO),
+    "geosparql": str(GEOSPARQL),
+    "locn": str(LOCN),
+    "sh": str(SH),
+    "dcat": str(DCAT),
+    "void": str(VOID),
+    "wd": str(WIKIDATA),
+}
+
+
+@dataclass(frozen=True)
+class Namespaces:
+    """The project's namespaces under one base IRI (ending in '/')."""
+
+    base: str = DEFAULT_BASE
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith("/"):
+            raise ValueError(f"the base IRI must end with '/': {self.base}")
+
+    @cached_property
+    def coop(self) -> Namespace:
+        """Ontology terms (classes and properties)."""
+        return Namespace(self.base + "ontology#")
+
+    @cached_property
+    def ontology(self) -> str:
+        return self.base + "ontology"
+
+    @cached_property
+    def scheme(self) -> Namespace:
+        """SKOS concept schemes and their concepts: scheme/<scheme>/<notation>."""
+        return Namespace(self.base + "scheme/")
+
+    @cached_property
+    def id(self) -> Namespace:
+        """Entities of the data: id/<kind>/<key>."""
+        return Namespace(self.base + "id/")
+
+    @cached_property
+    def graph(self) -> Namespace:
+        """Named graphs, one per loaded source file."""
+        return Namespace(self.base + "graph/")
+
+    @cached_property
+    def prefixes(self) -> dict[str, str]:
+        """Prefix map for mappings, queries and serialisations."""
+        return {
+            **STANDARD_PREFIXES,
+            "coop": str(self.coop),
+            "coops": str(self.scheme),
+            "id": str(self.id),
+        }
+
+    def concept(self, scheme: str, notation: str) -> str:
+        return f"{self.scheme}{scheme}/{notation}"
+
+    def rebase(self, text: str) -> str:
+        """Move IRIs written under DEFAULT_BASE (in a shipped file or query) to this base."""
+        return text if self.base == DEFAULT_BASE else text.replace(DEFAULT_BASE, self.base)
+
+    def sparql_prefixes(self) -> str:
+        return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes.items())

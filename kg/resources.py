@@ -1,0 +1,34 @@
+"""Where the shipped ontology, saved queries and bundled data are, in a checkout or an installed wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """The folder `name` ('ontology', 'queries' or 'data'): inside the wheel, else the checkout's root."""
+    for candidate in (_PACKAGE / "_resources" / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the '{name}' folder is missing from this installation")
+
+
+def ontology_files() -> list[Path]:
+    """The ontology and its concept schemes, loaded into the graph (the shapes are not)."""
+    return sorted(p for p in resource_dir("ontology").glob("*.ttl") if p.name != "shapes.ttl")
+
+
+def shapes_file() -> Path:
+    return resource_dir("ontology") / "shapes.ttl"
+
+
+def mapping_files() -> list[Path]:
+    return sorted((_PACKAGE / "mappings").glob("*.yaml"))
+
+
+def bundled_datasets() -> list[Path]:
+    """The reference data first (countries), then each bundled dataset folder."""
+    data = resource_dir("data")
+    return [data / "reference", *sorted(p for p in data.iterdir() if p.is_dir() and p.name != "reference")]

@@ -1,0 +1,318 @@
+"""The store: one small interface the rest of the code uses, with Oxigraph (on disk or in memory) behind it.
+
+Reads go through `query` (SPARQL over the union of all named graphs). Writes only happen inside a
+`transaction()`: the changes are made on a copy, and the copy replaces the live data only when the
+block ends without an error, so a failed or killed load leaves the store exactly as it was.
+
+The on-disk store is a folder holding numbered generations (`gen-00000001`, ...) and a `current`
+symbolic link. A transaction writes a new generation (a RocksDB checkpoint of the current one, made with
+hard links, or an empty one for a fresh build) and then swaps the link atomically.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, StoreError
+
+__all__ = ["Store", "Writer", "OxigraphStore", "open_store", "RDF_FORMATS"]
+
+#: Serialisation formats by their usual name and file extension.
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ttl": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "xml": ox.RdfFormat.RDF_XML,
+    "owl": ox.RdfFormat.RDF_XML,
+}
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class Writer(ABC):
+    """What a transaction can do: replace whole named graphs, and read what it has written so far."""
+
+    @abstractmethod
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> int:
+        """Drop `graph`, then add `quads` (whose graph name must be `graph`); returns the number added."""
+
+    @abstractmethod
+    def replace_graph_from_file(self, graph: str, path: Path, format: ox.RdfFormat, *, rewrite: Callable[[str], str] | None = None) -> None:
+        """Drop `graph`, then parse an RDF file into it. Raises SyntaxError with the line on bad input."""
+
+    @abstractmethod
+    def query(self, sparql: str, *, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+        """Query the data as it stands inside the transaction."""
+
+
+class Store(ABC):
+    """A quad store that answers SPARQL over the union of its named graphs."""
+
+    #: A short name for messages ("oxigraph:/path", "memory").
+    location: str
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query. By default the default graph is the union of all named graphs."""
+
+    @abstractmethod
+    def transaction(self, *, fresh: bool = False) -> Iterator[Writer]:
+        """A context manager giving a Writer; nothing is visible until the block ends without error.
+        With fresh=True the transaction starts from an empty store."""
+
+    @abstractmethod
+    def dump(self, output: BinaryIO, *, format: ox.RdfFormat, prefixes: Mapping[str, str] | None = None) -> None:
+        """Write the whole dataset (quad formats) or the union of its graphs (triple formats)."""
+
+    @abstractmethod
+    def graphs(self) -> list[str]:
+        """The named graphs, sorted."""
+
+    def count(self) -> int:
+        """The number of distinct triples in the union of all graphs."""
+        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+        return int(next(iter(result))["n"].value)
+
+    def close(self) -> None:  # noqa: B027 - optional for backends
+        """Release the store's files or connections."""
+
+
+def _terms(substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> dict[ox.Variable, object] | None:
+    if not substitutions:
+        return None
+    return {ox.Variable(name): term for name, term in substitutions.items()}
+
+
+def _run_query(store: ox.Store, sparql: str, substitutions, default_graph=None, named_graphs=None) -> QueryResult:
+    kwargs: dict[str, object] = {"substitutions": _terms(substitutions)}
+    if default_graph is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    try:
+        return store.query(sparql, **kwargs)
+    except SyntaxError as e:
+        raise QueryError(f"SPARQL syntax error: {e}") from None
+    except ValueError as e:
+        raise QueryError(str(e)) from None
+
+
+class _OxigraphWriter(Writer):
+    def __init__(self, store: ox.Store, bulk: bool):
+        self._store = store
+        self._bulk = bulk
+
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> int:
+        node = ox.NamedNode(graph)
+        if self._store.contains_named_graph(node):
+            self._store.remove_graph(node)
+        counted = _Counter(quads)
+        if self._bulk:
+            self._store.bulk_extend(counted)
+        else:
+            self._store.extend(counted)
+        return counted.n
+
+    def replace_graph_from_file(self, graph: str, path: Path, format: ox.RdfFormat, *, rewrite=None) -> None:
+        node = ox.NamedNode(graph)
+        if self._store.contains_named_graph(node):
+            self._store.remove_graph(node)
+        if rewrite is None:
+            self._store.bulk_load(path=str(path), format=format, to_graph=node, base_iri=path.resolve().as_uri())
+        else:
+            text = rewrite(path.read_text(encoding="utf-8"))
+            self._store.bulk_load(input=text.encode(), format=format, to_graph=node, base_iri=path.resolve().as_uri())
+
+    def query(self, sparql, *, substitutions=None):
+        return _run_query(self._store, sparql, substitutions)
+
+
+class _Counter:
+    """An iterable that counts what passes through it."""
+
+    def __init__(self, items: Iterable):
+        self._items, self.n = items, 0
+
+    def __iter__(self):
+        for item in self._items:
+            self.n += 1
+            yield item
+
+
+class OxigraphStore(Store):
+    """Oxigraph, on disk in a folder of generations (path given) or in memory (path None)."""
+
+    def __init__(self, path: Path | None = None, *, create: bool = False, read_only: bool = False):
+        self.path = path
+        self.read_only = read_only
+        self.location = "memory" if path is None else f"oxigraph:{path}"
+        if path is None:
+            self._store: ox.Store | None = ox.Store()
+            return
+        current = path / "current"
+        if not current.exists():
+            if not create:
+                raise StoreError(f"no store at {path}: run `kg build` first (or set --store / KG_STORE)")
+            self._store = None
+            return
+        try:
+            target = str(current.resolve())
+            self._store = ox.Store.read_only(target) if read_only else ox.Store(target)
+        except OSError as e:
+            raise StoreError(f"cannot open the store at {path}: {e}") from None
+
+    # -- reading
+
+    def _live(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError(f"the store at {self.path} is empty: run `kg build` first")
+        return self._store
+
+    def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None):
+        return _run_query(self._live(), sparql, substitutions, default_graph, named_graphs)
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._live().named_graphs() if isinstance(g, ox.NamedNode))
+
+    def dump(self, output, *, format, prefixes=None):
+        store = self._live()
+        if format.supports_datasets:
+            store.dump(output, format=format, prefixes=dict(prefixes or {}) or None)
+            return
+        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        if format == ox.RdfFormat.TURTLE and prefixes:
+            # QueryTriples cannot take prefixes: gather the union into one graph of a scratch store.
+            scratch = ox.Store()
+            scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+            scratch.dump(output, format=format, from_graph=ox.DefaultGraph(), prefixes=dict(prefixes))
+            return
+        triples.serialize(output, format=format)
+
+    # -- writing
+
+    @contextmanager
+    def transaction(self, *, fresh: bool = False) -> Iterator[Writer]:
+        if self.read_only:
+            raise StoreError(f"the store at {self.path} is open read-only")
+        if self.path is None:
+            new = ox.Store()
+            if not fresh and self._store is not None:
+                new.extend(self._store.quads_for_pattern(None, None, None, None))
+            yield _OxigraphWriter(new, bulk=False)
+            self._store = new
+            return
+        yield from self._disk_transaction(fresh)
+
+    def _disk_transaction(self, fresh: bool) -> Iterator[Writer]:
+        assert self.path is not None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._remove_stale_generations()
+            new_dir = self.path / f"gen-{self._next_generation():08d}"
+            if fresh or self._store is None:
+                new = ox.Store(str(new_dir))
+            else:
+                self._store.flush()
+                self._store.backup(str(new_dir))
+                new = ox.Store(str(new_dir))
+        except OSError as e:
+            raise StoreError(f"cannot write the store at {self.path}: {e}") from None
+        try:
+            yield _OxigraphWriter(new, bulk=True)
+            new.flush()
+            new.optimize()
+        except BaseException:
+            del new
+            gc.collect()
+            shutil.rmtree(new_dir, ignore_errors=True)
+            raise
+        try:
+            link = self.path / "current.tmp"
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            os.symlink(new_dir.name, link)
+            os.replace(link, self.path / "current")
+            _fsync_dir(self.path)
+        except OSError as e:
+            raise StoreError(f"cannot switch the store at {self.path} to the new data: {e}") from None
+        self._store = new
+        gc.collect()
+        self._remove_stale_generations()
+
+    def _generations(self) -> list[Path]:
+        assert self.path is not None
+        return sorted(p for p in self.path.glob("gen-*") if p.is_dir())
+
+    def _next_generation(self) -> int:
+        gens = self._generations()
+        return int(gens[-1].name.split("-")[1]) + 1 if gens else 1
+
+    def _remove_stale_generations(self) -> None:
+        """Keep the current generation and the one before it (a reader may still have it open)."""
+        assert self.path is not None
+        current = self.path / "current"
+        keep: set[str] = set()
+        if current.exists():
+            live = current.resolve().name
+            below = [g.name for g in self._generations() if g.name < live]
+            keep = {live, *below[-1:]}
+        for g in self._generations():
+            if g.name not in keep:
+                shutil.rmtree(g, ignore_errors=True)
+
+    def close(self) -> None:
+        self._store = None
+        gc.collect()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+#: Backends by the scheme of a store location; each takes the rest of the location.
+_BACKENDS: dict[str, Callable[..., Store]] = {
+    "memory": lambda rest, **kw: OxigraphStore(None),
+    "oxigraph": lambda rest, **kw: OxigraphStore(Path(rest), **kw),
+}
+
+
+def open_store(location: str, *, create: bool = False, read_only: bool = False) -> Store:
+    """Open a store from a location: 'memory', 'oxigraph:PATH' or a plain PATH (meaning oxigraph:PATH)."""
+    scheme, sep, rest = location.partition(":")
+    if scheme == "memory" and not rest:
+        return OxigraphStore(None)
+    if not sep or scheme not in _BACKENDS or len(scheme) == 1:  # a plain path (or a Windows drive letter)
+        scheme, rest = "oxigraph", location
+    if not rest:
+        raise StoreError(f"store location '{location}' names no path")
+    return _BACKENDS[scheme](rest, create=create, read_only=read_only)
