@@ -44,10 +44,18 @@ def _progress(quiet: bool):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", default=None, metavar="LOCATION",
-              help=f"{SETTINGS[0].help} [env: {SETTINGS[0].env}; default: {SETTINGS[0].default}]")
-@click.option("--base-iri", default=None, metavar="IRI",
-              help=f"{SETTINGS[1].help} [env: {SETTINGS[1].env}; default: {SETTINGS[1].default}]")
+@click.option(
+    "--store",
+    default=None,
+    metavar="LOCATION",
+    help=f"{SETTINGS[0].help} [env: {SETTINGS[0].env}; default: {SETTINGS[0].default}]",
+)
+@click.option(
+    "--base-iri",
+    default=None,
+    metavar="IRI",
+    help=f"{SETTINGS[1].help} [env: {SETTINGS[1].env}; default: {SETTINGS[1].default}]",
+)
 @click.version_option(package_name="coopkg")
 @click.pass_context
 def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
@@ -94,8 +102,14 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text", show_default=True,
-              help="text: a report to read; turtle: the SHACL validation report as RDF.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text: a report to read; turtle: the SHACL validation report as RDF.",
+)
 @click.option("--no-warnings", is_flag=True, help="List violations only.")
 @click.pass_obj
 @_user_errors
@@ -112,10 +126,18 @@ def validate(config: Config, fmt: str, no_warnings: bool) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A parameter of a saved query (repeatable).")
-@click.option("-f", "--format", "fmt", type=click.Choice([*SELECT_FORMATS, *GRAPH_FORMATS]), default="table",
-              show_default=True, help="Output format; CONSTRUCT and DESCRIBE print Turtle unless told otherwise.")
+@click.option(
+    "-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter of a saved query (repeatable)."
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice([*SELECT_FORMATS, *GRAPH_FORMATS]),
+    default="table",
+    show_default=True,
+    help="Output format; CONSTRUCT and DESCRIBE print Turtle unless told otherwise.",
+)
 @click.pass_obj
 @_user_errors
 def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None:
@@ -164,10 +186,18 @@ def queries(config: Config) -> None:
 
 
 @cli.command()
-@click.option("-f", "--format", "fmt", type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld"]),
-              default="turtle", show_default=True,
-              help="turtle, ntriples and jsonld hold the union of all graphs; nquads and trig keep the graphs.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld"]),
+    default="turtle",
+    show_default=True,
+    help="turtle, ntriples and jsonld hold the union of all graphs; nquads and trig keep the graphs.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
+)
 @click.pass_obj
 @_user_errors
 def export(config: Config, fmt: str, output: Path | None) -> None:
@@ -190,8 +220,9 @@ def stats(config: Config) -> None:
     click.echo(f"store: {store.location}")
     click.echo(f"triples: {store.count()}")
     click.echo(f"named graphs: {len(store.graphs())}")
-    rows = store.query("SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class "
-                       "ORDER BY DESC(?n) ?class")
+    rows = store.query(
+        "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) ?class"
+    )
     click.echo(f"{'class':<32} {'entities':>9}")
     for row in rows:
         click.echo(f"{compact(row['class'], config.ns.prefixes):<32} {int(row['n'].value):>9}")

@@ -25,7 +25,9 @@ class ValidationFailed(KGError):
 
     def __init__(self, report: str, count: int):
         self.report, self.count = report, count
-        super().__init__(f"{count} SHACL violation(s); nothing was written (use --allow-invalid to load anyway)\n{report}")
+        super().__init__(
+            f"{count} SHACL violation(s); nothing was written (use --allow-invalid to load anyway)\n{report}"
+        )
 
 
 class StoreError(KGError):

@@ -76,8 +76,10 @@ class Loader:
         self.gazetteer = Gazetteer()
 
     def ontology_sources(self) -> list[SourceFile]:
-        return [SourceFile(p, "ontology", f"{self.ns.graph}ontology/{p.name}", rdf_format=ox.RdfFormat.TURTLE,
-                           rebase=True) for p in ontology_files()]
+        return [
+            SourceFile(p, "ontology", f"{self.ns.graph}ontology/{p.name}", rdf_format=ox.RdfFormat.TURTLE, rebase=True)
+            for p in ontology_files()
+        ]
 
     def sources(self, paths: Iterable[Path]) -> list[SourceFile]:
         """Expand folders into their files, and pick each file's mapping or RDF format."""
@@ -100,12 +102,17 @@ class Loader:
             mapping = local.get(path.name) or self.builtin_mappings.get(path.name)
             if mapping is None:
                 known = ", ".join(sorted({**self.builtin_mappings, **local}))
-                raise DataError(str(path), f"no mapping reads a file of this name (known: {known}); rename it, "
-                                           "or put a <name>.mapping.yaml beside it")
+                raise DataError(
+                    str(path),
+                    f"no mapping reads a file of this name (known: {known}); rename it, "
+                    "or put a <name>.mapping.yaml beside it",
+                )
             return SourceFile(path, dataset, graph, mapping=mapping)
         if suffix in _QUAD_FORMATS:
-            raise DataError(str(path), "quad formats (N-Quads, TriG) cannot be loaded file by file; "
-                                       "use Turtle, N-Triples, JSON-LD or RDF/XML")
+            raise DataError(
+                str(path),
+                "quad formats (N-Quads, TriG) cannot be loaded file by file; use Turtle, N-Triples, JSON-LD or RDF/XML",
+            )
         fmt = RDF_FORMATS.get(suffix.lstrip("."))
         if fmt is None:
             raise DataError(str(path), "unknown file type: expected .csv, .ttl, .nt, .jsonld or .rdf")
@@ -122,25 +129,37 @@ class Loader:
             started = time.perf_counter()
             if source.mapping is not None:
                 result = MappedFile(source.mapping, source.path)
-                quads = map_file(source.path, source.mapping, kinds, self.concepts, self.ns, source.dataset,
-                                 source.graph, result, gazetteer=self.gazetteer)
+                quads = map_file(
+                    source.path,
+                    source.mapping,
+                    kinds,
+                    self.concepts,
+                    self.ns,
+                    source.dataset,
+                    source.graph,
+                    result,
+                    gazetteer=self.gazetteer,
+                )
                 triples = writer.replace_graph(source.graph, quads)
                 mapped.append(result)
                 rows = result.rows
             else:
                 try:
-                    writer.replace_graph_from_file(source.graph, source.path, source.rdf_format,
-                                                   rewrite=self.ns.rebase if source.rebase else None)
+                    writer.replace_graph_from_file(
+                        source.graph, source.path, source.rdf_format, rewrite=self.ns.rebase if source.rebase else None
+                    )
                 except SyntaxError as e:
-                    raise DataError(str(source.path), f"not valid {source.rdf_format.name}: {e}",
-                                    line=getattr(e, "lineno", None)) from None
+                    raise DataError(
+                        str(source.path), f"not valid {source.rdf_format.name}: {e}", line=getattr(e, "lineno", None)
+                    ) from None
                 except OSError as e:
                     raise DataError(str(source.path), f"cannot read the file: {e}") from None
                 triples = _graph_size(writer, source.graph)
                 rows = 0
             report.files.append((source, rows, triples))
-            self.progress(f"loaded {source.dataset}/{source.path.name}: {triples} triples "
-                          f"({time.perf_counter() - started:.1f} s)")
+            self.progress(
+                f"loaded {source.dataset}/{source.path.name}: {triples} triples ({time.perf_counter() - started:.1f} s)"
+            )
         self._check_links(writer, mapped, kinds)
 
     def _check_links(self, writer: Writer, mapped: list[MappedFile], kinds: dict[str, Mapping]) -> None:
@@ -155,8 +174,12 @@ class Loader:
                 known = writer.query(f"ASK {{ <{iri}> a <{classes[0]}> }}") if classes else False
                 if not bool(known):
                     files = ", ".join(f.file for f in kinds.values() if f.kind == kind)
-                    raise DataError(str(m.path), f"unknown {kind} '{value}': no row of {files} and nothing in the "
-                                                 "store has that id", line=line, column=column)
+                    raise DataError(
+                        str(m.path),
+                        f"unknown {kind} '{value}': no row of {files} and nothing in the store has that id",
+                        line=line,
+                        column=column,
+                    )
 
 
 def _graph_size(writer: Writer, graph: str) -> int:
@@ -164,8 +187,15 @@ def _graph_size(writer: Writer, graph: str) -> int:
     return int(next(iter(result))["n"].value)
 
 
-def _run(store: Store, config: Config, sources_of: Callable[[Loader], list[SourceFile]], *, fresh: bool,
-         allow_invalid: bool, progress: Progress | None) -> LoadReport:
+def _run(
+    store: Store,
+    config: Config,
+    sources_of: Callable[[Loader], list[SourceFile]],
+    *,
+    fresh: bool,
+    allow_invalid: bool,
+    progress: Progress | None,
+) -> LoadReport:
     started = time.perf_counter()
     loader = Loader(config, progress=progress)
     sources = sources_of(loader)  # all paths are checked before the store is touched
@@ -181,8 +211,14 @@ def _run(store: Store, config: Config, sources_of: Callable[[Loader], list[Sourc
     return report
 
 
-def build(store: Store, config: Config, paths: list[Path] | None = None, *, allow_invalid: bool = False,
-          progress: Progress | None = None) -> LoadReport:
+def build(
+    store: Store,
+    config: Config,
+    paths: list[Path] | None = None,
+    *,
+    allow_invalid: bool = False,
+    progress: Progress | None = None,
+) -> LoadReport:
     """A fresh store: the ontology, the reference data, then `paths` (default: the bundled datasets)."""
     reference, *bundled = bundled_datasets()
 
@@ -192,8 +228,10 @@ def build(store: Store, config: Config, paths: list[Path] | None = None, *, allo
     return _run(store, config, sources_of, fresh=True, allow_invalid=allow_invalid, progress=progress)
 
 
-def load(store: Store, config: Config, paths: list[Path], *, allow_invalid: bool = False,
-         progress: Progress | None = None) -> LoadReport:
+def load(
+    store: Store, config: Config, paths: list[Path], *, allow_invalid: bool = False, progress: Progress | None = None
+) -> LoadReport:
     """Add (or replace) the graphs of `paths` in an existing store."""
-    return _run(store, config, lambda loader: loader.sources(paths), fresh=False, allow_invalid=allow_invalid,
-                progress=progress)
+    return _run(
+        store, config, lambda loader: loader.sources(paths), fresh=False, allow_invalid=allow_invalid, progress=progress
+    )

@@ -80,7 +80,9 @@ class Mapping:
         return names[0] if len(names) == 1 else None
 
     def iri(self, ns: Namespaces, dataset: str, values: dict[str, str]) -> str:
-        return str(ns.id) + _PLACEHOLDER.sub(lambda m: _segment(dataset if m[1] == "dataset" else values[m[1]]), self.subject)
+        return str(ns.id) + _PLACEHOLDER.sub(
+            lambda m: _segment(dataset if m[1] == "dataset" else values[m[1]]), self.subject
+        )
 
 
 def _segment(value: str) -> str:
@@ -128,7 +130,9 @@ def read_mappings(paths: list[Path], ns: Namespaces) -> dict[str, Mapping]:
                 classes=tuple(_expand(c, ns, where) for c in spec.get("class", [])),
                 columns=columns,
                 order=tuple(tuple(pair) for pair in spec.get("order", [])),
-                also=tuple(Also(a["subject"], _expand(a["property"], ns, where), a["object"]) for a in spec.get("also", [])),
+                also=tuple(
+                    Also(a["subject"], _expand(a["property"], ns, where), a["object"]) for a in spec.get("also", [])
+                ),
                 gazetteer=bool(spec.get("gazetteer", False)),
                 source=where,
             )
@@ -150,7 +154,7 @@ class ConceptIndex:
         prefix = str(ns.scheme)
         for concept in graph.subjects(RDF.type, SKOS.Concept):
             for scheme in graph.objects(concept, SKOS.inScheme):
-                name = str(scheme)[len(prefix):]
+                name = str(scheme)[len(prefix) :]
                 index = self._by_scheme.setdefault(name, {})
                 for value in [*graph.objects(concept, SKOS.notation), *graph.objects(concept, SKOS.prefLabel)]:
                     index[str(value).casefold()] = str(concept)
@@ -215,7 +219,9 @@ def map_file(
 
     for kind in {c.link for cols in mapping.columns.values() for c in cols if c.link}:
         if kind not in mappings_by_kind:
-            raise DataError(mapping.source, f"links to unknown kind '{kind}' (known: {', '.join(sorted(mappings_by_kind))})")
+            raise DataError(
+                mapping.source, f"links to unknown kind '{kind}' (known: {', '.join(sorted(mappings_by_kind))})"
+            )
 
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
@@ -231,33 +237,74 @@ def map_file(
             raise DataError(where, "the file is empty: a header row is expected", line=1)
         unknown = [h for h in header if h not in mapping.columns]
         if unknown:
-            raise DataError(where, f"unknown column(s) {', '.join(unknown)}; the {mapping.kind} mapping knows: "
-                            f"{', '.join(mapping.columns)}", line=1)
-        missing = [name for name, cols in mapping.columns.items() if any(c.required for c in cols) and name not in header]
+            raise DataError(
+                where,
+                f"unknown column(s) {', '.join(unknown)}; the {mapping.kind} mapping knows: "
+                f"{', '.join(mapping.columns)}",
+                line=1,
+            )
+        missing = [
+            name for name, cols in mapping.columns.items() if any(c.required for c in cols) and name not in header
+        ]
         if missing:
             raise DataError(where, f"missing required column(s): {', '.join(missing)}", line=1)
-        names = header + [n for n in _GAZETTEER_COLUMNS if mapping.gazetteer and gazetteer is not None
-                          and n in mapping.columns and n not in header]
+        names = header + [
+            n
+            for n in _GAZETTEER_COLUMNS
+            if mapping.gazetteer and gazetteer is not None and n in mapping.columns and n not in header
+        ]
         active = [(name, mapping.columns[name]) for name in names]
         try:
             for row in reader:
                 line = reader.line_num
                 if None in row:
-                    raise DataError(where, f"this row has more cells than the header has columns ({len(header)})", line=line)
+                    raise DataError(
+                        where, f"this row has more cells than the header has columns ({len(header)})", line=line
+                    )
                 values = {k: (v or "").strip() for k, v in row.items()}
                 if not any(values.values()):
                     continue
                 if gazetteer is not None and mapping.gazetteer:
                     gazetteer.complete(values)
                 result.rows += 1
-                yield from _map_row(values, line, where, active, mapping, mappings_by_kind, concepts, ns, dataset,
-                                    g, rdf_type, class_nodes, uncertain_prop, node, result)
+                yield from _map_row(
+                    values,
+                    line,
+                    where,
+                    active,
+                    mapping,
+                    mappings_by_kind,
+                    concepts,
+                    ns,
+                    dataset,
+                    g,
+                    rdf_type,
+                    class_nodes,
+                    uncertain_prop,
+                    node,
+                    result,
+                )
         except csv.Error as e:
             raise DataError(where, f"malformed CSV: {e}", line=reader.line_num) from None
 
 
-def _map_row(values, line, where, active, mapping, mappings_by_kind, concepts, ns, dataset, g, rdf_type,
-             class_nodes, uncertain_prop, node, result) -> Iterator[ox.Quad]:
+def _map_row(
+    values,
+    line,
+    where,
+    active,
+    mapping,
+    mappings_by_kind,
+    concepts,
+    ns,
+    dataset,
+    g,
+    rdf_type,
+    class_nodes,
+    uncertain_prop,
+    node,
+    result,
+) -> Iterator[ox.Quad]:
     for name in _PLACEHOLDER.findall(mapping.subject):
         if name != "dataset" and not values.get(name):
             raise DataError(where, "is empty, but it names the row's entity", line=line, column=name)
@@ -280,8 +327,12 @@ def _map_row(values, line, where, active, mapping, mappings_by_kind, concepts, n
                 for other in (v.strip() for v in raw.split(";") if v.strip()):
                     props = [c.property for c in mapping.columns.get(other, ()) if c.property]
                     if not props:
-                        raise DataError(where, f"names '{other}', which is not a column of the {mapping.kind} mapping",
-                                        line=line, column=name)
+                        raise DataError(
+                            where,
+                            f"names '{other}', which is not a column of the {mapping.kind} mapping",
+                            line=line,
+                            column=name,
+                        )
                     for p in props:
                         yield ox.Quad(subject, uncertain_prop, node(p), g)
                 continue
@@ -336,7 +387,7 @@ def _object(value, col, mapping, mappings_by_kind, concepts, ns, dataset, node):
 
 
 def _check_datatype(value: str, datatype: str) -> str:
-    local = datatype[len(_XSD):] if datatype.startswith(_XSD) else datatype
+    local = datatype[len(_XSD) :] if datatype.startswith(_XSD) else datatype
     try:
         if local == "date":
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -352,7 +403,12 @@ def _check_datatype(value: str, datatype: str) -> str:
             if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", value):
                 raise ValueError
     except (ValueError, InvalidOperation):
-        examples = {"date": "YYYY-MM-DD, e.g. 2012-11-21", "gYear": "a year, e.g. 2012", "integer": "a whole number",
-                    "decimal": "a number such as 1741237.30", "double": "a number"}
+        examples = {
+            "date": "YYYY-MM-DD, e.g. 2012-11-21",
+            "gYear": "a year, e.g. 2012",
+            "integer": "a whole number",
+            "decimal": "a number such as 1741237.30",
+            "double": "a number",
+        }
         raise ValueError(f"'{value}' is not a valid {local} ({examples.get(local, local)})") from None
     return value

@@ -83,8 +83,9 @@ class SavedQuery:
         known = {p.name: p for p in self.parameters}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise QueryError(f"query '{self.name}' has no parameter {', '.join(unknown)} "
-                             f"(it has: {', '.join(known) or 'none'})")
+            raise QueryError(
+                f"query '{self.name}' has no parameter {', '.join(unknown)} (it has: {', '.join(known) or 'none'})"
+            )
         result = {}
         for p in self.parameters:
             value = values.get(p.name)
@@ -107,14 +108,27 @@ def parse_saved_query(path: Path, ns: Namespaces) -> SavedQuery:
     for name, spec in (meta.get("params") or {}).items():
         spec = spec or {}
         if spec.get("type", "string") not in _TYPES:
-            raise QueryError(f"{path}: parameter '{name}' has unknown type '{spec.get('type')}' "
-                             f"(known: {', '.join(_TYPES)})")
-        params.append(Parameter(name, spec.get("type", "string"),
-                                None if spec.get("default") is None else str(spec["default"]),
-                                spec.get("description", ""), tuple(str(v) for v in spec.get("enum", []))))
-    return SavedQuery(name=path.stem, text=text, title=meta.get("title", path.stem),
-                      description=meta.get("description", ""), tags=tuple(meta.get("tags", [])),
-                      parameters=tuple(params), path=str(path))
+            raise QueryError(
+                f"{path}: parameter '{name}' has unknown type '{spec.get('type')}' (known: {', '.join(_TYPES)})"
+            )
+        params.append(
+            Parameter(
+                name,
+                spec.get("type", "string"),
+                None if spec.get("default") is None else str(spec["default"]),
+                spec.get("description", ""),
+                tuple(str(v) for v in spec.get("enum", [])),
+            )
+        )
+    return SavedQuery(
+        name=path.stem,
+        text=text,
+        title=meta.get("title", path.stem),
+        description=meta.get("description", ""),
+        tags=tuple(meta.get("tags", [])),
+        parameters=tuple(params),
+        path=str(path),
+    )
 
 
 def read_saved_queries(ns: Namespaces, folder: Path | None = None) -> dict[str, SavedQuery]:

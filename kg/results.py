@@ -31,7 +31,7 @@ def compact(term: object, prefixes: Mapping[str, str]) -> str:
     if isinstance(term, ox.NamedNode):
         for prefix, ns in prefixes.items():
             if term.value.startswith(ns) and len(term.value) > len(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
+                return f"{prefix}:{term.value[len(ns) :]}"
         return term.value
     if isinstance(term, ox.Literal):
         return term.value
@@ -43,8 +43,10 @@ def _table(solutions: ox.QuerySolutions, prefixes: Mapping[str, str], width: int
     rows = [[compact(row[name], prefixes) for name in names] for row in solutions]
     clip = [[c if len(c) <= width else c[: width - 1] + "…" for c in r] for r in rows]
     widths = [max([len(n), *(len(r[i]) for r in clip)]) for i, n in enumerate(names)]
-    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in clip]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
@@ -58,7 +60,11 @@ def write_results(result: object, out: BinaryIO, fmt: str, prefixes: Mapping[str
     if fmt not in SELECT_FORMATS:
         raise ValueError(f"'{fmt}' is for graphs; SELECT and ASK results come as {', '.join(SELECT_FORMATS)}")
     if SELECT_FORMATS[fmt] is None:
-        text = (str(bool(result)).lower() + "\n") if isinstance(result, ox.QueryBoolean) else _table(result, prefixes, width)
+        text = (
+            (str(bool(result)).lower() + "\n")
+            if isinstance(result, ox.QueryBoolean)
+            else _table(result, prefixes, width)
+        )
         out.write(text.encode())
     else:
         result.serialize(out, format=SELECT_FORMATS[fmt])

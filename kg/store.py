@@ -54,11 +54,15 @@ class Writer(ABC):
         """Drop `graph`, then add `quads` (whose graph name must be `graph`); returns the number added."""
 
     @abstractmethod
-    def replace_graph_from_file(self, graph: str, path: Path, format: ox.RdfFormat, *, rewrite: Callable[[str], str] | None = None) -> None:
+    def replace_graph_from_file(
+        self, graph: str, path: Path, format: ox.RdfFormat, *, rewrite: Callable[[str], str] | None = None
+    ) -> None:
         """Drop `graph`, then parse an RDF file into it. Raises SyntaxError with the line on bad input."""
 
     @abstractmethod
-    def query(self, sparql: str, *, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, *, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None
+    ) -> QueryResult:
         """Query the data as it stands inside the transaction."""
 
 
@@ -243,11 +247,13 @@ class OxigraphStore(Store):
                 new = ox.Store(str(new_dir))
         except OSError as e:
             raise StoreError(f"cannot write the store at {self.path}: {e}") from None
+        writer = _OxigraphWriter(new, bulk=True)
         try:
-            yield _OxigraphWriter(new, bulk=True)
+            yield writer
             new.flush()
             new.optimize()
         except BaseException:
+            writer._store = None  # the traceback keeps the writer alive: let go of the files now
             del new
             gc.collect()
             shutil.rmtree(new_dir, ignore_errors=True)
@@ -270,8 +276,12 @@ class OxigraphStore(Store):
         return sorted(p for p in self.path.glob("gen-*") if p.is_dir())
 
     def _next_generation(self) -> int:
+        """A number never used before by this process or on disk (a failed one may still be locked)."""
         gens = self._generations()
-        return int(gens[-1].name.split("-")[1]) + 1 if gens else 1
+        self._last_generation = (
+            max(getattr(self, "_last_generation", 0), int(gens[-1].name.split("-")[1]) if gens else 0) + 1
+        )
+        return self._last_generation
 
     def _remove_stale_generations(self) -> None:
         """Keep the current generation and the one before it (a reader may still have it open)."""

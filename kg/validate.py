@@ -100,8 +100,9 @@ def validate(data: Queryable, config: Config) -> ValidationReport:
         label = graph.value(focus, DCTERMS.identifier) or graph.value(focus, RDFS.label) or focus
         source = ""
         if isinstance(focus, URIRef):
-            rows = data.query("SELECT ?g ?s WHERE { GRAPH ?g { ?s a ?t } } LIMIT 1",
-                              substitutions={"s": ox.NamedNode(str(focus))})
+            rows = data.query(
+                "SELECT ?g ?s WHERE { GRAPH ?g { ?s a ?t } } LIMIT 1", substitutions={"s": ox.NamedNode(str(focus))}
+            )
             for row in rows:
                 source = row["g"].value.removeprefix(graph_prefix)
         field = ""

@@ -1,0 +1,79 @@
+"""Shared fixtures: configs and stores (in memory and on disk), a copy of the bundled data to spoil,
+and a CLI runner working in a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from kg.config import Config
+from kg.load import build
+from kg.resources import resource_dir
+from kg.store import Store, open_store
+
+BACKENDS = ["memory", "disk"]
+
+
+def make_store(kind: str, tmp_path: Path) -> tuple[Store, Config]:
+    location = "memory" if kind == "memory" else f"oxigraph:{tmp_path / 'store'}"
+    config = Config(store=location)
+    return open_store(location, create=True), config
+
+
+@pytest.fixture(params=BACKENDS)
+def built(request, tmp_path) -> tuple[Store, Config]:
+    """A store built from the bundled data, once per backend."""
+    store, config = make_store(request.param, tmp_path)
+    build(store, config)
+    yield store, config
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_store() -> tuple[Store, Config]:
+    """One in-memory store of the bundled data, shared by read-only tests."""
+    config = Config(store="memory")
+    store = open_store("memory")
+    build(store, config)
+    return store, config
+
+
+@pytest.fixture
+def dataset(tmp_path) -> Path:
+    """A writable copy of the bundled INNOCRAFTS dataset folder."""
+    target = tmp_path / "innocrafts"
+    shutil.copytree(resource_dir("data") / "innocrafts", target)
+    return target
+
+
+def snapshot(store: Store) -> set[str]:
+    """Every quad of the store, as N-Quads lines, to compare before and after."""
+    out = store_dump(store)
+    return set(out.decode().splitlines())
+
+
+def store_dump(store: Store) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    store.dump(buffer, format=ox.RdfFormat.N_QUADS)
+    return buffer.getvalue()
+
+
+def rows(result) -> list[dict[str, str]]:
+    """SELECT results as plain dicts of strings."""
+    names = [v.value for v in result.variables]
+    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in result]
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch) -> CliRunner:
+    """A CLI runner in a fresh folder, with no store settings from the environment."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KG_STORE", raising=False)
+    monkeypatch.delenv("KG_BASE_IRI", raising=False)
+    return CliRunner()
