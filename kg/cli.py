@@ -43,7 +43,7 @@ def _progress(quiet: bool):
     return None if quiet else (lambda message: click.echo(message, err=True))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="kg", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--store",
     default=None,
@@ -78,10 +78,10 @@ def build(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: b
     then the whole graph is validated against the SHACL shapes; only then does the new store replace
     the old one. On any error the old store is left as it was.
     """
-    store = _open(config, create=True)
-    report = build_store(store, config, list(paths) or None, allow_invalid=allow_invalid, progress=_progress(quiet))
-    click.echo(report.summary())
-    click.echo(f"store: {store.location}")
+    with _open(config, create=True) as store:
+        report = build_store(store, config, list(paths) or None, allow_invalid=allow_invalid, progress=_progress(quiet))
+        click.echo(report.summary())
+        click.echo(f"store: {store.location}")
 
 
 @cli.command()
@@ -96,8 +96,8 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
     Each file goes into a named graph of its own; loading a file again replaces that graph, so
     loading the same files twice gives the same graph.
     """
-    store = _open(config)
-    report = load_files(store, config, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet))
+    with _open(config) as store:
+        report = load_files(store, config, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet))
     click.echo(report.summary())
 
 
@@ -115,7 +115,8 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
 @_user_errors
 def validate(config: Config, fmt: str, no_warnings: bool) -> None:
     """Check the store against the SHACL shapes; exit code 1 if it does not conform."""
-    report = validate_store(_open(config), config)
+    with _open(config) as store:
+        report = validate_store(store, config)
     if fmt == "turtle":
         click.echo(report.graph.serialize(format="turtle"))
     else:
@@ -168,8 +169,8 @@ def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None
         text = path.read_text(encoding="utf-8") if query.endswith(".rq") or path.is_file() else query
         if "PREFIX" not in text.upper():
             text = ns.sparql_prefixes() + text
-    result = _open(config).query(text, substitutions=substitutions)
-    write_results(result, sys.stdout.buffer, fmt, ns.prefixes)
+    with _open(config) as store:
+        write_results(store.query(text, substitutions=substitutions), sys.stdout.buffer, fmt, ns.prefixes)
 
 
 @cli.command()
@@ -202,13 +203,12 @@ def queries(config: Config) -> None:
 @_user_errors
 def export(config: Config, fmt: str, output: Path | None) -> None:
     """Write the whole graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
-    store = _open(config)
-    target = output.open("wb") if output else sys.stdout.buffer
-    try:
-        store.dump(target, format=RDF_FORMATS[fmt], prefixes=config.ns.prefixes)
-    finally:
-        if output:
-            target.close()
+    with _open(config) as store:
+        if output is None:
+            store.dump(sys.stdout.buffer, format=RDF_FORMATS[fmt], prefixes=config.ns.prefixes)
+        else:
+            with output.open("wb") as target:
+                store.dump(target, format=RDF_FORMATS[fmt], prefixes=config.ns.prefixes)
 
 
 @cli.command()

@@ -104,6 +104,12 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - optional for backends
         """Release the store's files or connections."""
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
 
 def _terms(substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> dict[ox.Variable, object] | None:
     if not substitutions:
@@ -206,17 +212,17 @@ class OxigraphStore(Store):
 
     def dump(self, output, *, format, prefixes=None):
         store = self._live()
-        if format.supports_datasets:
+        if format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             store.dump(output, format=format, prefixes=dict(prefixes or {}) or None)
             return
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-        if format == ox.RdfFormat.TURTLE and prefixes:
-            # QueryTriples cannot take prefixes: gather the union into one graph of a scratch store.
-            scratch = ox.Store()
-            scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-            scratch.dump(output, format=format, from_graph=ox.DefaultGraph(), prefixes=dict(prefixes))
+        if format == ox.RdfFormat.N_TRIPLES or not prefixes:
+            triples.serialize(output, format=format)
             return
-        triples.serialize(output, format=format)
+        # QueryTriples cannot take prefixes: gather the union into the default graph of a scratch store.
+        scratch = ox.Store()
+        scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        scratch.dump(output, format=format, from_graph=ox.DefaultGraph(), prefixes=dict(prefixes))
 
     # -- writing
 
@@ -253,11 +259,12 @@ class OxigraphStore(Store):
             new.flush()
             new.optimize()
         except BaseException:
-            writer._store = None  # the traceback keeps the writer alive: let go of the files now
             del new
             gc.collect()
             shutil.rmtree(new_dir, ignore_errors=True)
             raise
+        finally:
+            writer._store = None  # a caller (or a traceback) may keep the writer: it must not keep the files
         try:
             link = self.path / "current.tmp"
             if link.is_symlink() or link.exists():

@@ -1,0 +1,152 @@
+"""The kg command as a user runs it: build then query in the same folder, errors without tracebacks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from rdflib import Graph
+
+from kg.cli import cli
+
+COMMANDS = ["build", "load", "validate", "query", "queries", "export", "stats"]
+
+
+@pytest.fixture
+def built_here(runner):
+    result = runner.invoke(cli, ["build", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(cli, [command, "--help"] if command else ["--help"])
+    assert result.exit_code == 0
+    assert "Usage: kg" in result.output
+
+
+def test_build_then_query_in_the_same_folder(built_here, tmp_path):
+    assert (tmp_path / "kg-store" / "current").exists()
+    result = built_here.invoke(cli, ["query", "partners-by-country", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    table = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(table) == 16
+    by_name = {r["name"]: r for r in table}
+    assert by_name["Municipality of Florence"]["role"] == "Lead partner"
+    assert by_name["Municipality of Florence"]["country"] == "IT"
+    assert by_name["Slovak Chamber of Commerce and Industry"]["country"] == "SK"
+    assert [r["country"] for r in table] == sorted(r["country"] for r in table)
+
+
+def test_practices_by_theme(built_here):
+    result = built_here.invoke(cli, ["query", "practices-by-theme", "-p", "theme=T2", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    bindings = json.loads(result.output)["results"]["bindings"]
+    titles = {b["title"]["value"] for b in bindings}
+    assert "FUSE (Crafts Council of Ireland design & innovation programme)" in titles
+    assert {b["theme"]["value"] for b in bindings} == {"T2"}
+
+
+def test_events_with_host_city_and_date(built_here):
+    result = built_here.invoke(cli, ["query", "events", "-p", "acronym=INNOCRAFTS", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    events = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(events) == 8
+    barcelona = next(e for e in events if e["start"] == "2012-11-21")
+    assert (barcelona["cityName"], barcelona["hostName"]) == ("Barcelona", "Chamber of Commerce of Barcelona")
+
+
+def test_transfers_with_source_and_target_place(built_here):
+    result = built_here.invoke(cli, ["query", "transfers", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    transfers = {t["transfer"].rsplit("/", 1)[-1]: t for t in csv.DictReader(io.StringIO(result.output))}
+    assert transfers["TR01"]["sourcePlaces"] == "Spain"
+    assert "Florence" in transfers["TR01"]["targetPlaces"]
+    assert transfers["TR06"]["targetPlaces"] == "Bulgaria"
+
+
+def test_query_text_and_table_output(built_here):
+    result = built_here.invoke(cli, ["query", "SELECT ?n WHERE { ?p a coop:Project ; coop:acronym ?n } ORDER BY ?n"])
+    assert result.exit_code == 0, result.output
+    assert "INNOCRAFTS" in result.output and "(6 rows)" in result.output
+
+
+def test_query_from_a_file(built_here, tmp_path):
+    (tmp_path / "q.rq").write_text("ASK { ?s a <https://w3id.org/coopkg/ontology#Transfer> }")
+    result = built_here.invoke(cli, ["query", "q.rq"])
+    assert result.output.strip() == "true"
+
+
+def test_bad_query_is_a_clear_error(built_here):
+    result = built_here.invoke(cli, ["query", "SELECT ?x WHERE { ?x"])
+    assert result.exit_code == 1
+    assert "SPARQL syntax error" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_csv_exits_non_zero_with_file_and_line(built_here, tmp_path):
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "events.csv").write_text(
+        "id,project,title,kinds,start_date,source_url\n"
+        "X1,innocrafts,A meeting,conference,2013-02-30,https://example.org\n"
+    )
+    before = built_here.invoke(cli, ["stats"]).output
+    result = built_here.invoke(cli, ["load", str(folder)])
+    assert result.exit_code == 1
+    assert "events.csv, line 2, column 'start_date'" in result.output
+    assert "Traceback" not in result.output
+    assert built_here.invoke(cli, ["stats"]).output == before
+
+
+def test_query_without_a_store_says_what_to_do(runner):
+    result = runner.invoke(cli, ["query", "events"])
+    assert result.exit_code == 1
+    assert "run `kg build` first" in result.output
+
+
+def test_store_location_from_the_environment(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_STORE", str(tmp_path / "elsewhere"))
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    assert (tmp_path / "elsewhere" / "current").exists()
+    assert runner.invoke(cli, ["stats"]).exit_code == 0
+
+
+def test_validate_conforms(built_here):
+    result = built_here.invoke(cli, ["validate"])
+    assert result.exit_code == 0
+    assert "the data conforms" in result.output
+    machine = built_here.invoke(cli, ["validate", "--format", "turtle"])
+    report = Graph().parse(data=machine.output, format="turtle")
+    assert (None, None, None) in report and "ValidationReport" in machine.output
+
+
+@pytest.mark.parametrize(
+    "fmt,parser",
+    [("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld"), ("nquads", "nquads"), ("trig", "trig")],
+)
+def test_export_parses_back(built_here, fmt, parser, tmp_path):
+    out = tmp_path / f"dump.{fmt}"
+    result = built_here.invoke(cli, ["export", "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    import warnings
+
+    from rdflib import Dataset
+
+    parsed = Dataset() if parser in ("nquads", "trig") else Graph()
+    with warnings.catch_warnings():  # rdflib's own parsers use its deprecated ConjunctiveGraph
+        warnings.simplefilter("ignore", DeprecationWarning)
+        parsed.parse(data=out.read_bytes(), format=parser)
+    stats = built_here.invoke(cli, ["stats"]).output
+    triples = int(next(line for line in stats.splitlines() if line.startswith("triples:")).split()[1])
+    assert len(parsed) == triples or (parser in ("nquads", "trig") and len(list(parsed.quads())) >= triples)
+
+
+def test_stats_counts_classes(built_here):
+    result = built_here.invoke(cli, ["stats"])
+    assert "coop:GoodPractice" in result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("coop:Organisation "))
+    assert line.split()[-1] == "36"

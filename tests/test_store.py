@@ -1,0 +1,89 @@
+"""The store interface: atomic transactions on both backends, generations on disk, clear errors."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from conftest import BACKENDS, make_store, snapshot
+
+from kg.errors import StoreError
+from kg.store import open_store
+
+G = "http://example.org/g"
+
+
+def quad(n: int) -> ox.Quad:
+    return ox.Quad(
+        ox.NamedNode(f"http://example.org/s{n}"),
+        ox.NamedNode("http://example.org/p"),
+        ox.Literal(str(n)),
+        ox.NamedNode(G),
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failed_transaction_writes_nothing(backend, tmp_path):
+    store, _ = make_store(backend, tmp_path)
+    with store.transaction() as w:
+        w.replace_graph(G, [quad(1), quad(2)])
+    before = snapshot(store)
+
+    def failing():
+        yield quad(3)
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError), store.transaction() as w:
+        w.replace_graph(G, failing())
+    assert snapshot(store) == before
+    with store.transaction() as w:  # and the store still takes writes afterwards
+        w.replace_graph(G, [quad(4)])
+    assert store.count() == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_replace_graph_replaces_only_that_graph(backend, tmp_path):
+    store, _ = make_store(backend, tmp_path)
+    other = ox.Quad(
+        ox.NamedNode("http://example.org/x"),
+        ox.NamedNode("http://example.org/p"),
+        ox.Literal("x"),
+        ox.NamedNode("http://example.org/other"),
+    )
+    with store.transaction() as w:
+        w.replace_graph("http://example.org/other", [other])
+        w.replace_graph(G, [quad(1)])
+    with store.transaction() as w:
+        w.replace_graph(G, [quad(2)])
+    assert store.graphs() == ["http://example.org/g", "http://example.org/other"]
+    assert store.count() == 2
+
+
+def test_disk_store_keeps_two_generations_and_reopens(tmp_path):
+    path = tmp_path / "store"
+    store = open_store(f"oxigraph:{path}", create=True)
+    for n in range(4):
+        with store.transaction(fresh=True) as w:
+            w.replace_graph(G, [quad(n)])
+    gens = sorted(p.name for p in path.glob("gen-*"))
+    assert len(gens) == 2
+    assert (path / "current").resolve().name == gens[-1]
+    store.close()
+    reopened = open_store(str(path))
+    assert reopened.count() == 1
+    reader = open_store(str(path), read_only=True)
+    assert reader.count() == 1
+    with pytest.raises(StoreError, match="read-only"), reader.transaction():
+        pass
+
+
+def test_missing_store_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="run `kg build` first"):
+        open_store(str(tmp_path / "nothing"))
+
+
+def test_unwritable_location_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    store = open_store(str(blocker / "store"), create=True)
+    with pytest.raises(StoreError, match="cannot write the store"), store.transaction():
+        pass
