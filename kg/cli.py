@@ -218,7 +218,7 @@ def stats(config: Config) -> None:
     """Count triples, named graphs and the entities of each class."""
     store = _open(config)
     click.echo(f"store: {store.location}")
-    click.echo(f"triples: {store.count()}")
+    click.echo(f"quads: {store.count()} (triples in their named graphs)")
     click.echo(f"named graphs: {len(store.graphs())}")
     rows = store.query(
         "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) ?class"

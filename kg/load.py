@@ -60,7 +60,7 @@ class LoadReport:
         for source, rows, triples in self.files:
             name = f"{source.dataset}/{source.path.name}"
             lines.append(f"{name:<48} {rows if source.mapping else '-':>9} {triples if triples >= 0 else '-':>10}")
-        lines.append(f"{self.total_triples} triples in the store; {self.seconds:.1f} s")
+        lines.append(f"{self.total_triples} quads in the store; {self.seconds:.1f} s")
         if self.validation is not None:
             lines.append(self.validation.headline())
         return "\n".join(lines)
@@ -136,20 +136,22 @@ class Loader:
             started = time.perf_counter()
             if source.mapping is not None:
                 result = MappedFile(source.mapping, source.path)
-                quads = map_file(
+                chunks = map_file(
                     source.path,
                     source.mapping,
                     kinds,
                     self.concepts,
                     self.ns,
                     source.dataset,
-                    source.graph,
                     result,
                     gazetteer=self.gazetteer,
                 )
-                triples = writer.replace_graph(source.graph, quads)
+                try:
+                    writer.replace_graph(source.graph, chunks)
+                except SyntaxError as e:  # a term the mapper let through and the parser refused
+                    raise DataError(str(source.path), f"cannot be stored: {e.msg}") from None
                 mapped.append(result)
-                rows = result.rows
+                rows, triples = result.rows, result.quads
             else:
                 try:
                     writer.replace_graph_from_file(
@@ -174,11 +176,11 @@ class Loader:
         for m in mapped:
             defined |= m.defined
         for m in mapped:
-            for iri, (kind, line, column, value) in m.links.items():
-                if iri in defined:
+            for term, (kind, line, column, value) in m.links.items():  # term: an IRI in <...>
+                if term[1:-1] in defined:
                     continue
                 classes = kinds[kind].classes
-                known = writer.query(f"ASK {{ <{iri}> a <{classes[0]}> }}") if classes else False
+                known = writer.query(f"ASK {{ {term} a <{classes[0]}> }}") if classes else False
                 if not bool(known):
                     files = ", ".join(f.file for f in kinds.values() if f.kind == kind)
                     raise DataError(
@@ -207,12 +209,17 @@ def _run(
     loader = Loader(config, progress=progress)
     sources = sources_of(loader)  # all paths are checked before the store is touched
     report = LoadReport()
+    say = progress or (lambda message: None)
     with store.transaction(fresh=fresh) as writer:
         loader.write(writer, sources, report)
-        (progress or (lambda m: None))("validating against the SHACL shapes")
+        say("validating against the SHACL shapes")
+        checked = time.perf_counter()
         report.validation = validate(writer, config)
+        say(f"validated in {time.perf_counter() - checked:.1f} s; saving the store")
         if not report.validation.conforms and not allow_invalid:
             report.validation.raise_failure()
+        saving = time.perf_counter()
+    say(f"saved in {time.perf_counter() - saving:.1f} s")
     report.total_triples = store.count()
     report.seconds = time.perf_counter() - started
     return report

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote
 
-import pyoxigraph as ox
 import yaml
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
@@ -73,16 +73,11 @@ class Mapping:
     gazetteer: bool = False
     source: str = ""
 
-    @property
+    @cached_property
     def key(self) -> str | None:
         """The column whose value names an entity, if the subject template has exactly one."""
         names = [n for n in _PLACEHOLDER.findall(self.subject) if n != "dataset"]
         return names[0] if len(names) == 1 else None
-
-    def iri(self, ns: Namespaces, dataset: str, values: dict[str, str]) -> str:
-        return str(ns.id) + _PLACEHOLDER.sub(
-            lambda m: _segment(dataset if m[1] == "dataset" else values[m[1]]), self.subject
-        )
 
 
 def _segment(value: str) -> str:
@@ -177,8 +172,9 @@ class MappedFile:
     mapping: Mapping
     path: Path
     rows: int = 0
+    quads: int = 0
     defined: set[str] = field(default_factory=set)
-    #: target IRI -> (target kind, line, column, value) of its first use, for error messages
+    #: target IRI as an N-Triples term -> (target kind, line, column, value) of its first use, for messages
     links: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
 
 
@@ -187,52 +183,113 @@ def sniff_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def map_file(
-    path: Path,
-    mapping: Mapping,
-    mappings_by_kind: dict[str, Mapping],
-    concepts: ConceptIndex,
-    ns: Namespaces,
-    dataset: str,
-    graph: str,
-    result: MappedFile,
-    gazetteer=None,
-) -> Iterator[ox.Quad]:
-    """Yield the quads of one tabular file, checking each cell; raises DataError at the first bad one."""
-    where = str(path)
-    g = ox.NamedNode(graph)
-    rdf_type = ox.NamedNode(str(RDF.type))
-    class_nodes = [ox.NamedNode(c) for c in mapping.classes]
-    uncertain_prop = ox.NamedNode(str(ns.coop.uncertainProperty))
-    nodes: dict[str, ox.NamedNode] = {}
+_ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`]*$")
 
-    def node(iri: str) -> ox.NamedNode:
-        n = nodes.get(iri)
-        if n is None:
-            try:
-                n = ox.NamedNode(iri)
-            except ValueError as e:
-                raise ValueError(f"'{iri}' is not a valid IRI ({e})") from None
-            if len(nodes) < 100_000:
-                nodes[iri] = n
-        return n
 
-    for kind in {c.link for cols in mapping.columns.values() for c in cols if c.link}:
-        if kind not in mappings_by_kind:
-            raise DataError(
-                mapping.source, f"links to unknown kind '{kind}' (known: {', '.join(sorted(mappings_by_kind))})"
-            )
+def literal(value: str, *, lang: str | None = None, datatype: str | None = None) -> str:
+    """A literal in N-Triples syntax."""
+    text = '"' + value.translate(_ECHAR) + '"'
+    if lang:
+        return f"{text}@{lang}"
+    return f"{text}^^<{datatype}>" if datatype else text
 
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as e:
-        raise DataError(where, f"cannot read the file: {e.strerror}") from None
-    with handle:
+
+def iri(value: str) -> str:
+    """An IRI in N-Triples syntax, checked: raises ValueError for what is not an absolute IRI."""
+    if not _IRI.match(value):
+        raise ValueError(f"'{value}' is not a valid IRI (an absolute address with no spaces or <>\"{{}}|\\^`)")
+    return f"<{value}>"
+
+
+class _Plan:
+    """One column spec compiled for one file: how a cell becomes terms, and what to record."""
+
+    __slots__ = ("name", "col", "prop", "convert", "classes")
+
+    def __init__(self, name: str, col: Column, prop: str | None, convert, classes: dict[str, str]):
+        self.name, self.col, self.prop, self.convert, self.classes = name, col, prop, convert, classes
+
+
+class _FileMapper:
+    """Maps the rows of one file into N-Triples text; what does not depend on the row is worked out once.
+
+    Terms are written as N-Triples strings, not pyoxigraph objects: making a million Quad objects costs
+    more than Oxigraph's parser takes to read the same triples as text.
+    """
+
+    def __init__(self, path, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer):
+        self.where = str(path)
+        self.mapping, self.kinds, self.concepts, self.ns = mapping, mappings_by_kind, concepts, ns
+        self.dataset, self.result = dataset, result
+        self.gazetteer = gazetteer if mapping.gazetteer else None
+        self.type_line = f" <{RDF.type}> "
+        self.class_terms = [iri(c) for c in mapping.classes]
+        self.uncertain_prop = iri(str(ns.coop.uncertainProperty))
+        self.subject_names = [n for n in _PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
+        self.subject_format = self._format(mapping)
+        for kind in {c.link for cols in mapping.columns.values() for c in cols if c.link}:
+            if kind not in mappings_by_kind:
+                known = ", ".join(sorted(mappings_by_kind))
+                raise DataError(mapping.source, f"links to unknown kind '{kind}' (known: {known})")
+
+    def _format(self, mapping: Mapping) -> str:
+        """The subject template as a str.format pattern, with the base and the dataset filled in."""
+        escaped = _segment(self.dataset).replace("{", "{{").replace("}", "}}")
+        return str(self.ns.id) + mapping.subject.replace("{dataset}", escaped)
+
+    def plan(self, name: str, col: Column) -> _Plan:
+        if col.link:
+            target = self.kinds[col.link]
+            pattern, key = self._format(target), target.key or "id"
+
+            def convert(v, pattern=pattern, key=key):
+                return "<" + pattern.format(**{key: _segment(v)}) + ">"  # segments are percent-encoded: safe
+        elif col.concept:
+            scheme, lookup = col.concept, self.concepts.lookup
+
+            def convert(v):
+                found = lookup(scheme, v)
+                if found is None:
+                    allowed = ", ".join(self.concepts.codes(scheme)) or f"none: the scheme '{scheme}' does not exist"
+                    raise ValueError(f"unknown {scheme} '{v}' (allowed: {allowed})")
+                return f"<{found}>"
+        elif col.iri:
+            template, cache = col.iri, {}
+
+            def convert(v):
+                term = cache.get(v)
+                if term is None:
+                    term = iri(template.replace("{}", v))
+                    if len(cache) < 100_000:
+                        cache[v] = term
+                return term
+        elif col.datatype:
+            datatype = col.datatype
+
+            def convert(v):
+                return literal(_check_datatype(v, datatype), datatype=datatype)
+        elif col.lang:
+            lang = col.lang
+
+            def convert(v):
+                return literal(v, lang=lang)
+        else:
+            convert = literal
+        prop = iri(col.property) if col.property else None
+        classes = {k.casefold(): iri(v) for k, v in col.classes.items()}
+        return _Plan(name, col, prop, convert, classes)
+
+    def chunks(self, handle, size: int = 5000) -> Iterator[str]:
+        """N-Triples text, `size` rows at a time."""
+        where, mapping = self.where, self.mapping
         first = handle.readline()
         handle.seek(0)
-        reader = csv.DictReader(handle, delimiter=sniff_delimiter(first), strict=True)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
+        reader = csv.reader(handle, delimiter=sniff_delimiter(first), strict=True)
+        try:
+            header = [h.strip() for h in next(reader, [])]
+        except csv.Error as e:
+            raise DataError(where, f"malformed CSV: {e}", line=1) from None
         if not header:
             raise DataError(where, "the file is empty: a header row is expected", line=1)
         unknown = [h for h in header if h not in mapping.columns]
@@ -243,98 +300,64 @@ def map_file(
                 f"{', '.join(mapping.columns)}",
                 line=1,
             )
-        missing = [
-            name for name, cols in mapping.columns.items() if any(c.required for c in cols) and name not in header
-        ]
+        required = [n for n, cols in mapping.columns.items() if any(c.required for c in cols)]
+        missing = [n for n in required if n not in header]
         if missing:
             raise DataError(where, f"missing required column(s): {', '.join(missing)}", line=1)
         names = header + [
-            n
-            for n in _GAZETTEER_COLUMNS
-            if mapping.gazetteer and gazetteer is not None and n in mapping.columns and n not in header
+            n for n in _GAZETTEER_COLUMNS if self.gazetteer is not None and n in mapping.columns and n not in header
         ]
-        active = [(name, mapping.columns[name]) for name in names]
+        plans = [self.plan(name, col) for name in names for col in mapping.columns[name]]
+        width = len(header)
+        lines: list[str] = []
         try:
-            for row in reader:
+            for cells in reader:
                 line = reader.line_num
-                if None in row:
+                if len(cells) > width:
                     raise DataError(
-                        where, f"this row has more cells than the header has columns ({len(header)})", line=line
+                        where, f"this row has {len(cells)} cells; the header has {width} columns", line=line
                     )
-                values = {k: (v or "").strip() for k, v in row.items()}
+                values = {h: c.strip() for h, c in zip(header, cells, strict=False)}
                 if not any(values.values()):
                     continue
-                if gazetteer is not None and mapping.gazetteer:
-                    gazetteer.complete(values)
-                result.rows += 1
-                yield from _map_row(
-                    values,
-                    line,
-                    where,
-                    active,
-                    mapping,
-                    mappings_by_kind,
-                    concepts,
-                    ns,
-                    dataset,
-                    g,
-                    rdf_type,
-                    class_nodes,
-                    uncertain_prop,
-                    node,
-                    result,
-                )
+                if self.gazetteer is not None:
+                    self.gazetteer.complete(values)
+                self.result.rows += 1
+                self.row(values, line, plans, lines)
+                if self.result.rows % size == 0:
+                    self.result.quads += len(lines)
+                    yield "".join(lines)
+                    lines = []
         except csv.Error as e:
             raise DataError(where, f"malformed CSV: {e}", line=reader.line_num) from None
+        self.result.quads += len(lines)
+        yield "".join(lines)
 
-
-def _map_row(
-    values,
-    line,
-    where,
-    active,
-    mapping,
-    mappings_by_kind,
-    concepts,
-    ns,
-    dataset,
-    g,
-    rdf_type,
-    class_nodes,
-    uncertain_prop,
-    node,
-    result,
-) -> Iterator[ox.Quad]:
-    for name in _PLACEHOLDER.findall(mapping.subject):
-        if name != "dataset" and not values.get(name):
-            raise DataError(where, "is empty, but it names the row's entity", line=line, column=name)
-    subject_iri = mapping.iri(ns, dataset, values)
-    subject = node(subject_iri)
-    if subject_iri in result.defined:
-        raise DataError(where, f"duplicate row: {mapping.kind} '{subject_iri}' is already defined above", line=line)
-    result.defined.add(subject_iri)
-    for c in class_nodes:
-        yield ox.Quad(subject, rdf_type, c, g)
-    cells: dict[str, list] = {}
-    for name, cols in active:
-        raw = values.get(name, "")
-        for col in cols:
+    def row(self, values: dict[str, str], line: int, plans: list[_Plan], out: list[str]) -> None:
+        """Append the N-Triples lines of one row to `out`."""
+        where, mapping, result = self.where, self.mapping, self.result
+        for name in self.subject_names:
+            if not values.get(name):
+                raise DataError(where, "is empty, but it names the row's entity", line=line, column=name)
+        subject_iri = self.subject_format.format(**{n: _segment(values[n]) for n in self.subject_names})
+        if subject_iri in result.defined:
+            raise DataError(where, f"duplicate row: {mapping.kind} <{subject_iri}> is already defined above", line=line)
+        result.defined.add(subject_iri)
+        subject = f"<{subject_iri}>"
+        typed = subject + self.type_line
+        add = out.append
+        for c in self.class_terms:
+            add(f"{typed}{c} .\n")
+        cells: dict[str, list[str]] = {}
+        for plan in plans:
+            raw = values.get(plan.name, "")
+            col = plan.col
             if not raw:
                 if col.required:
-                    raise DataError(where, "is empty, but a value is required", line=line, column=name)
+                    raise DataError(where, "is empty, but a value is required", line=line, column=plan.name)
                 continue
             if col.uncertain:
-                for other in (v.strip() for v in raw.split(";") if v.strip()):
-                    props = [c.property for c in mapping.columns.get(other, ()) if c.property]
-                    if not props:
-                        raise DataError(
-                            where,
-                            f"names '{other}', which is not a column of the {mapping.kind} mapping",
-                            line=line,
-                            column=name,
-                        )
-                    for p in props:
-                        yield ox.Quad(subject, uncertain_prop, node(p), g)
+                self._uncertain(subject, raw, line, plan.name, out)
                 continue
             parts = [p.strip() for p in raw.split(col.split)] if col.split else [raw]
             objects = []
@@ -342,48 +365,64 @@ def _map_row(
                 if not part:
                     continue
                 try:
-                    obj = _object(part, col, mapping, mappings_by_kind, concepts, ns, dataset, node)
+                    obj = plan.convert(part)
                 except ValueError as e:
-                    raise DataError(where, str(e), line=line, column=name) from None
+                    raise DataError(where, str(e), line=line, column=plan.name) from None
                 objects.append(obj)
-                if col.link:
-                    result.links.setdefault(obj.value, (col.link, line, name, part))
-                if col.classes and part.casefold() in {k.casefold() for k in col.classes}:
-                    cls = next(v for k, v in col.classes.items() if k.casefold() == part.casefold())
-                    yield ox.Quad(subject, rdf_type, node(cls), g)
-            cells.setdefault(name, objects)
-            if col.property:
-                prop = node(col.property)
+                if col.link and obj not in result.links:
+                    result.links[obj] = (col.link, line, plan.name, part)
+                if plan.classes:
+                    cls = plan.classes.get(part.casefold())
+                    if cls is not None:
+                        add(f"{typed}{cls} .\n")
+            cells.setdefault(plan.name, objects)
+            if plan.prop is not None:
+                head = f"{subject} {plan.prop} "
                 for obj in objects:
-                    yield ox.Quad(subject, prop, obj, g)
-    for start, end in mapping.order:
-        a, b = values.get(start), values.get(end)
-        if a and b and a > b:
-            raise DataError(where, f"{start} {a} is after {end} {b}", line=line, column=end)
-    for also in mapping.also:
-        prop = node(also.property)
-        for s in cells.get(also.subject, []):
-            for o in cells.get(also.object, []):
-                yield ox.Quad(s, prop, o, g)
+                    add(f"{head}{obj} .\n")
+        for start, end in mapping.order:
+            a, b = values.get(start), values.get(end)
+            if a and b and a > b:
+                raise DataError(where, f"{start} {a} is after {end} {b}", line=line, column=end)
+        for also in mapping.also:
+            prop = iri(also.property)
+            for s in cells.get(also.subject, []):
+                for o in cells.get(also.object, []):
+                    add(f"{s} {prop} {o} .\n")
+
+    def _uncertain(self, subject: str, raw: str, line: int, column: str, out: list[str]) -> None:
+        for other in (v.strip() for v in raw.split(";") if v.strip()):
+            props = [c.property for c in self.mapping.columns.get(other, ()) if c.property]
+            if not props:
+                raise DataError(
+                    self.where,
+                    f"names '{other}', which is not a column of the {self.mapping.kind} mapping",
+                    line=line,
+                    column=column,
+                )
+            for p in props:
+                out.append(f"{subject} {self.uncertain_prop} <{p}> .\n")
 
 
-def _object(value, col, mapping, mappings_by_kind, concepts, ns, dataset, node):
-    if col.link:
-        target = mappings_by_kind[col.link]
-        return node(target.iri(ns, dataset, {target.key or "id": value}))
-    if col.concept:
-        iri = concepts.lookup(col.concept, value)
-        if iri is None:
-            allowed = ", ".join(concepts.codes(col.concept)) or f"none: the scheme '{col.concept}' does not exist"
-            raise ValueError(f"unknown {col.concept} '{value}' (allowed: {allowed})")
-        return node(iri)
-    if col.iri:
-        return node(col.iri.replace("{}", value))
-    if col.datatype:
-        return ox.Literal(_check_datatype(value, col.datatype), datatype=node(col.datatype))
-    if col.lang:
-        return ox.Literal(value, language=col.lang)
-    return ox.Literal(value)
+def map_file(
+    path: Path,
+    mapping: Mapping,
+    mappings_by_kind: dict[str, Mapping],
+    concepts: ConceptIndex,
+    ns: Namespaces,
+    dataset: str,
+    result: MappedFile,
+    gazetteer=None,
+) -> Iterator[str]:
+    """Yield one tabular file as chunks of N-Triples text, checking each cell; raises DataError at the
+    first bad one. `result` gathers the rows read, the triples made, the entities defined and the links."""
+    mapper = _FileMapper(path, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer)
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as e:
+        raise DataError(str(path), f"cannot read the file: {e.strerror}") from None
+    with handle:
+        yield from mapper.chunks(handle)
 
 
 def _check_datatype(value: str, datatype: str) -> str:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import gc
 import os
+import queue
 import shutil
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -50,8 +52,8 @@ class Writer(ABC):
     """What a transaction can do: replace whole named graphs, and read what it has written so far."""
 
     @abstractmethod
-    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> int:
-        """Drop `graph`, then add `quads` (whose graph name must be `graph`); returns the number added."""
+    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
+        """Drop `graph`, then fill it with triples given as chunks of N-Triples text."""
 
     @abstractmethod
     def replace_graph_from_file(
@@ -96,10 +98,9 @@ class Store(ABC):
     def graphs(self) -> list[str]:
         """The named graphs, sorted."""
 
+    @abstractmethod
     def count(self) -> int:
-        """The number of distinct triples in the union of all graphs."""
-        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
-        return int(next(iter(result))["n"].value)
+        """The number of quads (triples in their named graphs)."""
 
     def close(self) -> None:  # noqa: B027 - optional for backends
         """Release the store's files or connections."""
@@ -138,16 +139,11 @@ class _OxigraphWriter(Writer):
         self._store = store
         self._bulk = bulk
 
-    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> int:
+    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
         node = ox.NamedNode(graph)
         if self._store.contains_named_graph(node):
             self._store.remove_graph(node)
-        counted = _Counter(quads)
-        if self._bulk:
-            self._store.bulk_extend(counted)
-        else:
-            self._store.extend(counted)
-        return counted.n
+        _load_in_background(self._store, node, ntriples)
 
     def replace_graph_from_file(self, graph: str, path: Path, format: ox.RdfFormat, *, rewrite=None) -> None:
         node = ox.NamedNode(graph)
@@ -163,16 +159,36 @@ class _OxigraphWriter(Writer):
         return _run_query(self._store, sparql, substitutions)
 
 
-class _Counter:
-    """An iterable that counts what passes through it."""
+def _load_in_background(store: ox.Store, graph: ox.NamedNode, chunks: Iterable[str]) -> None:
+    """Parse and insert each chunk in a second thread while this one makes the next chunk.
 
-    def __init__(self, items: Iterable):
-        self._items, self.n = items, 0
+    Oxigraph releases the GIL while it parses, so the Python mapping and the Rust loading overlap.
+    An error on either side stops both and is raised here.
+    """
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+    failure: list[BaseException] = []
 
-    def __iter__(self):
-        for item in self._items:
-            self.n += 1
-            yield item
+    def consume() -> None:
+        while (chunk := pending.get()) is not None:
+            if failure:
+                continue
+            try:
+                store.bulk_load(input=chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            except BaseException as e:  # noqa: BLE001 - handed to the producer thread below
+                failure.append(e)
+
+    worker = threading.Thread(target=consume, name="kg-load", daemon=True)
+    worker.start()
+    try:
+        for chunk in chunks:
+            if failure:
+                break
+            pending.put(chunk.encode())
+    finally:
+        pending.put(None)
+        worker.join()
+    if failure:
+        raise failure[0]
 
 
 class OxigraphStore(Store):
@@ -209,6 +225,9 @@ class OxigraphStore(Store):
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._live().named_graphs() if isinstance(g, ox.NamedNode))
+
+    def count(self) -> int:
+        return len(self._live())
 
     def dump(self, output, *, format, prefixes=None):
         store = self._live()

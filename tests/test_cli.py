@@ -141,7 +141,7 @@ def test_export_parses_back(built_here, fmt, parser, tmp_path):
         warnings.simplefilter("ignore", DeprecationWarning)
         parsed.parse(data=out.read_bytes(), format=parser)
     stats = built_here.invoke(cli, ["stats"]).output
-    triples = int(next(line for line in stats.splitlines() if line.startswith("triples:")).split()[1])
+    triples = int(next(line for line in stats.splitlines() if line.startswith("quads:")).split()[1])
     assert len(parsed) == triples or (parser in ("nquads", "trig") and len(list(parsed.quads())) >= triples)
 
 

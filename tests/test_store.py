@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 import pytest
 from conftest import BACKENDS, make_store, snapshot
 
@@ -12,48 +11,38 @@ from kg.store import open_store
 G = "http://example.org/g"
 
 
-def quad(n: int) -> ox.Quad:
-    return ox.Quad(
-        ox.NamedNode(f"http://example.org/s{n}"),
-        ox.NamedNode("http://example.org/p"),
-        ox.Literal(str(n)),
-        ox.NamedNode(G),
-    )
+def triple(n: int) -> str:
+    return f'<http://example.org/s{n}> <http://example.org/p> "{n}" .\n'
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_failed_transaction_writes_nothing(backend, tmp_path):
     store, _ = make_store(backend, tmp_path)
     with store.transaction() as w:
-        w.replace_graph(G, [quad(1), quad(2)])
+        w.replace_graph(G, [triple(1), triple(2)])
     before = snapshot(store)
 
     def failing():
-        yield quad(3)
+        yield triple(3)
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError), store.transaction() as w:
         w.replace_graph(G, failing())
     assert snapshot(store) == before
     with store.transaction() as w:  # and the store still takes writes afterwards
-        w.replace_graph(G, [quad(4)])
+        w.replace_graph(G, [triple(4)])
     assert store.count() == 1
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_replace_graph_replaces_only_that_graph(backend, tmp_path):
     store, _ = make_store(backend, tmp_path)
-    other = ox.Quad(
-        ox.NamedNode("http://example.org/x"),
-        ox.NamedNode("http://example.org/p"),
-        ox.Literal("x"),
-        ox.NamedNode("http://example.org/other"),
-    )
+    other = '<http://example.org/x> <http://example.org/p> "x" .\n'
     with store.transaction() as w:
         w.replace_graph("http://example.org/other", [other])
-        w.replace_graph(G, [quad(1)])
+        w.replace_graph(G, [triple(1)])
     with store.transaction() as w:
-        w.replace_graph(G, [quad(2)])
+        w.replace_graph(G, [triple(2)])
     assert store.graphs() == ["http://example.org/g", "http://example.org/other"]
     assert store.count() == 2
 
@@ -63,7 +52,7 @@ def test_disk_store_keeps_two_generations_and_reopens(tmp_path):
     store = open_store(f"oxigraph:{path}", create=True)
     for n in range(4):
         with store.transaction(fresh=True) as w:
-            w.replace_graph(G, [quad(n)])
+            w.replace_graph(G, [triple(n)])
     gens = sorted(p.name for p in path.glob("gen-*"))
     assert len(gens) == 2
     assert (path / "current").resolve().name == gens[-1]
