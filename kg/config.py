@@ -35,7 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "shacl_sample",
         "KG_SHACL_SAMPLE",
-        1000,
+        300,
         "Above this many entities of one class, SHACL checks a sample of that many of them (the loader "
         "still checks every row); 0 means check every entity.",
     ),
