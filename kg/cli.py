@@ -228,5 +228,28 @@ def stats(config: Config) -> None:
         click.echo(f"{compact(row['class'], config.ns.prefixes):<32} {int(row['n'].value):>9}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads answering HTTP requests.")
+@click.pass_obj
+@_user_errors
+def serve(config: Config, host: str, port: int, threads: int) -> None:
+    """Serve the graph over HTTP: the SPARQL endpoint and query UI at /sparql, saved queries at /api.
+
+    Runs Waitress, a production WSGI server. Queries run in KG_WORKERS worker processes that each hold a
+    copy of the store, and stop after KG_QUERY_TIMEOUT seconds.
+    """
+    import waitress
+
+    from api import create_app
+
+    with _open(config):  # fail early, with a clear message, if there is no store
+        pass
+    app = create_app(config)
+    click.echo(f"serving {config.store} on http://{host}:{port}/sparql", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="coopkg")
+
+
 def main() -> None:
     cli(prog_name="kg")

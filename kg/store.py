@@ -322,6 +322,12 @@ class OxigraphStore(Store):
             if g.name not in keep:
                 shutil.rmtree(g, ignore_errors=True)
 
+    def in_memory(self) -> OxigraphStore:
+        """A copy of this store held in memory (aggregates run several times faster there)."""
+        copy = OxigraphStore(None)
+        copy._store.bulk_load(input=self._live().dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        return copy
+
     def close(self) -> None:
         self._store = None
         gc.collect()

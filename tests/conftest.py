@@ -77,3 +77,40 @@ def runner(tmp_path, monkeypatch) -> CliRunner:
     monkeypatch.delenv("KG_STORE", raising=False)
     monkeypatch.delenv("KG_BASE_IRI", raising=False)
     return CliRunner()
+
+
+class LiveServer:
+    """The app served by Waitress on a loopback port, in a thread of the test process."""
+
+    def __init__(self, config: Config):
+        import threading
+
+        from waitress.server import create_server
+
+        from api import create_app
+
+        self.app = create_app(config)
+        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+    def close(self) -> None:
+        self.server.close()
+        self.app.extensions["kg_executor"].close()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory) -> LiveServer:
+    """A live server over an on-disk store of the bundled data (queries stop after 3 s)."""
+    location = f"oxigraph:{tmp_path_factory.mktemp('served') / 'store'}"
+    config = Config(store=location, query_timeout=3.0, workers=2)
+    with open_store(location, create=True) as store:
+        build(store, config)
+    server = LiveServer(config)
+    yield server
+    server.close()

@@ -1,0 +1,231 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql: queries by GET and POST, content negotiation, a service
+description, and the query UI (YASGUI) for browsers. Read-only: updates are refused."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.datastructures import MIMEAccept
+
+from kg.errors import QueryError
+from kg.executor import GRAPH_TYPES, TABULAR_TYPES, Busy, QueryRequest, QueryTimeout, ResultTooLarge, forbidden_service
+
+bp = Blueprint("sparql", __name__)
+
+#: `format=` values for browsers and scripts, standing in for an Accept header.
+FORMAT_PARAM = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "ntriples": "application/n-triples",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+    "rdf": "application/rdf+xml",
+    "n3": "text/turtle",  # SPARQLWrapper's name; Turtle is N3
+}
+#: Other names clients use for the same formats.
+ALIASES = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+    "application/x-turtle": "text/turtle",
+    "text/plain": "application/n-triples",
+    "application/json+ld": "application/ld+json",
+}
+MAX_QUERY_STRING = 64 * 1024
+
+
+def _error(status: int, message: str, **headers: str) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain", headers=headers)
+
+
+def _accept() -> MIMEAccept:
+    """The Accept header, or the `format` parameter when given (for links typed into a browser)."""
+    fmt = request.args.get("format") or request.form.get("format")
+    if fmt:
+        if fmt.lower() not in FORMAT_PARAM and fmt not in TABULAR_TYPES and fmt not in GRAPH_TYPES:
+            raise ValueError(f"unknown format '{fmt}' (known: {', '.join(FORMAT_PARAM)})")
+        return MIMEAccept([(FORMAT_PARAM.get(fmt.lower(), fmt), 1)])
+    return request.accept_mimetypes
+
+
+def _best(accept: MIMEAccept, offers: list[str]) -> str | None:
+    """The offer the client prefers, counting the aliases clients send (q-values and */* included)."""
+    if not accept:  # no Accept header: anything goes
+        return offers[0]
+    best, best_q = None, 0.0
+    for offer in offers:
+        names = [offer, *(alias for alias, target in ALIASES.items() if target == offer)]
+        q = max(accept.quality(n) for n in names)
+        if q > best_q:
+            best, best_q = offer, q
+    return best
+
+
+def _read_query() -> tuple[str | None, Response | None]:
+    """The query text from a GET or a POST, or an error response for a request the protocol refuses."""
+    if request.method == "GET":
+        if "update" in request.args:
+            return None, _error(403, "this endpoint is read-only: SPARQL Update is refused")
+        queries = request.args.getlist("query")
+        if len(queries) > 1:
+            return None, _error(400, "more than one query parameter")
+        return (queries[0] if queries else None), None
+    mimetype = request.mimetype
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        return None, _error(400, f"the request body must be UTF-8, not {charset}")
+    if mimetype == "application/x-www-form-urlencoded":
+        if "update" in request.form:
+            return None, _error(403, "this endpoint is read-only: SPARQL Update is refused")
+        queries = request.form.getlist("query")
+        if len(queries) != 1:
+            return None, _error(400, "a form POST needs exactly one query parameter")
+        return queries[0], None
+    if mimetype == "application/sparql-query":
+        try:
+            return request.get_data().decode("utf-8"), None
+        except UnicodeDecodeError:
+            return None, _error(400, "the request body is not valid UTF-8")
+    if mimetype == "application/sparql-update":
+        return None, _error(403, "this endpoint is read-only: SPARQL Update is refused")
+    if not mimetype:
+        return None, _error(
+            400, "a POST needs a Content-Type: application/x-www-form-urlencoded or application/sparql-query"
+        )
+    return None, _error(
+        415, f"unsupported Content-Type {mimetype}: use application/x-www-form-urlencoded or application/sparql-query"
+    )
+
+
+def _dataset() -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """default-graph-uri and named-graph-uri from the URL or the form; either one fixes the whole dataset."""
+    default = request.args.getlist("default-graph-uri") + request.form.getlist("default-graph-uri")
+    named = request.args.getlist("named-graph-uri") + request.form.getlist("named-graph-uri")
+    if not default and not named:
+        return None, None
+    return tuple(default), tuple(named)
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    if len(request.query_string) > MAX_QUERY_STRING:
+        return _error(414, f"the query string is longer than {MAX_QUERY_STRING} bytes: POST the query instead")
+    query, refused = _read_query()
+    if refused is not None:
+        return refused
+    try:
+        accept = _accept()
+    except ValueError as e:
+        return _error(400, str(e))
+    wants_html = request.method == "GET" and "format" not in request.args and _prefers_html(accept)
+    if query is None:
+        return ui(query=None) if wants_html else service_description(accept)
+    if wants_html:
+        return ui(query=query)
+    config = current_app.config["KG"]
+    target = forbidden_service(query, config.service_prefixes)
+    if target is not None:
+        return _error(
+            403,
+            f"SERVICE {target} is refused: queries may not reach other hosts "
+            "(allowed prefixes are set by KG_SERVICE_ALLOW)",
+        )
+    return run_query(QueryRequest(query, *_types(accept), default_graph=_dataset()[0], named_graphs=_dataset()[1]))
+
+
+def _prefers_html(accept: MIMEAccept) -> bool:
+    """A browser: it names text/html, and likes it at least as much as any result format."""
+    if "text/html" not in accept.values():
+        return False
+    html = accept.quality("text/html")
+    return html > 0 and html >= max(accept.quality(t) for t in [*TABULAR_TYPES, *GRAPH_TYPES, *ALIASES])
+
+
+def _types(accept: MIMEAccept) -> tuple[str | None, str | None]:
+    return _best(accept, list(TABULAR_TYPES)), _best(accept, list(GRAPH_TYPES))
+
+
+def run_query(query: QueryRequest) -> Response:
+    """Run a query on the workers and turn the outcome into an HTTP response."""
+    executor = current_app.extensions["kg_executor"]
+    try:
+        result = executor.run(query)
+    except QueryTimeout as e:
+        return _error(503, str(e))
+    except Busy as e:
+        return _error(503, str(e), **{"Retry-After": "5"})
+    except ResultTooLarge as e:
+        return _error(400, str(e))
+    except QueryError as e:
+        return _error(400, str(e))
+    if result.media_type is None:
+        offers = TABULAR_TYPES if result.kind == "tabular" else GRAPH_TYPES
+        return _error(406, f"none of the accepted types fits this result; it comes as {', '.join(offers)}")
+    mimetype = result.media_type
+    if mimetype.startswith("text/") or mimetype.endswith(("json", "xml")):
+        mimetype += "; charset=utf-8"
+    return Response(result.body, status=200, content_type=mimetype, headers={"Vary": "Accept"})
+
+
+SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix formats: <http://www.w3.org/ns/formats/> .
+@prefix void: <http://rdfs.org/ns/void#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+
+<{endpoint}> a sd:Service ;
+    sd:endpoint <{endpoint}> ;
+    sd:supportedLanguage sd:SPARQL11Query ;
+    sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;
+    sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
+        formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:JSON-LD, formats:RDF_XML ;
+    dcterms:description '''Read-only SPARQL 1.1 endpoint of the EU cooperation knowledge graph.
+The default graph is the union of all named graphs (one per source file).
+Queries stop after {timeout:g} s.''' ;
+    sd:defaultDataset [
+        a sd:Dataset ;
+        sd:defaultGraph [ a sd:Graph ] ;
+{named}    ] .
+"""
+
+
+def service_description(accept: MIMEAccept) -> Response:
+    """The SPARQL 1.1 Service Description, in Turtle (or another RDF format the client asks for)."""
+    import pyoxigraph as ox
+
+    config = current_app.config["KG"]
+    executor = current_app.extensions["kg_executor"]
+    graphs = executor.run(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", tabular_type="text/csv"))
+    names = [line.strip() for line in graphs.body.decode().splitlines()[1:] if line.strip()]
+    named = "".join(f"        sd:namedGraph [ sd:name <{g}> ] ;\n" for g in names)
+    text = SERVICE_DESCRIPTION.format(endpoint=request.base_url, timeout=config.query_timeout, named=named)
+    media_type = _best(accept, list(GRAPH_TYPES))
+    if media_type is None:
+        return _error(406, f"the service description comes as {', '.join(GRAPH_TYPES)}")
+    if media_type != "text/turtle":
+        store = ox.Store()
+        store.load(text.encode(), format=ox.RdfFormat.TURTLE)
+        body = store.dump(format=GRAPH_TYPES[media_type], from_graph=ox.DefaultGraph())
+    else:
+        body = text.encode()
+    return Response(body, content_type=media_type, headers={"Vary": "Accept"})
+
+
+def ui(query: str | None) -> Response:
+    """The query UI: YASGUI with the saved queries one click away; ?query= reopens a shared query."""
+    saved = current_app.extensions["kg_queries"]
+    page = render_template(
+        "sparql.html", query=query, saved=list(saved.values()), saved_texts={q.name: q.text for q in saved.values()}
+    )
+    return Response(page, headers={"Vary": "Accept"})
+
+
+@bp.get("/api/prefixes.json")
+def prefixes():
+    """Prefixes for the editor's completion, in prefix.cc's format (the UI must not call prefix.cc)."""
+    return current_app.config["KG"].ns.prefixes
