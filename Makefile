@@ -15,8 +15,7 @@ install: $(BIN)/kg
 
 run: install
 	$(BIN)/kg build
-	$(BIN)/kg stats
-	$(BIN)/kg query partners-by-country
+	$(BIN)/kg serve
 
 lint: install
 	$(BIN)/ruff check kg tests bench

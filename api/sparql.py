@@ -136,7 +136,10 @@ def endpoint():
             f"SERVICE {target} is refused: queries may not reach other hosts "
             "(allowed prefixes are set by KG_SERVICE_ALLOW)",
         )
-    return run_query(QueryRequest(query, *_types(accept), default_graph=_dataset()[0], named_graphs=_dataset()[1]))
+    default, named = _dataset()
+    return run_query(
+        QueryRequest(query, *_types(accept), default_graph=default, named_graphs=named, base_iri=request.base_url)
+    )
 
 
 def _prefers_html(accept: MIMEAccept) -> bool:

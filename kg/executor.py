@@ -69,6 +69,7 @@ class QueryRequest:
     substitutions: dict[str, ox.NamedNode | ox.Literal] = field(default_factory=dict)
     default_graph: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ def _worker(conn: Connection, location: str, in_memory: bool, max_bytes: int) ->
                 substitutions=request.substitutions,
                 default_graph=list(request.default_graph) if request.default_graph is not None else None,
                 named_graphs=list(request.named_graphs) if request.named_graphs is not None else None,
+                base_iri=request.base_iri,
             )
             sink = _Limited(max_bytes)
             if isinstance(result, ox.QueryTriples):
@@ -180,6 +182,7 @@ class _Worker:
     def kill(self) -> None:
         self.process.kill()
         self.process.join(5)
+        self.process.close()
         self.conn.close()
 
 

@@ -82,8 +82,10 @@ class Store(ABC):
         substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query. By default the default graph is the union of all named graphs."""
+        """Run a SPARQL query. By default the default graph is the union of all named graphs; relative IRIs
+        in the query resolve against `base_iri`."""
 
     @abstractmethod
     def transaction(self, *, fresh: bool = False) -> Iterator[Writer]:
@@ -118,8 +120,10 @@ def _terms(substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> dic
     return {ox.Variable(name): term for name, term in substitutions.items()}
 
 
-def _run_query(store: ox.Store, sparql: str, substitutions, default_graph=None, named_graphs=None) -> QueryResult:
-    kwargs: dict[str, object] = {"substitutions": _terms(substitutions)}
+def _run_query(
+    store: ox.Store, sparql: str, substitutions, default_graph=None, named_graphs=None, base_iri=None
+) -> QueryResult:
+    kwargs: dict[str, object] = {"substitutions": _terms(substitutions), "base_iri": base_iri}
     if default_graph is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
     else:
@@ -220,8 +224,8 @@ class OxigraphStore(Store):
             raise StoreError(f"the store at {self.path} is empty: run `kg build` first")
         return self._store
 
-    def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None):
-        return _run_query(self._live(), sparql, substitutions, default_graph, named_graphs)
+    def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None, base_iri=None):
+        return _run_query(self._live(), sparql, substitutions, default_graph, named_graphs, base_iri)
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._live().named_graphs() if isinstance(g, ox.NamedNode))

@@ -150,3 +150,38 @@ def test_stats_counts_classes(built_here):
     assert "coop:GoodPractice" in result.output
     line = next(x for x in result.output.splitlines() if x.startswith("coop:Organisation "))
     assert line.split()[-1] == "36"
+
+
+def test_serve_runs_a_production_server(built_here, tmp_path):
+    """`kg serve` starts Waitress on the given port and answers SPARQL (a real process, not the test client)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg", "serve", "--port", str(port)], cwd=tmp_path, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                r = requests.get(
+                    f"http://127.0.0.1:{port}/sparql",
+                    params={"query": "ASK { ?s ?p ?o }"},
+                    headers={"Accept": "application/sparql-results+json"},
+                    timeout=5,
+                )
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        assert r.json()["boolean"] is True
+        assert r.headers["Server"] == "coopkg"
+    finally:
+        proc.terminate()
+        proc.wait(10)
