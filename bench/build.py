@@ -57,8 +57,9 @@ def main() -> None:
         store = work / "kg-store"
         kg_s, kg_mb = measure([*KG, "--store", f"oxigraph:{store}", "build", "-q", str(args.dataset)], cwd=ROOT)
         dump = work / "dump.nq"
-        subprocess.run([*KG, "--store", f"oxigraph:{store}", "export", "-f", "nquads", "-o", str(dump)], check=True,
-                       cwd=ROOT)
+        subprocess.run(
+            [*KG, "--store", f"oxigraph:{store}", "export", "-f", "nquads", "-o", str(dump)], check=True, cwd=ROOT
+        )
         quads = sum(1 for _ in dump.open("rb"))
         raw_s, raw_mb = measure([sys.executable, "-c", RAW_LOAD, str(work / "raw-store"), str(dump)])
     finally:
@@ -68,8 +69,10 @@ def main() -> None:
     print(f"{'':<22} {'seconds':>8} {'quads/s':>10} {'peak MiB':>9}")
     print(f"{'kg build':<22} {kg_s:>8.1f} {quads / kg_s:>10.0f} {kg_mb:>9.0f}")
     print(f"{'pyoxigraph bulk_load':<22} {raw_s:>8.1f} {quads / raw_s:>10.0f} {raw_mb:>9.0f}")
-    print(f"ratio kg/raw: time {kg_s / raw_s:.2f}x, peak memory {kg_mb / raw_mb:.2f}x "
-          "(kg build also maps and checks every row, validates with SHACL and optimises the store)")
+    print(
+        f"ratio kg/raw: time {kg_s / raw_s:.2f}x, peak memory {kg_mb / raw_mb:.2f}x "
+        "(kg build also maps and checks every row, validates with SHACL and optimises the store)"
+    )
 
 
 if __name__ == "__main__":
