@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,7 +147,7 @@ class Loader:
                     gazetteer=self.gazetteer,
                 )
                 try:
-                    writer.replace_graph(source.graph, chunks)
+                    writer.replace_graph(source.graph, self._reporting(chunks, result, source))
                 except SyntaxError as e:  # a term the mapper let through and the parser refused
                     raise DataError(str(source.path), f"cannot be stored: {e.msg}") from None
                 mapped.append(result)
@@ -170,6 +170,17 @@ class Loader:
                 f"loaded {source.dataset}/{source.path.name}: {triples} triples ({time.perf_counter() - started:.1f} s)"
             )
         self._check_links(writer, mapped, kinds)
+
+    def _reporting(
+        self, chunks: Iterable[str], result: MappedFile, source: SourceFile, every: int = 100_000
+    ) -> Iterator[str]:
+        """Pass the chunks on, saying how many rows are done every `every` rows (long files take a while)."""
+        next_report = every
+        for chunk in chunks:
+            yield chunk
+            if result.rows >= next_report:
+                self.progress(f"  {source.dataset}/{source.path.name}: {result.rows} rows ...")
+                next_report = (result.rows // every + 1) * every
 
     def _check_links(self, writer: Writer, mapped: list[MappedFile], kinds: dict[str, Mapping]) -> None:
         defined: set[str] = set()

@@ -185,3 +185,11 @@ def test_serve_runs_a_production_server(built_here, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_build_shows_progress_and_a_summary(runner):
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0
+    assert "loaded innocrafts/practices.csv: 442 triples" in result.stderr
+    assert "validating against the SHACL shapes" in result.stderr
+    assert "SHACL: the data conforms" in result.stdout and "quads in the store" in result.stdout
