@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
 
-from kg.errors import QueryError
+from kg.errors import KGError, QueryError
 from kg.executor import GRAPH_TYPES, TABULAR_TYPES, Busy, QueryRequest, QueryTimeout, ResultTooLarge, forbidden_service
 
 bp = Blueprint("sparql", __name__)
@@ -203,7 +203,10 @@ def service_description(accept: MIMEAccept) -> Response:
 
     config = current_app.config["KG"]
     executor = current_app.extensions["kg_executor"]
-    graphs = executor.run(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", tabular_type="text/csv"))
+    try:
+        graphs = executor.run(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", tabular_type="text/csv"))
+    except KGError as e:
+        return _error(503, f"the service description cannot be made now: {e}")
     names = [line.strip() for line in graphs.body.decode().splitlines()[1:] if line.strip()]
     named = "".join(f"        sd:namedGraph [ sd:name <{g}> ] ;\n" for g in names)
     text = SERVICE_DESCRIPTION.format(endpoint=request.base_url, timeout=config.query_timeout, named=named)

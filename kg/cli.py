@@ -62,7 +62,10 @@ def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
     """An open knowledge graph of European cooperation projects: partners, places, good practices,
     events and transfers. Build it from the bundled INNOCRAFTS data with `kg build`, then ask it
     questions with `kg query`."""
-    ctx.obj = Config.from_env(store=store, base_iri=base_iri)
+    try:
+        ctx.obj = Config.from_env(store=store, base_iri=base_iri)
+    except KGError as e:
+        raise click.ClickException(str(e)) from None
 
 
 @cli.command()

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from kg.errors import KGError
 from kg.namespaces import DEFAULT_BASE, Namespaces
 
 
@@ -77,12 +78,12 @@ def _parse(setting: Setting, text: str) -> Any:
     kind = type(setting.default)
     if kind is bool:
         if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
-            raise ValueError(f"{setting.env} must be true or false, not '{text}'")
+            raise KGError(f"{setting.env} must be true or false, not '{text}'")
         return text.lower() in ("1", "true", "yes")
     try:
         return kind(text)
     except ValueError:
-        raise ValueError(f"{setting.env} must be a {kind.__name__}, not '{text}'") from None
+        raise KGError(f"{setting.env} must be a {kind.__name__}, not '{text}'") from None
 
 
 @dataclass(frozen=True)

@@ -193,3 +193,11 @@ def test_build_shows_progress_and_a_summary(runner):
     assert "loaded innocrafts/practices.csv: 442 triples" in result.stderr
     assert "validating against the SHACL shapes" in result.stderr
     assert "SHACL: the data conforms" in result.stdout and "quads in the store" in result.stdout
+
+
+def test_a_bad_setting_is_a_clear_error(runner, monkeypatch):
+    monkeypatch.setenv("KG_QUERY_TIMEOUT", "soon")
+    result = runner.invoke(cli, ["stats"])
+    assert result.exit_code == 1
+    assert "KG_QUERY_TIMEOUT must be a float, not 'soon'" in result.output
+    assert "Traceback" not in result.output
