@@ -53,14 +53,14 @@ class LoadReport:
     files: list[tuple[SourceFile, int, int]] = field(default_factory=list)
     validation: ValidationReport | None = None
     seconds: float = 0.0
-    total_triples: int = 0
+    total_quads: int = 0
 
     def summary(self) -> str:
         lines = [f"{'file':<48} {'rows':>9} {'triples':>10}"]
         for source, rows, triples in self.files:
             name = f"{source.dataset}/{source.path.name}"
             lines.append(f"{name:<48} {rows if source.mapping else '-':>9} {triples if triples >= 0 else '-':>10}")
-        lines.append(f"{self.total_triples} quads in the store; {self.seconds:.1f} s")
+        lines.append(f"{self.total_quads} quads in the store; {self.seconds:.1f} s")
         if self.validation is not None:
             lines.append(self.validation.headline())
         return "\n".join(lines)
@@ -231,7 +231,7 @@ def _run(
             report.validation.raise_failure()
         saving = time.perf_counter()
     say(f"saved in {time.perf_counter() - saving:.1f} s")
-    report.total_triples = store.count()
+    report.total_quads = store.count()
     report.seconds = time.perf_counter() - started
     return report
 
