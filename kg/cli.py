@@ -254,5 +254,85 @@ def serve(config: Config, host: str, port: int, threads: int) -> None:
     waitress.serve(app, host=host, port=port, threads=threads, ident="coopkg")
 
 
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["org", "city", "country", "transfer", "bipartite"]),
+    default="org",
+    show_default=True,
+    help="org: organisations linked by shared projects, co-hosted events and "
+    "transfers; city/country: the same by place; transfer: directed, from source to target place; "
+    "bipartite: organisations and projects.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["gexf", "graphml", "json", "csv"]),
+    default="gexf",
+    show_default=True,
+    help="GEXF and GraphML open in Gephi and Cytoscape; json is node-link; csv is "
+    "an edge list (and a -nodes.csv beside it when writing a file).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
+)
+@click.pass_context
+@_user_errors
+def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> None:
+    """Export a collaboration network built from the graph (see also `kg network metrics`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from kg.network import build_network, write_network
+
+    config: Config = ctx.obj
+    with _open(config) as store:
+        graph = build_network(store, str(config.ns.coop), kind)
+    text = write_network(graph, fmt, output)
+    if text is not None:
+        click.echo(text, nl=False)
+
+
+@network.command("metrics")
+@click.option("--kind", type=click.Choice(["org", "city", "country", "transfer"]), default="org", show_default=True)
+@click.option("--top", default=15, show_default=True, help="How many nodes to list, most central first.")
+@click.option(
+    "--by",
+    type=click.Choice(["betweenness", "pagerank", "degree", "weighted_degree", "closeness"]),
+    default="betweenness",
+    show_default=True,
+    help="The measure to rank by.",
+)
+@click.pass_obj
+@_user_errors
+def network_metrics(config: Config, kind: str, top: int, by: str) -> None:
+    """Print the network's summary, its most central nodes and its communities."""
+    from kg.metrics import node_metrics, summary
+    from kg.network import build_network
+
+    with _open(config) as store:
+        graph = build_network(store, str(config.ns.coop), kind)
+    facts = summary(graph)
+    click.echo(", ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in facts.items()))
+    rows = sorted(node_metrics(graph), key=lambda r: (-r[by], r["label"]))
+    click.echo(
+        f"\n{'node':<58} {'deg':>4} {'wdeg':>5} {'betw':>6} {'close':>6} {'prank':>6} {'clust':>6} {'comm':>4} broker"
+    )
+    for r in rows[:top]:
+        click.echo(
+            f"{r['label'][:58]:<58} {r['degree']:>4} {r['weighted_degree']:>5} {r['betweenness']:>6.3f} "
+            f"{r['closeness']:>6.3f} {r['pagerank']:>6.3f} {r['clustering']:>6.3f} {r['community']:>4} "
+            f"{'yes' if r['articulation_point'] else ''}"
+        )
+    click.echo("\ncommunities (Louvain, seed 42):")
+    members: dict[int, list[str]] = {}
+    for r in rows:
+        members.setdefault(r["community"], []).append(r["label"])
+    for community, labels in sorted(members.items()):
+        click.echo(
+            f"  {community}: {len(labels)} nodes: {', '.join(sorted(labels)[:8])}{' ...' if len(labels) > 8 else ''}"
+        )
+
+
 def main() -> None:
     cli(prog_name="kg")

@@ -1,0 +1,174 @@
+"""Collaboration networks derived from the knowledge graph, each built by SPARQL from the store.
+
+Kinds:
+
+- ``org``: organisations linked when they share a project, co-host an event, or one's practice was
+  transferred to the other; the edge keeps a weight (the number of links) and the kinds of link.
+- ``city`` and ``country``: the ``org`` network aggregated by the organisations' city or country.
+- ``transfer``: directed, from the place a practice came from to the place or organisation it went to.
+- ``bipartite``: organisations and the projects they took part in.
+
+Nodes carry a label, and for organisations their country, city and type, so exports read well in Gephi.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import networkx as nx
+
+from kg.errors import KGError
+from kg.store import Store
+
+__all__ = ["KINDS", "FORMATS", "build_network", "write_network"]
+
+KINDS = ("org", "city", "country", "transfer", "bipartite")
+FORMATS = ("gexf", "graphml", "json", "csv")
+
+_PREFIXES = """PREFIX coop: <{coop}>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+_ORGANISATIONS = """
+SELECT ?o ?label ?country ?city ?type WHERE {
+  ?o a coop:Organisation ; rdfs:label ?label .
+  OPTIONAL { ?o coop:country/coop:countryCode ?country }
+  OPTIONAL { ?o coop:city/rdfs:label ?city }
+  OPTIONAL { ?o org:classification/skos:notation ?type }
+}"""
+
+_LINKS = {
+    "project": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
+        ?a org:memberOf ?x . ?b org:memberOf ?x . FILTER(STR(?a) < STR(?b)) } GROUP BY ?a ?b""",
+    "event": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
+        ?x a coop:Event ; coop:hostedBy ?a, ?b . FILTER(STR(?a) < STR(?b)) } GROUP BY ?a ?b""",
+    "transfer": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
+        ?x a coop:Transfer ; coop:targetOrganisation ?t .
+        { ?x coop:sourceOrganisation ?s } UNION { ?x coop:sourcePractice/coop:owner ?s }
+        FILTER(?s != ?t) BIND(IF(STR(?s) < STR(?t), ?s, ?t) AS ?a) BIND(IF(STR(?s) < STR(?t), ?t, ?s) AS ?b)
+    } GROUP BY ?a ?b""",
+}
+
+_TRANSFERS = """
+SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel WHERE {
+  ?x a coop:Transfer ; coop:transferKind/skos:notation ?kind .
+  { ?x coop:sourcePlace ?from } UNION { ?x coop:sourcePractice/coop:city ?from }
+  { ?x coop:targetPlace ?to } UNION { ?x coop:targetOrganisation ?to }
+  ?from rdfs:label ?fromLabel . ?to rdfs:label ?toLabel .
+  FILTER(?from != ?to)
+}"""
+
+_MEMBERSHIPS = """
+SELECT ?o ?p ?acronym WHERE { ?o org:memberOf ?p . ?p coop:acronym ?acronym }"""
+
+
+def _rows(store: Store, prefixes: str, query: str) -> Iterable[dict[str, str]]:
+    result = store.query(prefixes + query)
+    names = [v.value for v in result.variables]
+    for row in result:
+        yield {n: (row[n].value if row[n] is not None else "") for n in names}
+
+
+def _organisation_network(store: Store, prefixes: str) -> nx.Graph:
+    graph = nx.Graph(kind="org")
+    for r in _rows(store, prefixes, _ORGANISATIONS):
+        graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
+    for link, query in _LINKS.items():
+        for r in _rows(store, prefixes, query):
+            n = int(r["n"])
+            if graph.has_edge(r["a"], r["b"]):
+                edge = graph.edges[r["a"], r["b"]]
+                edge["weight"] += n
+                edge[link] = n
+                edge["kinds"] = ",".join(sorted({*edge["kinds"].split(","), link}))
+            else:
+                graph.add_edge(r["a"], r["b"], weight=n, kinds=link, **{link: n})
+    return graph
+
+
+def _aggregate(graph: nx.Graph, attribute: str, kind: str) -> nx.Graph:
+    """Group organisations by a node attribute (city, country); weights add up; unplaced ones are left out."""
+    result = nx.Graph(kind=kind)
+    for _, data in graph.nodes(data=True):
+        place = data.get(attribute)
+        if place:
+            if place not in result:
+                result.add_node(place, label=place, organisations=0)
+            result.nodes[place]["organisations"] += 1
+    for a, b, data in graph.edges(data=True):
+        pa, pb = graph.nodes[a].get(attribute), graph.nodes[b].get(attribute)
+        if pa and pb and pa != pb:
+            weight = result.edges[pa, pb]["weight"] if result.has_edge(pa, pb) else 0
+            result.add_edge(pa, pb, weight=weight + data["weight"])
+    return result
+
+
+def build_network(store: Store, coop_namespace: str, kind: str = "org") -> nx.Graph:
+    """The network of `kind` (one of KINDS) from the store."""
+    if kind not in KINDS:
+        raise KGError(f"unknown network kind '{kind}' (known: {', '.join(KINDS)})")
+    prefixes = _PREFIXES.format(coop=coop_namespace)
+    if kind == "transfer":
+        graph = nx.DiGraph(kind="transfer")
+        for r in _rows(store, prefixes, _TRANSFERS):
+            graph.add_node(r["from"], label=r["fromLabel"])
+            graph.add_node(r["to"], label=r["toLabel"])
+            if graph.has_edge(r["from"], r["to"]):
+                edge = graph.edges[r["from"], r["to"]]
+                edge["weight"] += 1
+                edge["kinds"] = ",".join(sorted({*edge["kinds"].split(","), r["kind"]}))
+            else:
+                graph.add_edge(r["from"], r["to"], weight=1, kinds=r["kind"])
+        return graph
+    if kind == "bipartite":
+        graph = nx.Graph(kind="bipartite")
+        for r in _rows(store, prefixes, _MEMBERSHIPS):
+            graph.add_node(r["o"], bipartite=0)
+            graph.add_node(r["p"], bipartite=1, label=r["acronym"])
+            graph.add_edge(r["o"], r["p"])
+        for r in _rows(store, prefixes, _ORGANISATIONS):
+            if r["o"] in graph:
+                graph.nodes[r["o"]]["label"] = r["label"]
+        return graph
+    organisations = _organisation_network(store, prefixes)
+    if kind == "org":
+        return organisations
+    return _aggregate(organisations, kind, kind)
+
+
+def write_network(graph: nx.Graph, fmt: str, path: Path | None = None) -> str | None:
+    """Write a network as GEXF, GraphML, node-link JSON or CSV (edges, then nodes); text when no path."""
+    if fmt not in FORMATS:
+        raise KGError(f"unknown network format '{fmt}' (known: {', '.join(FORMATS)})")
+    if fmt in ("gexf", "graphml"):
+        buffer = io.BytesIO()
+        (nx.write_gexf if fmt == "gexf" else nx.write_graphml)(graph, buffer)
+        text = buffer.getvalue().decode("utf-8")
+    elif fmt == "json":
+        text = json.dumps(nx.node_link_data(graph, edges="links"), ensure_ascii=False, indent=1)
+    else:
+        out = io.StringIO()
+        keys = sorted({k for _, _, d in graph.edges(data=True) for k in d})
+        writer = csv.writer(out)
+        writer.writerow(["source", "target", *keys])
+        for a, b, d in graph.edges(data=True):
+            writer.writerow([a, b, *(d.get(k, "") for k in keys)])
+        text = out.getvalue()
+        if path is not None:
+            nodes = io.StringIO()
+            node_keys = sorted({k for _, d in graph.nodes(data=True) for k in d})
+            node_writer = csv.writer(nodes)
+            node_writer.writerow(["id", *node_keys])
+            for n, d in graph.nodes(data=True):
+                node_writer.writerow([n, *(d.get(k, "") for k in node_keys)])
+            path.with_name(path.stem + "-nodes.csv").write_text(nodes.getvalue(), encoding="utf-8")
+    if path is None:
+        return text
+    path.write_text(text, encoding="utf-8")
+    return None

@@ -1,0 +1,106 @@
+"""Collaboration networks from the graph, their measures, and their exports."""
+
+from __future__ import annotations
+
+import doctest
+
+import networkx as nx
+import pytest
+
+import kg.metrics
+from kg.cli import cli
+from kg.errors import KGError
+from kg.metrics import ego_network, node_metrics, summary
+from kg.namespaces import Namespaces
+from kg.network import build_network, write_network
+
+COOP = str(Namespaces().coop)
+FLORENCE = "https://w3id.org/coopkg/id/innocrafts/organisation/P01"
+
+
+def test_doctests_of_the_measures():
+    assert doctest.testmod(kg.metrics).failed == 0
+
+
+def test_measures_on_a_small_graph_match_hand_values():
+    # a star with a tail: 0 is the hub of 1, 2, 3; 3 leads on to 4
+    graph = nx.Graph([(0, 1), (0, 2), (0, 3), (3, 4), (1, 2)])
+    rows = {r["node"]: r for r in node_metrics(graph)}
+    assert rows[0]["degree"] == 3 and rows[4]["degree"] == 1
+    # betweenness of 0: pairs (1,3),(1,4),(2,3),(2,4) go through it: 4 of C(4,2)=6 pairs of the others
+    assert rows[0]["betweenness"] == pytest.approx(4 / 6)
+    assert rows[3]["betweenness"] == pytest.approx(3 / 6)  # (0,4),(1,4),(2,4)
+    assert rows[1]["clustering"] == 1.0 and rows[0]["clustering"] == pytest.approx(1 / 3)
+    assert rows[0]["articulation_point"] and rows[3]["articulation_point"] and not rows[1]["articulation_point"]
+    assert rows[0]["closeness"] == pytest.approx(4 / 5)  # distances 1, 1, 1, 2
+    assert sum(r["pagerank"] for r in rows.values()) == pytest.approx(1.0)
+
+
+def test_empty_and_disconnected_graphs_do_not_crash():
+    assert node_metrics(nx.Graph()) == []
+    assert summary(nx.Graph())["nodes"] == 0
+    graph = nx.Graph([(1, 2), (3, 4)])
+    graph.add_node(5)
+    facts = summary(graph)
+    assert facts["components"] == 3 and facts["largest_component"] == 2
+    assert {r["component"] for r in node_metrics(graph)} == {0, 1, 2}
+
+
+def test_organisation_network_of_the_bundled_data(bundled_store):
+    store, _ = bundled_store
+    graph = build_network(store, COOP, "org")
+    assert graph.number_of_nodes() == 36
+    florence_artex = graph.edges[FLORENCE, "https://w3id.org/coopkg/id/innocrafts/organisation/T01"]
+    assert florence_artex["project"] == 2  # INNOCRAFTS and CRAFTS CODE
+    assert "project" in florence_artex["kinds"].split(",")
+    ranked = sorted(node_metrics(graph), key=lambda r: -r["betweenness"])
+    assert FLORENCE in {r["node"] for r in ranked[:10]}
+
+
+def test_place_and_transfer_networks(bundled_store):
+    store, _ = bundled_store
+    countries = build_network(store, COOP, "country")
+    assert countries.has_edge("IT", "IE") and countries.edges["IT", "IE"]["weight"] >= 2
+    transfers = build_network(store, COOP, "transfer")
+    assert transfers.is_directed()
+    spain = "https://w3id.org/coopkg/id/country/ES"
+    assert transfers.has_edge(spain, "https://w3id.org/coopkg/id/city/florence")
+    bipartite = build_network(store, COOP, "bipartite")
+    assert bipartite.degree("https://w3id.org/coopkg/id/project/innocrafts") == 16
+    assert FLORENCE in ego_network(build_network(store, COOP, "org"), FLORENCE, 1)
+
+
+def test_unknown_kind_is_a_clear_error(bundled_store):
+    with pytest.raises(KGError, match="unknown network kind 'people'"):
+        build_network(bundled_store[0], COOP, "people")
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml", "json", "csv"])
+def test_exports_read_back(bundled_store, tmp_path, fmt):
+    graph = build_network(bundled_store[0], COOP, "org")
+    path = tmp_path / f"org.{fmt}"
+    write_network(graph, fmt, path)
+    if fmt == "gexf":
+        back = nx.read_gexf(path)
+    elif fmt == "graphml":
+        back = nx.read_graphml(path)
+    elif fmt == "json":
+        import json
+
+        back = nx.node_link_graph(json.loads(path.read_text()), edges="links")
+    else:
+        back = nx.read_edgelist(path.read_text().splitlines()[1:], delimiter=",", data=False)
+        assert (tmp_path / "org-nodes.csv").read_text().count("\n") == graph.number_of_nodes() + 1
+        back.add_nodes_from(graph.nodes)
+    assert set(back.nodes) == set(graph.nodes)
+    assert back.number_of_edges() == graph.number_of_edges()
+
+
+def test_kg_network_commands(runner, tmp_path):
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    result = runner.invoke(cli, ["network", "metrics", "--top", "15"])
+    assert result.exit_code == 0, result.output
+    assert "Municipality of Florence" in result.output and "communities (Louvain" in result.output
+    out = tmp_path / "net.gexf"
+    assert runner.invoke(cli, ["network", "--kind", "city", "-f", "gexf", "-o", str(out)]).exit_code == 0
+    assert nx.read_gexf(out).number_of_nodes() > 5
