@@ -303,12 +303,20 @@ def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> Non
     show_default=True,
     help="The measure to rank by.",
 )
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Also write the measures back into the graph (named graph "
+    "<base>graph/network/KIND, replaced on each run), queryable by SPARQL next to the facts.",
+)
 @click.pass_obj
 @_user_errors
-def network_metrics(config: Config, kind: str, top: int, by: str) -> None:
+def network_metrics(config: Config, kind: str, top: int, by: str, save: bool) -> None:
     """Print the network's summary, its most central nodes and its communities."""
-    from kg.metrics import node_metrics, summary
-    from kg.network import build_network
+    from datetime import UTC, datetime
+
+    from kg.metrics import EXACT_LIMIT, node_metrics, summary
+    from kg.network import build_network, save_metrics
 
     with _open(config) as store:
         graph = build_network(store, str(config.ns.coop), kind)
@@ -332,6 +340,12 @@ def network_metrics(config: Config, kind: str, top: int, by: str) -> None:
         click.echo(
             f"  {community}: {len(labels)} nodes: {', '.join(sorted(labels)[:8])}{' ...' if len(labels) > 8 else ''}"
         )
+    if save:
+        parameters = {"seed": 42, "betweenness": "exact" if graph.number_of_nodes() <= EXACT_LIMIT else "k=500"}
+        when = datetime.now(UTC).replace(microsecond=0).isoformat()
+        with _open(config) as store:
+            analysis = save_metrics(store, config.ns, kind, rows, parameters, when)
+        click.echo(f"\nsaved into the graph as <{analysis}>")
 
 
 def main() -> None:

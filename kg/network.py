@@ -14,6 +14,7 @@ Nodes carry a label, and for organisations their country, city and type, so expo
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Iterable
@@ -22,9 +23,10 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import KGError
+from kg.namespaces import Namespaces
 from kg.store import Store
 
-__all__ = ["KINDS", "FORMATS", "build_network", "write_network"]
+__all__ = ["KINDS", "FORMATS", "MEASURES", "build_network", "write_network", "save_metrics"]
 
 KINDS = ("org", "city", "country", "transfer", "bipartite")
 FORMATS = ("gexf", "graphml", "json", "csv")
@@ -172,3 +174,57 @@ def write_network(graph: nx.Graph, fmt: str, path: Path | None = None) -> str | 
         return text
     path.write_text(text, encoding="utf-8")
     return None
+
+
+MEASURES = {
+    "degree": "degree",
+    "weighted_degree": "weighted-degree",
+    "betweenness": "betweenness",
+    "closeness": "closeness",
+    "pagerank": "pagerank",
+    "clustering": "clustering",
+    "community": "community",
+    "constraint": "constraint",
+    "articulation_point": "articulation-point",
+}
+
+
+def save_metrics(store: Store, ns: Namespaces, kind: str, rows: list[dict], parameters: dict, when: str) -> str:
+    """Write measures back into the graph, in the named graph of this network kind (replaced whole), with the
+    analysis (date and parameters) as provenance. Returns the analysis IRI."""
+    from kg.mapping import iri, literal
+
+    analysis = f"{ns.id}network-analysis/{kind}"
+    graph = f"{ns.graph}network/{kind}"
+    coop, xsd = str(ns.coop), "http://www.w3.org/2001/XMLSchema#"
+    a = iri(analysis)
+    lines = [
+        f"{a} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{coop}NetworkAnalysis> .\n",
+        f"{a} <http://www.w3.org/2000/01/rdf-schema#label> {literal(f'Network analysis of the {kind} network')} .\n",
+        f"{a} <{coop}networkKind> {literal(kind)} .\n",
+        f"{a} <{coop}parameters> {literal(json.dumps(parameters, sort_keys=True))} .\n",
+        f"{a} <http://www.w3.org/ns/prov#endedAtTime> {literal(when, datatype=xsd + 'dateTime')} .\n",
+    ]
+    for row in rows:
+        node = str(row["node"])
+        if not node.startswith(("http://", "https://")):  # aggregated nodes are country or city codes
+            continue
+        for key, code in MEASURES.items():
+            value = row.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = int(value)
+            m = iri(f"{analysis}/{code}/{hashlib.sha1(node.encode()).hexdigest()[:16]}")
+            datatype = xsd + ("integer" if isinstance(value, int) else "double")
+            text = str(value) if isinstance(value, int) else repr(float(value))
+            lines += [
+                f"{iri(node)} <{coop}measurement> {m} .\n",
+                f"{m} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{coop}NetworkMeasurement> .\n",
+                f"{m} <{coop}measure> <{ns.scheme}network-measure/{code}> .\n",
+                f"{m} <{coop}value> {literal(text, datatype=datatype)} .\n",
+                f"{m} <http://www.w3.org/ns/prov#wasGeneratedBy> {a} .\n",
+            ]
+    with store.transaction() as writer:
+        writer.replace_graph(graph, ["".join(lines)])
+    return analysis

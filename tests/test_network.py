@@ -104,3 +104,29 @@ def test_kg_network_commands(runner, tmp_path):
     out = tmp_path / "net.gexf"
     assert runner.invoke(cli, ["network", "--kind", "city", "-f", "gexf", "-o", str(out)]).exit_code == 0
     assert nx.read_gexf(out).number_of_nodes() > 5
+
+
+def test_measures_are_saved_into_the_graph_and_queryable(runner):
+    from kg.config import Config
+    from kg.store import open_store
+
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    result = runner.invoke(cli, ["network", "metrics", "--save"])
+    assert result.exit_code == 0 and "saved into the graph" in result.output
+    again = runner.invoke(cli, ["network", "metrics", "--save"])  # replaced, not added twice
+    assert again.exit_code == 0
+    with open_store(Config().store) as store:
+        rows = list(
+            store.query("""
+            PREFIX coop: <https://w3id.org/coopkg/ontology#>
+            SELECT ?v ?params WHERE {
+              <https://w3id.org/coopkg/id/innocrafts/organisation/P01> coop:measurement ?m .
+              ?m coop:measure <https://w3id.org/coopkg/scheme/network-measure/betweenness> ; coop:value ?v ;
+                 <http://www.w3.org/ns/prov#wasGeneratedBy> ?a .
+              ?a coop:parameters ?params }""")
+        )
+        graph = build_network(store, COOP, "org")
+    assert len(rows) == 1
+    expected = next(r["betweenness"] for r in node_metrics(graph) if r["node"] == FLORENCE)
+    assert float(rows[0]["v"].value) == pytest.approx(expected)
+    assert '"seed": 42' in rows[0]["params"].value
