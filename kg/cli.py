@@ -348,5 +348,31 @@ def network_metrics(config: Config, kind: str, top: int, by: str, save: bool) ->
         click.echo(f"\nsaved into the graph as <{analysis}>")
 
 
+@network.command("recommend")
+@click.argument("organisation")
+@click.option("--top", default=5, show_default=True, help="How many of each to list.")
+@click.pass_obj
+@_user_errors
+def network_recommend(config: Config, organisation: str, top: int) -> None:
+    """Good practices worth studying and potential new partners for ORGANISATION (its id, e.g. P01, or IRI)."""
+    from kg.network import build_network
+    from kg.recommend import recommend_partners, recommend_practices, resolve_organisation
+
+    coop = str(config.ns.coop)
+    with _open(config) as store:
+        iri = resolve_organisation(store, coop, organisation)
+        graph = build_network(store, coop, "org")
+        practices = recommend_practices(store, coop, graph, iri, top)
+        partners = recommend_partners(store, coop, graph, iri, top)
+    click.echo(f"for {graph.nodes[iri]['label'] if iri in graph else iri}\n\ngood practices worth studying:")
+    for r in practices:
+        click.echo(f"  {r.score:>6.2f}  {r.label}: {r.why}")
+    click.echo("\npotential new partners:")
+    for r in partners:
+        click.echo(f"  {r.score:>6.2f}  {r.label}: {r.why}")
+    if not partners:
+        click.echo("  none: no organisation shares a partner with it yet")
+
+
 def main() -> None:
     cli(prog_name="kg")

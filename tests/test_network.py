@@ -130,3 +130,32 @@ def test_measures_are_saved_into_the_graph_and_queryable(runner):
     expected = next(r["betweenness"] for r in node_metrics(graph) if r["node"] == FLORENCE)
     assert float(rows[0]["v"].value) == pytest.approx(expected)
     assert '"seed": 42' in rows[0]["params"].value
+
+
+def test_recommendations_are_explained(bundled_store):
+    from kg.recommend import recommend_partners, recommend_practices, resolve_organisation
+
+    store, _ = bundled_store
+    graph = build_network(store, COOP, "org")
+    reims = resolve_organisation(store, COOP, "P12")
+    practices = recommend_practices(store, COOP, graph, reims, top=3)
+    assert practices and all(r.why for r in practices)
+    assert practices[0].label == "Building Craft and Design Enterprise (BCDE) programme"  # 2 transfers, near owner
+    partners = recommend_partners(store, COOP, graph, reims, top=3)
+    assert partners and not any(graph.has_edge(reims, p.iri) for p in partners)
+    top = partners[0]
+    shared = len(list(nx.common_neighbors(graph, reims, top.iri)))
+    assert f"shares {shared} partners" in top.why
+    assert top.score == pytest.approx(next(s for _, _, s in nx.adamic_adar_index(graph, [(reims, top.iri)])), abs=1e-3)
+    florence_practices = {r.iri for r in recommend_practices(store, COOP, graph, FLORENCE, top=50)}
+    assert not any(p.endswith("CC-GP02") for p in florence_practices)  # its own practices are left out
+
+
+def test_unknown_organisation_is_a_clear_error(bundled_store, runner):
+    from kg.recommend import resolve_organisation
+
+    with pytest.raises(KGError, match="no organisation has the id or IRI 'P99'"):
+        resolve_organisation(bundled_store[0], COOP, "P99")
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    result = runner.invoke(cli, ["network", "recommend", 'P1"'])
+    assert result.exit_code == 1 and "no organisation" in result.output and "Traceback" not in result.output
