@@ -374,5 +374,33 @@ def network_recommend(config: Config, organisation: str, top: int) -> None:
         click.echo("  none: no organisation shares a partner with it yet")
 
 
+@network.command("timeline")
+@click.option("--kind", type=click.Choice(["org", "city", "country"]), default="org", show_default=True)
+@click.pass_obj
+@_user_errors
+def network_timeline(config: Config, kind: str) -> None:
+    """How the network changed: one line a year, from the projects running and the events held that year."""
+    from kg.metrics import summary
+    from kg.network import build_network
+
+    with _open(config) as store:
+        rows = store.query(
+            "PREFIX schema: <https://schema.org/> SELECT (MIN(YEAR(?s)) AS ?first) "
+            "(MAX(YEAR(?e)) AS ?last) WHERE { ?x schema:startDate ?s ; schema:endDate ?e }"
+        )
+        bounds = next(iter(rows))
+        if bounds["first"] is None:
+            raise KGError("no dated projects or events: there is no timeline to draw")
+        click.echo(f"{'year':<6} {'linked':>7} {'edges':>6} {'density':>8} {'components':>11} {'communities':>12}")
+        for year in range(int(bounds["first"].value), int(bounds["last"].value) + 1):
+            graph = build_network(store, str(config.ns.coop), kind, year=year)
+            graph.remove_nodes_from([n for n in list(graph) if graph.degree(n) == 0])
+            facts = summary(graph)
+            click.echo(
+                f"{year:<6} {facts['nodes']:>7} {facts['edges']:>6} {facts['density']:>8.3f} "
+                f"{facts['components']:>11} {facts['communities']:>12}"
+            )
+
+
 def main() -> None:
     cli(prog_name="kg")

@@ -33,6 +33,7 @@ FORMATS = ("gexf", "graphml", "json", "csv")
 
 _PREFIXES = """PREFIX coop: <{coop}>
 PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
@@ -47,9 +48,9 @@ SELECT ?o ?label ?country ?city ?type WHERE {
 
 _LINKS = {
     "project": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
-        ?a org:memberOf ?x . ?b org:memberOf ?x . FILTER(STR(?a) < STR(?b)) } GROUP BY ?a ?b""",
+        ?a org:memberOf ?x . ?b org:memberOf ?x . FILTER(STR(?a) < STR(?b)) {during} } GROUP BY ?a ?b""",
     "event": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
-        ?x a coop:Event ; coop:hostedBy ?a, ?b . FILTER(STR(?a) < STR(?b)) } GROUP BY ?a ?b""",
+        ?x a coop:Event ; coop:hostedBy ?a, ?b . FILTER(STR(?a) < STR(?b)) {on} } GROUP BY ?a ?b""",
     "transfer": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
         ?x a coop:Transfer ; coop:targetOrganisation ?t .
         { ?x coop:sourceOrganisation ?s } UNION { ?x coop:sourcePractice/coop:owner ?s }
@@ -77,11 +78,21 @@ def _rows(store: Store, prefixes: str, query: str) -> Iterable[dict[str, str]]:
         yield {n: (row[n].value if row[n] is not None else "") for n in names}
 
 
-def _organisation_network(store: Store, prefixes: str) -> nx.Graph:
+def _organisation_network(store: Store, prefixes: str, year: int | None = None) -> nx.Graph:
     graph = nx.Graph(kind="org")
     for r in _rows(store, prefixes, _ORGANISATIONS):
         graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
     for link, query in _LINKS.items():
+        if year is not None:
+            if link == "transfer":  # transfers carry no date
+                continue
+            query = query.replace(
+                "{during}",
+                f"?x schema:startDate ?start ; schema:endDate ?end . "
+                f"FILTER(YEAR(?start) <= {year} && YEAR(?end) >= {year})",
+            )
+            query = query.replace("{on}", f"?x schema:startDate ?day . FILTER(YEAR(?day) = {year})")
+        query = query.replace("{during}", "").replace("{on}", "")
         for r in _rows(store, prefixes, query):
             n = int(r["n"])
             if graph.has_edge(r["a"], r["b"]):
@@ -111,10 +122,13 @@ def _aggregate(graph: nx.Graph, attribute: str, kind: str) -> nx.Graph:
     return result
 
 
-def build_network(store: Store, coop_namespace: str, kind: str = "org") -> nx.Graph:
-    """The network of `kind` (one of KINDS) from the store."""
+def build_network(store: Store, coop_namespace: str, kind: str = "org", *, year: int | None = None) -> nx.Graph:
+    """The network of `kind` (one of KINDS) from the store; with `year`, only the links of that year
+    (projects running then, events held then; undated transfers are left out)."""
     if kind not in KINDS:
         raise KGError(f"unknown network kind '{kind}' (known: {', '.join(KINDS)})")
+    if year is not None and kind not in ("org", "city", "country"):
+        raise KGError(f"a network of one year is made for org, city and country networks, not '{kind}'")
     prefixes = _PREFIXES.format(coop=coop_namespace)
     if kind == "transfer":
         graph = nx.DiGraph(kind="transfer")
@@ -138,7 +152,7 @@ def build_network(store: Store, coop_namespace: str, kind: str = "org") -> nx.Gr
             if r["o"] in graph:
                 graph.nodes[r["o"]]["label"] = r["label"]
         return graph
-    organisations = _organisation_network(store, prefixes)
+    organisations = _organisation_network(store, prefixes, year)
     if kind == "org":
         return organisations
     return _aggregate(organisations, kind, kind)

@@ -159,3 +159,18 @@ def test_unknown_organisation_is_a_clear_error(bundled_store, runner):
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
     result = runner.invoke(cli, ["network", "recommend", 'P1"'])
     assert result.exit_code == 1 and "no organisation" in result.output and "Traceback" not in result.output
+
+
+def test_networks_per_year(bundled_store, runner):
+    store, _ = bundled_store
+    p04, p06 = (f"https://w3id.org/coopkg/id/innocrafts/organisation/{i}" for i in ("P04", "P06"))
+    in_2013 = build_network(store, COOP, "org", year=2013)
+    assert in_2013.edges[p04, p06]["project"] == 2  # INNOCRAFTS and REGIO-CRAFTS both ran in 2013
+    in_2016 = build_network(store, COOP, "org", year=2016)
+    assert in_2016.number_of_edges() == 0 and in_2016.number_of_nodes() == 36
+    with pytest.raises(KGError, match="not 'transfer'"):
+        build_network(store, COOP, "transfer", year=2013)
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    result = runner.invoke(cli, ["network", "timeline"])
+    lines = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
+    assert lines["2013"][1] == "20" and lines["2016"][1] == "0"
