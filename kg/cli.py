@@ -39,6 +39,12 @@ def _open(config: Config, *, create: bool = False) -> Store:
     return open_store(config.store, create=create)
 
 
+#: -o/--output, shared by the commands that write a file or standard output.
+OUTPUT_OPTION = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
+)
+
+
 def _progress(quiet: bool):
     return None if quiet else (lambda message: click.echo(message, err=True))
 
@@ -199,9 +205,7 @@ def queries(config: Config) -> None:
     show_default=True,
     help="turtle, ntriples and jsonld hold the union of all graphs; nquads and trig keep the graphs.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
-)
+@OUTPUT_OPTION
 @click.pass_obj
 @_user_errors
 def export(config: Config, fmt: str, output: Path | None) -> None:
@@ -274,9 +278,7 @@ def serve(config: Config, host: str, port: int, threads: int) -> None:
     help="GEXF and GraphML open in Gephi and Cytoscape; json is node-link; csv is "
     "an edge list (and a -nodes.csv beside it when writing a file).",
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
-)
+@OUTPUT_OPTION
 @click.pass_context
 @_user_errors
 def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> None:
