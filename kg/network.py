@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -46,17 +47,17 @@ SELECT ?o ?label ?country ?city ?type WHERE {
   OPTIONAL { ?o org:classification/skos:notation ?type }
 }"""
 
-_LINKS = {
-    "project": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
-        ?a org:memberOf ?x . ?b org:memberOf ?x . FILTER(STR(?a) < STR(?b)) {during} } GROUP BY ?a ?b""",
-    "event": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
-        ?x a coop:Event ; coop:hostedBy ?a, ?b . FILTER(STR(?a) < STR(?b)) {on} } GROUP BY ?a ?b""",
-    "transfer": """SELECT ?a ?b (COUNT(DISTINCT ?x) AS ?n) WHERE {
-        ?x a coop:Transfer ; coop:targetOrganisation ?t .
-        { ?x coop:sourceOrganisation ?s } UNION { ?x coop:sourcePractice/coop:owner ?s }
-        FILTER(?s != ?t) BIND(IF(STR(?s) < STR(?t), ?s, ?t) AS ?a) BIND(IF(STR(?s) < STR(?t), ?t, ?s) AS ?b)
-    } GROUP BY ?a ?b""",
+#: Groups whose members are linked pairwise: organisations in one project, hosts of one event.
+_GROUPS = {
+    "project": "SELECT ?x ?m WHERE { ?m org:memberOf ?x . {during} }",
+    "event": "SELECT ?x ?m WHERE { ?x a coop:Event ; coop:hostedBy ?m . {on} }",
 }
+#: Transfers link the practice's source organisation (or owner) with each target organisation.
+_TRANSFER_PAIRS = """SELECT ?x ?a ?b WHERE {
+    ?x a coop:Transfer ; coop:targetOrganisation ?t .
+    { ?x coop:sourceOrganisation ?s } UNION { ?x coop:sourcePractice/coop:owner ?s }
+    FILTER(?s != ?t) BIND(IF(STR(?s) < STR(?t), ?s, ?t) AS ?a) BIND(IF(STR(?s) < STR(?t), ?t, ?s) AS ?b)
+}"""
 
 _TRANSFERS = """
 SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel WHERE {
@@ -78,30 +79,50 @@ def _rows(store: Store, prefixes: str, query: str) -> Iterable[dict[str, str]]:
         yield {n: (row[n].value if row[n] is not None else "") for n in names}
 
 
+def _pairs_in_groups(rows: Iterable[dict[str, str]]) -> Counter[tuple[str, str]]:
+    """How many groups each pair of members shares (counted here: a SPARQL self-join with GROUP BY over
+    hundreds of thousands of pairs is far slower than counting in Python)."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        members[r["x"]].add(r["m"])
+    counts: Counter[tuple[str, str]] = Counter()
+    for group in members.values():
+        ordered = sorted(group)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                counts[(a, b)] += 1
+    return counts
+
+
 def _organisation_network(store: Store, prefixes: str, year: int | None = None) -> nx.Graph:
     graph = nx.Graph(kind="org")
     for r in _rows(store, prefixes, _ORGANISATIONS):
         graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
-    for link, query in _LINKS.items():
-        if year is not None:
-            if link == "transfer":  # transfers carry no date
-                continue
-            query = query.replace(
-                "{during}",
-                f"?x schema:startDate ?start ; schema:endDate ?end . "
-                f"FILTER(YEAR(?start) <= {year} && YEAR(?end) >= {year})",
-            )
-            query = query.replace("{on}", f"?x schema:startDate ?day . FILTER(YEAR(?day) = {year})")
-        query = query.replace("{during}", "").replace("{on}", "")
-        for r in _rows(store, prefixes, query):
-            n = int(r["n"])
-            if graph.has_edge(r["a"], r["b"]):
-                edge = graph.edges[r["a"], r["b"]]
+    during = on = ""
+    if year is not None:
+        during = (
+            f"?x schema:startDate ?start ; schema:endDate ?end . "
+            f"FILTER(YEAR(?start) <= {int(year)} && YEAR(?end) >= {int(year)})"
+        )
+        on = f"?x schema:startDate ?day . FILTER(YEAR(?day) = {int(year)})"
+    links = {
+        link: _pairs_in_groups(_rows(store, prefixes, query.replace("{during}", during).replace("{on}", on)))
+        for link, query in _GROUPS.items()
+    }
+    if year is None:  # transfers carry no date
+        transfers: Counter[tuple[str, str]] = Counter()
+        for x in {(r["x"], r["a"], r["b"]) for r in _rows(store, prefixes, _TRANSFER_PAIRS)}:
+            transfers[(x[1], x[2])] += 1
+        links["transfer"] = transfers
+    for link, counts in links.items():
+        for (a, b), n in counts.items():
+            if graph.has_edge(a, b):
+                edge = graph.edges[a, b]
                 edge["weight"] += n
                 edge[link] = n
                 edge["kinds"] = ",".join(sorted({*edge["kinds"].split(","), link}))
             else:
-                graph.add_edge(r["a"], r["b"], weight=n, kinds=link, **{link: n})
+                graph.add_edge(a, b, weight=n, kinds=link, **{link: n})
     return graph
 
 
