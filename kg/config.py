@@ -36,9 +36,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "shacl_sample",
         "KG_SHACL_SAMPLE",
-        300,
-        "Above this many entities of one class, SHACL checks a sample of that many of them (the loader "
-        "still checks every row); 0 means check every entity.",
+        150,
+        "A class with more than 1,000 entities (and more than this) is checked by SHACL on a sample of this "
+        "many of them; the loader still checks every row. 0 means check every entity.",
     ),
     Setting(
         "query_timeout",

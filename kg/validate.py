@@ -16,7 +16,11 @@ from kg.mapping import read_mappings
 from kg.namespaces import SH, Namespaces
 from kg.resources import mapping_files, shapes_file
 
-__all__ = ["Violation", "ValidationReport", "validate"]
+__all__ = ["Violation", "ValidationReport", "validate", "FULL_CHECK_LIMIT"]
+
+#: Classes with at most this many entities are always checked whole; larger ones on a sample of
+#: Config.shacl_sample entities (pyshacl takes about 5 ms a node).
+FULL_CHECK_LIMIT = 1000
 
 
 class Queryable(Protocol):
@@ -87,7 +91,8 @@ def _columns_by_property(ns: Namespaces) -> dict[str, str]:
 
 def _data_graph(data: Queryable, sample: int) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef] | None]:
     """The triples SHACL needs, as an rdflib Graph: per class, its instances (the first `sample` of them when
-    there are more; 0 means all) with their triples, and the classes and schemes of what they point to.
+    there are more than FULL_CHECK_LIMIT and `sample`; 0 means all) with their triples, and the classes and
+    schemes of what they point to.
 
     Returns the graph; per sampled class, (instances checked, instances in all); and the nodes checked, or
     None when all are. Other nodes are in the graph only for their types.
@@ -97,14 +102,15 @@ def _data_graph(data: Queryable, sample: int) -> tuple[Graph, dict[str, tuple[in
         for row in data.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c")
     }
     graph = Graph()
-    if not sample or all(n <= sample for n in counts.values()):
+    threshold = max(FULL_CHECK_LIMIT, sample)
+    if not sample or all(n <= threshold for n in counts.values()):
         triples = data.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
         return graph, {}, None
     sampled: dict[str, tuple[int, int]] = {}
     focus: set[URIRef] = set()
     for cls, n in sorted(counts.items()):
-        limit = f"LIMIT {sample}" if n > sample else ""
+        limit = f"LIMIT {sample}" if n > threshold else ""
         if limit:
             sampled[cls] = (sample, n)
         subjects = f"SELECT ?s WHERE {{ ?s a <{cls}> }} {limit}"

@@ -54,9 +54,12 @@ def test_bundled_data_conforms_with_warnings_only(bundled_store):
     assert all(w.severity == "Warning" for w in report.warnings)
 
 
-def test_large_classes_are_sampled_and_small_ones_checked_whole(tmp_path):
+def test_large_classes_are_sampled_and_small_ones_checked_whole(tmp_path, monkeypatch):
+    from kg import validate as validation
     from kg.config import Config
     from kg.load import build
+
+    monkeypatch.setattr(validation, "FULL_CHECK_LIMIT", 20)
 
     config = Config(store="memory", shacl_sample=40)
     store = open_store("memory")
