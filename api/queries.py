@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from api.sparql import _error, run_query
+from api.sparql import error_response, run_query
 from kg.errors import QueryError
 from kg.executor import QueryRequest
 from kg.queries import SavedQuery
@@ -66,7 +66,7 @@ def run(name: str):
     try:
         bindings = q.bindings(values)
     except QueryError as e:
-        return _error(400, str(e))
+        return error_response(400, str(e))
     fmt = (request.args.get("format") or "").lower()
     if not fmt:
         best = request.accept_mimetypes.best_match(
@@ -74,7 +74,7 @@ def run(name: str):
         )
         fmt = {"text/csv": "csv", "application/sparql-results+json": "sparql-json"}.get(best, "json")
     if fmt not in ("json", "csv", "sparql-json"):
-        return _error(400, f"unknown format '{fmt}' (json, csv or sparql-json)")
+        return error_response(400, f"unknown format '{fmt}' (json, csv or sparql-json)")
     tabular = "text/csv" if fmt == "csv" else "application/sparql-results+json"
     response = run_query(QueryRequest(q.text, tabular_type=tabular, graph_type="text/turtle", substitutions=bindings))
     if fmt != "json" or response.status_code != 200:
@@ -181,4 +181,4 @@ def docs():
 
 @bp.app_errorhandler(404)
 def not_found(error) -> Response:
-    return _error(404, getattr(error, "description", "not found"))
+    return error_response(404, getattr(error, "description", "not found"))

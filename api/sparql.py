@@ -40,7 +40,7 @@ ALIASES = {
 MAX_QUERY_STRING = 64 * 1024
 
 
-def _error(status: int, message: str, **headers: str) -> Response:
+def error_response(status: int, message: str, **headers: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain", headers=headers)
 
 
@@ -71,34 +71,34 @@ def _read_query() -> tuple[str | None, Response | None]:
     """The query text from a GET or a POST, or an error response for a request the protocol refuses."""
     if request.method == "GET":
         if "update" in request.args:
-            return None, _error(403, "this endpoint is read-only: SPARQL Update is refused")
+            return None, error_response(403, "this endpoint is read-only: SPARQL Update is refused")
         queries = request.args.getlist("query")
         if len(queries) > 1:
-            return None, _error(400, "more than one query parameter")
+            return None, error_response(400, "more than one query parameter")
         return (queries[0] if queries else None), None
     mimetype = request.mimetype
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        return None, _error(400, f"the request body must be UTF-8, not {charset}")
+        return None, error_response(400, f"the request body must be UTF-8, not {charset}")
     if mimetype == "application/x-www-form-urlencoded":
         if "update" in request.form:
-            return None, _error(403, "this endpoint is read-only: SPARQL Update is refused")
+            return None, error_response(403, "this endpoint is read-only: SPARQL Update is refused")
         queries = request.form.getlist("query")
         if len(queries) != 1:
-            return None, _error(400, "a form POST needs exactly one query parameter")
+            return None, error_response(400, "a form POST needs exactly one query parameter")
         return queries[0], None
     if mimetype == "application/sparql-query":
         try:
             return request.get_data().decode("utf-8"), None
         except UnicodeDecodeError:
-            return None, _error(400, "the request body is not valid UTF-8")
+            return None, error_response(400, "the request body is not valid UTF-8")
     if mimetype == "application/sparql-update":
-        return None, _error(403, "this endpoint is read-only: SPARQL Update is refused")
+        return None, error_response(403, "this endpoint is read-only: SPARQL Update is refused")
     if not mimetype:
-        return None, _error(
+        return None, error_response(
             400, "a POST needs a Content-Type: application/x-www-form-urlencoded or application/sparql-query"
         )
-    return None, _error(
+    return None, error_response(
         415, f"unsupported Content-Type {mimetype}: use application/x-www-form-urlencoded or application/sparql-query"
     )
 
@@ -115,14 +115,14 @@ def _dataset() -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint():
     if len(request.query_string) > MAX_QUERY_STRING:
-        return _error(414, f"the query string is longer than {MAX_QUERY_STRING} bytes: POST the query instead")
+        return error_response(414, f"the query string is longer than {MAX_QUERY_STRING} bytes: POST the query instead")
     query, refused = _read_query()
     if refused is not None:
         return refused
     try:
         accept = _accept()
     except ValueError as e:
-        return _error(400, str(e))
+        return error_response(400, str(e))
     wants_html = request.method == "GET" and "format" not in request.args and _prefers_html(accept)
     if query is None:
         return ui(query=None) if wants_html else service_description(accept)
@@ -131,7 +131,7 @@ def endpoint():
     config = current_app.config["KG"]
     target = forbidden_service(query, config.service_prefixes)
     if target is not None:
-        return _error(
+        return error_response(
             403,
             f"SERVICE {target} is refused: queries may not reach other hosts "
             "(allowed prefixes are set by KG_SERVICE_ALLOW)",
@@ -160,16 +160,16 @@ def run_query(query: QueryRequest) -> Response:
     try:
         result = executor.run(query)
     except QueryTimeout as e:
-        return _error(503, str(e))
+        return error_response(503, str(e))
     except Busy as e:
-        return _error(503, str(e), **{"Retry-After": "5"})
+        return error_response(503, str(e), **{"Retry-After": "5"})
     except ResultTooLarge as e:
-        return _error(400, str(e))
+        return error_response(400, str(e))
     except QueryError as e:
-        return _error(400, str(e))
+        return error_response(400, str(e))
     if result.media_type is None:
         offers = TABULAR_TYPES if result.kind == "tabular" else GRAPH_TYPES
-        return _error(406, f"none of the accepted types fits this result; it comes as {', '.join(offers)}")
+        return error_response(406, f"none of the accepted types fits this result; it comes as {', '.join(offers)}")
     mimetype = result.media_type
     if mimetype.startswith("text/") or mimetype.endswith(("json", "xml")):
         mimetype += "; charset=utf-8"
@@ -206,13 +206,13 @@ def service_description(accept: MIMEAccept) -> Response:
     try:
         graphs = executor.run(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", tabular_type="text/csv"))
     except KGError as e:
-        return _error(503, f"the service description cannot be made now: {e}")
+        return error_response(503, f"the service description cannot be made now: {e}")
     names = [line.strip() for line in graphs.body.decode().splitlines()[1:] if line.strip()]
     named = "".join(f"        sd:namedGraph [ sd:name <{g}> ] ;\n" for g in names)
     text = SERVICE_DESCRIPTION.format(endpoint=request.base_url, timeout=config.query_timeout, named=named)
     media_type = _best(accept, list(GRAPH_TYPES))
     if media_type is None:
-        return _error(406, f"the service description comes as {', '.join(GRAPH_TYPES)}")
+        return error_response(406, f"the service description comes as {', '.join(GRAPH_TYPES)}")
     if media_type != "text/turtle":
         store = ox.Store()
         store.load(text.encode(), format=ox.RdfFormat.TURTLE)
