@@ -8,7 +8,6 @@ parsed as they are. Everything happens inside one store transaction: on any erro
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,9 +18,8 @@ import pyoxigraph as ox
 from kg.config import Config
 from kg.errors import DataError
 from kg.gazetteer import Gazetteer
-from kg.mapping import ConceptIndex, MappedFile, Mapping, map_file, read_mappings
-from kg.namespaces import Namespaces
-from kg.resources import bundled_datasets, mapping_files, ontology_files
+from kg.mapping import MappedFile, Mapping, map_file, read_mappings, shipped
+from kg.resources import bundled_datasets, ontology_files
 from kg.store import RDF_FORMATS, Store, Writer
 from kg.validate import ValidationReport, validate
 
@@ -66,12 +64,6 @@ class LoadReport:
         return "\n".join(lines)
 
 
-@functools.lru_cache(maxsize=4)
-def _shipped(ns: Namespaces) -> tuple[dict[str, Mapping], ConceptIndex]:
-    """The built-in mappings and the concept index: read once per process, they ship with the code."""
-    return read_mappings(mapping_files(), ns), ConceptIndex(ontology_files(), ns)
-
-
 class Loader:
     """Turns paths into SourceFiles and writes them into a transaction."""
 
@@ -79,7 +71,7 @@ class Loader:
         self.config = config
         self.ns = config.ns
         self.progress = progress or (lambda message: None)
-        self.builtin_mappings, self.concepts = _shipped(self.ns)
+        self.builtin_mappings, self.concepts = shipped(self.ns)
         self.gazetteer = Gazetteer()
 
     def ontology_sources(self) -> list[SourceFile]:

@@ -9,6 +9,7 @@ template. Every cell is checked as it is read, and errors name the file, line an
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from rdflib.namespace import RDF, SKOS
 from kg.errors import DataError
 from kg.namespaces import Namespaces
 
-__all__ = ["Column", "Mapping", "ConceptIndex", "read_mappings", "MappedFile", "map_file"]
+__all__ = ["Column", "Mapping", "ConceptIndex", "read_mappings", "shipped", "MappedFile", "map_file"]
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
@@ -135,6 +136,14 @@ def read_mappings(paths: list[Path], ns: Namespaces) -> dict[str, Mapping]:
             raise DataError(where, f"not a valid mapping: missing or wrong entry {e}") from None
         result[mapping.file] = mapping
     return result
+
+
+@functools.lru_cache(maxsize=4)
+def shipped(ns: Namespaces) -> tuple[dict[str, Mapping], ConceptIndex]:
+    """The built-in mappings and the concept index: read once per process, they ship with the code."""
+    from kg.resources import mapping_files, ontology_files
+
+    return read_mappings(mapping_files(), ns), ConceptIndex(ontology_files(), ns)
 
 
 class ConceptIndex:

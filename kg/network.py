@@ -25,6 +25,7 @@ import networkx as nx
 
 from kg.errors import KGError
 from kg.namespaces import Namespaces
+from kg.results import select_rows
 from kg.store import Store
 
 __all__ = ["KINDS", "FORMATS", "MEASURES", "build_network", "write_network", "save_metrics"]
@@ -72,11 +73,8 @@ _MEMBERSHIPS = """
 SELECT ?o ?p ?acronym WHERE { ?o org:memberOf ?p . ?p coop:acronym ?acronym }"""
 
 
-def _rows(store: Store, prefixes: str, query: str) -> Iterable[dict[str, str]]:
-    result = store.query(prefixes + query)
-    names = [v.value for v in result.variables]
-    for row in result:
-        yield {n: (row[n].value if row[n] is not None else "") for n in names}
+def _rows(store: Store, prefixes: str, query: str) -> list[dict[str, str]]:
+    return select_rows(store, prefixes + query)
 
 
 def _pairs_in_groups(rows: Iterable[dict[str, str]]) -> Counter[tuple[str, str]]:

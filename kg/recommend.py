@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from kg.errors import KGError
+from kg.results import select_rows
 from kg.store import Store
 
 __all__ = ["Recommendation", "resolve_organisation", "recommend_practices", "recommend_partners"]
@@ -45,9 +46,7 @@ class Recommendation:
 
 
 def _values(store: Store, coop: str, query: str) -> list[dict[str, str]]:
-    result = store.query(_PREFIXES.format(coop=coop) + query)
-    names = [v.value for v in result.variables]
-    return [{n: (row[n].value if row[n] is not None else "") for n in names} for row in result]
+    return select_rows(store, _PREFIXES.format(coop=coop) + query)
 
 
 def resolve_organisation(store: Store, coop: str, key: str) -> str:

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-__all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "write_results", "compact"]
+__all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "write_results", "compact", "select_rows"]
 
 SELECT_FORMATS: dict[str, ox.QueryResultsFormat | None] = {
     "table": None,
@@ -22,6 +22,13 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+
+
+def select_rows(store, sparql: str) -> list[dict[str, str]]:
+    """A SELECT query's rows as plain strings by variable name ("" where a variable is unbound)."""
+    result = store.query(sparql)
+    names = [v.value for v in result.variables]
+    return [{n: (row[n].value if row[n] is not None else "") for n in names} for row in result]
 
 
 def compact(term: object, prefixes: Mapping[str, str]) -> str:

@@ -12,9 +12,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from kg.config import Config
 from kg.errors import ValidationFailed
-from kg.mapping import read_mappings
+from kg.mapping import shipped
 from kg.namespaces import SH, Namespaces
-from kg.resources import mapping_files, shapes_file
+from kg.resources import shapes_file
 
 __all__ = ["Violation", "ValidationReport", "validate", "FULL_CHECK_LIMIT"]
 
@@ -81,7 +81,7 @@ class ValidationReport:
 def _columns_by_property(ns: Namespaces) -> dict[str, str]:
     """Property IRI -> the column of a data file that fills it, to name fields as the files do."""
     result: dict[str, str] = {}
-    for mapping in read_mappings(mapping_files(), ns).values():
+    for mapping in shipped(ns)[0].values():
         for name, columns in mapping.columns.items():
             for column in columns:
                 if column.property:
