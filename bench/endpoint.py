@@ -26,10 +26,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from h2020 import DATA, STORE, ensure_store
+
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT / "bench" / "out" / "peers-venv"
-DATA = ROOT / "bench" / "out" / "h2020"
-STORE = ROOT / "bench" / "out" / "h2020-store"
 
 PREFIXES = (
     "PREFIX coop: <https://w3id.org/coopkg/ontology#> PREFIX org: <http://www.w3.org/ns/org#> "
@@ -99,15 +99,6 @@ def ensure_tools() -> None:
         subprocess.run(
             [PEERS / "bin" / "pip", "install", "-q", "oxigraph==0.5.13", "rdflib-endpoint==0.6.3", "uvicorn"],
             check=True,
-        )
-
-
-def ensure_store() -> None:
-    if not (STORE / "current").exists():
-        if not (DATA / "participations.csv").exists():
-            subprocess.run([sys.executable, ROOT / "bench" / "h2020.py", "--out", DATA], check=True)
-        subprocess.run(
-            [sys.executable, "-m", "kg", "--store", f"oxigraph:{STORE}", "build", "-q", DATA], check=True, cwd=ROOT
         )
 
 

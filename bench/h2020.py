@@ -13,7 +13,14 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import subprocess
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "cordis-h2020" / "h2020.csv.gz"
+DATA = ROOT / "bench" / "out" / "h2020"
+STORE = ROOT / "bench" / "out" / "h2020-store"
 
 SOURCE = "https://cordis.europa.eu/data/cordis-h2020projects.csv"
 TYPES = {"HES": "university", "PRC": "enterprise", "REC": "research-organisation", "PUB": "public-body", "OTH": "other"}
@@ -84,13 +91,24 @@ def convert(source: Path, out: Path) -> dict[str, int]:
     return counts
 
 
+def ensure_store() -> Path:
+    """The H2020 dataset folder and a store built from it, made once under bench/out/."""
+    if not (STORE / "current").exists():
+        if not (DATA / "participations.csv").exists():
+            print(convert(SHARED, DATA), "->", DATA)
+        subprocess.run(
+            [sys.executable, "-m", "kg", "--store", f"oxigraph:{STORE}", "build", "-q", DATA], check=True, cwd=ROOT
+        )
+    return STORE
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "source",
         type=Path,
         nargs="?",
-        default=Path(__file__).resolve().parents[2] / "shared/data/cordis-h2020/h2020.csv.gz",
+        default=SHARED,
     )
     parser.add_argument("--out", type=Path, default=Path("bench/out/h2020"))
     args = parser.parse_args()

@@ -298,6 +298,7 @@ def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> Non
 @network.command("metrics")
 @click.option("--kind", type=click.Choice(["org", "city", "country", "transfer"]), default="org", show_default=True)
 @click.option("--top", default=15, show_default=True, help="How many nodes to list, most central first.")
+@click.option("--communities", default=20, show_default=True, help="How many communities to list, largest first.")
 @click.option(
     "--by",
     type=click.Choice(["betweenness", "pagerank", "degree", "weighted_degree", "closeness"]),
@@ -313,18 +314,17 @@ def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> Non
 )
 @click.pass_obj
 @_user_errors
-def network_metrics(config: Config, kind: str, top: int, by: str, save: bool) -> None:
+def network_metrics(config: Config, kind: str, top: int, by: str, communities: int, save: bool) -> None:
     """Print the network's summary, its most central nodes and its communities."""
     from datetime import UTC, datetime
 
-    from kg.metrics import EXACT_LIMIT, node_metrics, summary
-    from kg.network import build_network, save_metrics
+    from kg.network import analyse_network, save_metrics
 
     with _open(config) as store:
-        graph = build_network(store, str(config.ns.coop), kind)
-    facts = summary(graph)
+        analysis = analyse_network(store, str(config.ns.coop), kind)
+    facts = analysis.summary
     click.echo(", ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in facts.items()))
-    rows = sorted(node_metrics(graph), key=lambda r: (-r[by], r["label"]))
+    rows = sorted(analysis.rows, key=lambda r: (-r[by], r["label"]))
     click.echo(
         f"\n{'node':<58} {'deg':>4} {'wdeg':>5} {'betw':>6} {'close':>6} {'prank':>6} {'clust':>6} {'comm':>4} broker"
     )
@@ -334,20 +334,22 @@ def network_metrics(config: Config, kind: str, top: int, by: str, save: bool) ->
             f"{r['closeness']:>6.3f} {r['pagerank']:>6.3f} {r['clustering']:>6.3f} {r['community']:>4} "
             f"{'yes' if r['articulation_point'] else ''}"
         )
-    click.echo("\ncommunities (Louvain, seed 42):")
+    click.echo(f"\ncommunities (Louvain, seed {analysis.parameters['seed']}), largest first:")
     members: dict[int, list[str]] = {}
     for r in rows:
         members.setdefault(r["community"], []).append(r["label"])
-    for community, labels in sorted(members.items()):
+    for community, labels in sorted(members.items())[:communities]:
         click.echo(
             f"  {community}: {len(labels)} nodes: {', '.join(sorted(labels)[:8])}{' ...' if len(labels) > 8 else ''}"
         )
+    if len(members) > communities:
+        click.echo(f"  ... and {len(members) - communities} smaller ones (--communities N lists more)")
+    click.echo(f"\nbetweenness and closeness: {analysis.parameters['betweenness']}")
     if save:
-        parameters = {"seed": 42, "betweenness": "exact" if graph.number_of_nodes() <= EXACT_LIMIT else "k=500"}
         when = datetime.now(UTC).replace(microsecond=0).isoformat()
         with _open(config) as store:
-            analysis = save_metrics(store, config.ns, kind, rows, parameters, when)
-        click.echo(f"\nsaved into the graph as <{analysis}>")
+            iri = save_metrics(store, config.ns, kind, rows, analysis.parameters, when)
+        click.echo(f"\nsaved into the graph as <{iri}>")
 
 
 @network.command("recommend")

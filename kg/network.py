@@ -17,18 +17,32 @@ import csv
 import hashlib
 import io
 import json
-from collections import Counter, defaultdict
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import igraph as ig
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
 
 from kg.errors import KGError
+from kg.metrics import Analysis, analyse, analyse_igraph
 from kg.namespaces import Namespaces
-from kg.results import select_rows
+from kg.results import select_rows, select_tuples
 from kg.store import Store
 
-__all__ = ["KINDS", "FORMATS", "MEASURES", "build_network", "write_network", "save_metrics"]
+__all__ = [
+    "KINDS",
+    "FORMATS",
+    "MEASURES",
+    "build_network",
+    "organisation_igraph",
+    "analyse_network",
+    "write_network",
+    "save_metrics",
+]
 
 KINDS = ("org", "city", "country", "transfer", "bipartite")
 FORMATS = ("gexf", "graphml", "json", "csv")
@@ -60,6 +74,9 @@ _TRANSFER_PAIRS = """SELECT ?x ?a ?b WHERE {
     FILTER(?s != ?t) BIND(IF(STR(?s) < STR(?t), ?s, ?t) AS ?a) BIND(IF(STR(?s) < STR(?t), ?t, ?s) AS ?b)
 }"""
 
+_ORGANISATION_LABELS = """
+SELECT ?o ?label WHERE { ?o a coop:Organisation ; rdfs:label ?label }"""
+
 _TRANSFERS = """
 SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel WHERE {
   ?x a coop:Transfer ; coop:transferKind/skos:notation ?kind .
@@ -77,25 +94,23 @@ def _rows(store: Store, prefixes: str, query: str) -> list[dict[str, str]]:
     return select_rows(store, prefixes + query)
 
 
-def _pairs_in_groups(rows: Iterable[dict[str, str]]) -> Counter[tuple[str, str]]:
-    """How many groups each pair of members shares (counted here: a SPARQL self-join with GROUP BY over
-    hundreds of thousands of pairs is far slower than counting in Python)."""
-    members: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        members[r["x"]].add(r["m"])
-    counts: Counter[tuple[str, str]] = Counter()
-    for group in members.values():
-        ordered = sorted(group)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                counts[(a, b)] += 1
-    return counts
+def _co_membership(rows: Iterable[list[str]], index: dict[str, int]) -> sp.coo_array:
+    """How many groups each pair of members shares, from (group, member) rows, as the upper triangle of
+    B @ B.T for the member-group incidence matrix B (a SPARQL self-join with GROUP BY is far slower)."""
+    groups: dict[str, int] = {}
+    members, columns = [], []
+    for group, member in rows:
+        if (m := index.get(member)) is not None:
+            members.append(m)
+            columns.append(groups.setdefault(group, len(groups)))
+    incidence = sp.csr_array((np.ones(len(members)), (members, columns)), shape=(len(index), max(len(groups), 1)))
+    incidence.data[:] = 1  # a member listed twice in one group counts once
+    return sp.triu(incidence @ incidence.T, k=1).tocoo()
 
 
-def _organisation_network(store: Store, prefixes: str, year: int | None = None) -> nx.Graph:
-    graph = nx.Graph(kind="org")
-    for r in _rows(store, prefixes, _ORGANISATIONS):
-        graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
+def _link_queries(prefixes: str, year: int | None) -> dict[str, str]:
+    """The query behind each kind of link (project, event, transfer); rows are (group, member) or, for
+    transfers, (transfer, organisation, organisation)."""
     during = on = ""
     if year is not None:
         during = (
@@ -103,25 +118,83 @@ def _organisation_network(store: Store, prefixes: str, year: int | None = None) 
             f"FILTER(YEAR(?start) <= {int(year)} && YEAR(?end) >= {int(year)})"
         )
         on = f"?x schema:startDate ?day . FILTER(YEAR(?day) = {int(year)})"
-    links = {
-        link: _pairs_in_groups(_rows(store, prefixes, query.replace("{during}", during).replace("{on}", on)))
-        for link, query in _GROUPS.items()
-    }
+    queries = {link: prefixes + q.replace("{during}", during).replace("{on}", on) for link, q in _GROUPS.items()}
     if year is None:  # transfers carry no date
-        transfers: Counter[tuple[str, str]] = Counter()
-        for x in {(r["x"], r["a"], r["b"]) for r in _rows(store, prefixes, _TRANSFER_PAIRS)}:
-            transfers[(x[1], x[2])] += 1
-        links["transfer"] = transfers
+        queries["transfer"] = prefixes + _TRANSFER_PAIRS
+    return queries
+
+
+def _fetch(store: Store, queries: dict[str, str]) -> dict[str, list[list[str]]]:
+    """Run several SELECT queries at once (Oxigraph evaluates them outside the GIL) and return their rows."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(select_tuples, store, query) for name, query in queries.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _organisation_links(rows: dict[str, list[list[str]]], index: dict[str, int]) -> dict[str, sp.coo_array]:
+    """For each kind of link, how many of them each pair of organisations shares (upper triangle)."""
+    links = {link: _co_membership(rows[link], index) for link in _GROUPS}
+    if "transfer" in rows:
+        pairs = {tuple(r) for r in rows["transfer"]}
+        # upper triangle, like the co-membership counts, so that each pair is one entry when they are added up
+        known = [
+            (min(index[a], index[b]), max(index[a], index[b])) for _, a, b in pairs if a in index and b in index
+        ]
+        a, b = (list(x) for x in zip(*known, strict=True)) if known else ([], [])
+        links["transfer"] = sp.coo_array((np.ones(len(a)), (a, b)), shape=(len(index), len(index)))
+        links["transfer"].sum_duplicates()
+    return links
+
+
+def _organisation_network(store: Store, prefixes: str, year: int | None = None) -> nx.Graph:
+    graph = nx.Graph(kind="org")
+    for r in _rows(store, prefixes, _ORGANISATIONS):
+        graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
+    nodes = list(graph)
+    index = {n: i for i, n in enumerate(nodes)}
+    edges: dict[tuple[int, int], dict] = {}
+    links = _organisation_links(_fetch(store, _link_queries(prefixes, year)), index)
     for link, counts in links.items():
-        for (a, b), n in counts.items():
-            if graph.has_edge(a, b):
-                edge = graph.edges[a, b]
-                edge["weight"] += n
-                edge[link] = n
-                edge["kinds"] = ",".join(sorted({*edge["kinds"].split(","), link}))
-            else:
-                graph.add_edge(a, b, weight=n, kinds=link, **{link: n})
+        for a, b, n in zip(counts.row.tolist(), counts.col.tolist(), counts.data.tolist(), strict=True):
+            edge = edges.setdefault((a, b), {"weight": 0, "kinds": []})
+            edge["weight"] += int(n)
+            edge[link] = int(n)
+            edge["kinds"].append(link)
+    graph.add_edges_from(
+        (nodes[a], nodes[b], {**data, "kinds": ",".join(sorted(data["kinds"]))}) for (a, b), data in edges.items()
+    )
     return graph
+
+
+def organisation_igraph(store: Store, coop_namespace: str) -> tuple[ig.Graph, list[str], list[str]]:
+    """The whole organisation network straight into igraph, with its vertices' IRIs and labels, for analysing
+    large networks (no networkx graph is built). Cached beside the store until the data changes."""
+    cache = store.cache_dir()
+    stem = cache / f"org-network-{hashlib.sha1(coop_namespace.encode()).hexdigest()[:12]}" if cache else None
+    if stem is not None and stem.with_suffix(".npz").exists():
+        saved = np.load(stem.with_suffix(".npz"))
+        nodes, labels = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+        return _igraph(len(nodes), saved["edges"], saved["weights"]), nodes, labels
+    prefixes = _PREFIXES.format(coop=coop_namespace)
+    rows = _fetch(store, {"labels": prefixes + _ORGANISATION_LABELS, **_link_queries(prefixes, None)})
+    first_label: dict[str, str] = {}
+    for organisation, label in rows.pop("labels"):
+        first_label.setdefault(organisation, label)
+    nodes, labels = list(first_label), list(first_label.values())
+    links = _organisation_links(rows, {n: i for i, n in enumerate(nodes)})
+    total = sp.coo_array(sum((m.tocsr() for m in links.values()), sp.csr_array((len(nodes), len(nodes)))))
+    edges = np.column_stack([total.row, total.col]).astype(np.int64)
+    weights = total.data.astype(np.int64)
+    if stem is not None:
+        partial = stem.with_suffix(".partial.npz")
+        np.savez(partial, edges=edges, weights=weights)
+        stem.with_suffix(".json").write_text(json.dumps([nodes, labels]), encoding="utf-8")
+        os.replace(partial, stem.with_suffix(".npz"))  # the arrays last: their presence means the cache is whole
+    return _igraph(len(nodes), edges, weights), nodes, labels
+
+
+def _igraph(n: int, edges: np.ndarray, weights: np.ndarray) -> ig.Graph:
+    return ig.Graph(n=n, edges=edges.reshape(-1, 2).tolist(), edge_attrs={"weight": weights.tolist()})
 
 
 def _aggregate(graph: nx.Graph, attribute: str, kind: str) -> nx.Graph:
@@ -175,6 +248,15 @@ def build_network(store: Store, coop_namespace: str, kind: str = "org", *, year:
     if kind == "org":
         return organisations
     return _aggregate(organisations, kind, kind)
+
+
+def analyse_network(store: Store, coop_namespace: str, kind: str = "org", *, seed: int = 42) -> Analysis:
+    """Every measure of `kg.metrics` for the network of `kind`; the organisation network goes straight into
+    igraph (and its cache) so that large ones take seconds."""
+    if kind == "org":
+        graph, nodes, labels = organisation_igraph(store, coop_namespace)
+        return analyse_igraph(graph, nodes, labels, seed=seed)
+    return analyse(build_network(store, coop_namespace, kind), seed=seed)
 
 
 def write_network(graph: nx.Graph, fmt: str, path: Path | None = None) -> str | None:

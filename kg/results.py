@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
-__all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "write_results", "compact", "select_rows"]
+__all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "write_results", "compact", "select_rows", "select_tuples"]
 
 SELECT_FORMATS: dict[str, ox.QueryResultsFormat | None] = {
     "table": None,
@@ -29,6 +31,17 @@ def select_rows(store, sparql: str) -> list[dict[str, str]]:
     result = store.query(sparql)
     names = [v.value for v in result.variables]
     return [{n: (row[n].value if row[n] is not None else "") for n in names} for row in result]
+
+
+def select_tuples(store, sparql: str) -> list[list[str]]:
+    """A SELECT query's rows as lists of strings in the order of its variables ("" where unbound).
+
+    For large results: Oxigraph writes them as CSV and Python's C reader splits it, several times faster
+    than building a term object per cell."""
+    text = store.query(sparql).serialize(format=ox.QueryResultsFormat.CSV).decode()
+    rows = csv.reader(io.StringIO(text, newline=""))
+    next(rows, None)  # the header
+    return list(rows)
 
 
 def compact(term: object, prefixes: Mapping[str, str]) -> str:

@@ -104,6 +104,11 @@ class Store(ABC):
     def count(self) -> int:
         """The number of quads (triples in their named graphs)."""
 
+    def cache_dir(self) -> Path | None:
+        """A folder for files derived from exactly this state of the data (a new state gets a new folder,
+        so nothing in it is ever stale), or None when the store keeps no files."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional for backends
         """Release the store's files or connections."""
 
@@ -201,6 +206,7 @@ class OxigraphStore(Store):
     def __init__(self, path: Path | None = None, *, create: bool = False, read_only: bool = False):
         self.path = path
         self.read_only = read_only
+        self._generation: str | None = None
         self.location = "memory" if path is None else f"oxigraph:{path}"
         if path is None:
             self._store: ox.Store | None = ox.Store()
@@ -212,8 +218,9 @@ class OxigraphStore(Store):
             self._store = None
             return
         try:
-            target = str(current.resolve())
-            self._store = ox.Store.read_only(target) if read_only else ox.Store(target)
+            target = current.resolve()
+            self._generation = target.name
+            self._store = ox.Store.read_only(str(target)) if read_only else ox.Store(str(target))
         except OSError as e:
             raise StoreError(f"cannot open the store at {path}: {e}") from None
 
@@ -298,6 +305,7 @@ class OxigraphStore(Store):
         except OSError as e:
             raise StoreError(f"cannot switch the store at {self.path} to the new data: {e}") from None
         self._store = new
+        self._generation = new_dir.name
         gc.collect()
         self._remove_stale_generations()
 
@@ -325,6 +333,19 @@ class OxigraphStore(Store):
         for g in self._generations():
             if g.name not in keep:
                 shutil.rmtree(g, ignore_errors=True)
+        for derived in (self.path / "cache").glob("gen-*"):
+            if derived.name not in keep:
+                shutil.rmtree(derived, ignore_errors=True)
+
+    def cache_dir(self) -> Path | None:
+        if self.path is None or self._generation is None:
+            return None
+        folder = self.path / "cache" / self._generation
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None  # a read-only data folder: work without a cache
+        return folder
 
     def in_memory(self) -> OxigraphStore:
         """A copy of this store held in memory (aggregates run several times faster there)."""

@@ -174,3 +174,33 @@ def test_networks_per_year(bundled_store, runner):
     result = runner.invoke(cli, ["network", "timeline"])
     lines = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
     assert lines["2013"][1] == "20" and lines["2016"][1] == "0"
+
+
+def test_analysis_straight_into_igraph_equals_the_networkx_route_and_is_cached(built, tmp_path):
+    from kg.load import load
+    from kg.network import analyse_network, organisation_igraph
+
+    store, config = built
+    graph = build_network(store, COOP, "org")
+    g, nodes, labels = organisation_igraph(store, COOP)
+    assert set(nodes) == set(graph.nodes) and g.ecount() == graph.number_of_edges()
+    for edge in g.es:
+        a, b = nodes[edge.source], nodes[edge.target]
+        assert graph.edges[a, b]["weight"] == edge["weight"]
+    assert labels[nodes.index(FLORENCE)] == graph.nodes[FLORENCE]["label"]
+    expected = {r["node"]: r for r in node_metrics(graph)}
+    for row in analyse_network(store, COOP, "org").rows:
+        for measure in ("degree", "weighted_degree", "betweenness", "closeness", "clustering", "constraint"):
+            assert row[measure] == pytest.approx(expected[row["node"]][measure]), measure
+    cached = store.cache_dir()
+    assert (cached is not None) == config.store.startswith("oxigraph:")
+    if cached is not None:
+        assert list(cached.glob("org-network-*.npz"))
+        assert organisation_igraph(store, COOP)[0].get_edgelist() == g.get_edgelist()  # read back
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "organisations.csv").write_text(
+        "id,name,type,country,source_url\nX1,Extra Craft Agency,public-body,IT,https://example.org/x\n"
+    )
+    load(store, config, [extra])
+    assert len(organisation_igraph(store, COOP)[1]) == len(nodes) + 1  # a new state of the data: no stale cache
