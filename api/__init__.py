@@ -1,4 +1,4 @@
-"""The web service: SPARQL endpoint and query UI, saved queries as a REST API.
+"""The web service: SPARQL endpoint and query UI, saved queries as a REST API, linked-data pages.
 
 `create_app(config)` builds the Flask app, as in Flask's tutorial: settings from the Config object,
 one blueprint per surface, and the query executor (worker processes over the store) opened once per
@@ -7,12 +7,14 @@ process, not per request.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, url_for
+from flask import Flask, jsonify
 from flask_cors import CORS
 
 from kg.config import Config
 from kg.executor import QueryExecutor
+from kg.publish import DumpCache
 from kg.queries import read_saved_queries
+from kg.store import open_store
 
 __all__ = ["create_app"]
 
@@ -34,21 +36,33 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
         in_memory=config.serve_in_memory,
     )
     app.extensions["kg_queries"] = read_saved_queries(config.ns)  # read once, at start-up
+    with open_store(config.store, read_only=True) as store:
+        app.extensions["kg_version"] = store.version or "unversioned"
+    app.extensions["kg_dumps"] = DumpCache(config.store, config.ns)
     CORS(
         app,
-        resources={r"/sparql": {"origins": "*"}, r"/api/*": {"origins": "*"}},
+        resources={
+            path: {"origins": "*"}
+            for path in (
+                r"/sparql",
+                r"/api/*",
+                r"/id/*",
+                r"/scheme/*",
+                r"/ontology*",
+                r"/catalog",
+                r"/.well-known/*",
+                r"/dumps/*",
+            )
+        },
         send_wildcard=True,
         expose_headers=["Link"],
     )
 
-    from api import queries, sparql
+    from api import pages, queries, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
-
-    @app.get("/")
-    def index():
-        return redirect(url_for("sparql.endpoint"))
+    app.register_blueprint(pages.bp)
 
     @app.get("/healthz")
     def healthz():

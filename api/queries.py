@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from api.sparql import error_response, run_query
 from kg.errors import QueryError
@@ -177,8 +177,3 @@ def openapi():
 def docs():
     """Swagger UI over the OpenAPI document, to try each saved query."""
     return render_template("openapi.html")
-
-
-@bp.app_errorhandler(404)
-def not_found(error) -> Response:
-    return error_response(404, getattr(error, "description", "not found"))

@@ -1,4 +1,4 @@
-"""The `kg` command: build, load, validate, query, export and describe the knowledge graph.
+"""The `kg` command: build, load, validate, query, export, release and analyse the knowledge graph.
 
 Each command turns its flags into a Config, opens the store, and calls one library function. Errors the
 user can act on (bad files, bad queries, a missing store) are printed without a traceback, exit code 1.
@@ -216,6 +216,38 @@ def export(config: Config, fmt: str, output: Path | None) -> None:
         else:
             with output.open("wb") as target:
                 store.dump(target, format=RDF_FORMATS[fmt], prefixes=config.ns.prefixes)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("releases"),
+    show_default=True,
+    help="The folder that holds the dated release folders.",
+)
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The release's date (default: today, UTC).",
+)
+@click.pass_obj
+@_user_errors
+def release(config: Config, out: Path, on) -> None:
+    """Write a dated release: gzipped dumps (N-Triples, Turtle, JSON-LD), SHA256SUMS and the dataset
+    description (DCAT-AP 3 and VoID, catalog.ttl)."""
+    from datetime import UTC, datetime
+
+    from kg.describe import StoreReader
+    from kg.publish import release as write_release
+
+    day = (on or datetime.now(UTC)).date()
+    with _open(config) as store:
+        folder = write_release(store, StoreReader(store), config.ns, out, on=day)
+    for path in sorted(folder.iterdir()):
+        click.echo(f"{path}  {path.stat().st_size:>12,} bytes")
 
 
 @cli.command()

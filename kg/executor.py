@@ -9,6 +9,7 @@ its place. At most `workers` queries run at once; others wait for a free worker 
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing as mp
 import queue
 import re
@@ -25,6 +26,7 @@ __all__ = [
     "QueryRequest",
     "QueryResponse",
     "QueryExecutor",
+    "ExecutorReader",
     "QueryTimeout",
     "ResultTooLarge",
     "Busy",
@@ -258,3 +260,18 @@ class QueryExecutor:
                 self._idle.get_nowait().kill()
             except queue.Empty:
                 break
+
+
+class ExecutorReader:
+    """A `kg.describe.Reader` whose queries run in the executor's workers (time and size limits apply)."""
+
+    def __init__(self, executor: QueryExecutor):
+        self.executor = executor
+
+    def select(self, sparql: str, bindings=None) -> list[dict]:
+        request = QueryRequest(sparql, graph_type=None, substitutions=dict(bindings or {}))
+        return json.loads(self.executor.run(request).body)["results"]["bindings"]
+
+    def graph(self, sparql: str, media_type: str, bindings=None) -> bytes:
+        request = QueryRequest(sparql, tabular_type=None, graph_type=media_type, substitutions=dict(bindings or {}))
+        return self.executor.run(request).body

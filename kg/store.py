@@ -19,6 +19,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -103,6 +104,11 @@ class Store(ABC):
     @abstractmethod
     def count(self) -> int:
         """The number of quads (triples in their named graphs)."""
+
+    @property
+    def version(self) -> str | None:
+        """A name for this state of the data (each write makes a new one), or None when there are no versions."""
+        return None
 
     def cache_dir(self) -> Path | None:
         """A folder for files derived from exactly this state of the data (a new state gets a new folder,
@@ -336,6 +342,17 @@ class OxigraphStore(Store):
         for derived in (self.path / "cache").glob("gen-*"):
             if derived.name not in keep:
                 shutil.rmtree(derived, ignore_errors=True)
+
+    @property
+    def version(self) -> str | None:
+        """The day the current generation was written and its number, e.g. 2026-11-26.7."""
+        if self.path is None or self._generation is None:
+            return None
+        try:
+            written = datetime.fromtimestamp((self.path / self._generation).stat().st_mtime, UTC).date()
+        except OSError:
+            return None
+        return f"{written.isoformat()}.{int(self._generation.split('-')[1])}"
 
     def cache_dir(self) -> Path | None:
         if self.path is None or self._generation is None:

@@ -1,0 +1,248 @@
+"""Linked data: every IRI of the graph resolves here, as an HTML page for people or RDF for machines.
+
+Entity IRIs are the configured base IRI plus a path (`id/...`, `scheme/...`, `ontology`); the same path on
+this server answers with content negotiation (Accept) or a suffix (`.ttl`, `.jsonld`, `.nt`, `.rdf`).
+Index pages, text search, the dataset description (VoID, DCAT-AP) and the dumps live here too. Every
+query is read-only and runs in the query workers; every literal is escaped by Jinja's autoescaping.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
+from werkzeug.exceptions import HTTPException, NotAcceptable
+
+from kg.describe import (
+    INDEXES,
+    MACHINE_TYPES,
+    PRACTICE_FILTERS,
+    Entity,
+    describe,
+    entity_graph,
+    list_entities,
+    practice_filters,
+    schema_org,
+    search,
+)
+from kg.errors import KGError
+from kg.executor import Busy, ExecutorReader, QueryTimeout
+from kg.publish import DUMPS, DumpCache, dataset_description
+
+bp = Blueprint("pages", __name__)
+
+SUFFIXES = {suffix: media_type for media_type, suffix in MACHINE_TYPES.items()}
+#: What a browser or an RDF client may ask for; with no Accept header, the first.
+OFFERS = ["text/html", *MACHINE_TYPES]
+RDF_OFFERS = [*MACHINE_TYPES, "text/html"]
+
+
+def _reader() -> ExecutorReader:
+    return ExecutorReader(current_app.extensions["kg_executor"])
+
+
+def _ns():
+    return current_app.config["KG"].ns
+
+
+def _negotiate(offers: list[str]) -> str:
+    """The offered media type the client prefers (q-values, */* included), or 406."""
+    if not request.accept_mimetypes:
+        return offers[0]
+    best = request.accept_mimetypes.best_match(offers)
+    if best is None:
+        raise NotAcceptable(f"this resource comes as {', '.join(offers)}")
+    return best
+
+
+def local_url(iri: str) -> str | None:
+    """The address of an IRI of this graph on this server, or None for an IRI from elsewhere."""
+    base = _ns().base
+    if iri.startswith(base):
+        return request.script_root + "/" + iri[len(base) :]
+    return None
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    return {"local_url": local_url, "indexes": INDEXES}
+
+
+def _rdf_response(body: bytes, media_type: str, location: str | None = None) -> Response:
+    headers = {"Vary": "Accept"}
+    if location:
+        headers["Content-Location"] = location
+    charset = "; charset=utf-8" if media_type.startswith("text/") or media_type.endswith("json") else ""
+    return Response(body, content_type=media_type + charset, headers=headers)
+
+
+def _entity(path: str) -> Response:
+    """One entity, by its path under the base IRI, with an optional format suffix."""
+    stem, _, suffix = path.rpartition(".")
+    media_type = SUFFIXES.get(suffix) if stem else None
+    if media_type is None:
+        stem, media_type = path, _negotiate(OFFERS)
+    iri = _ns().base + stem
+    reader = _reader()
+    entity = describe(reader, _ns(), iri)
+    if entity is None:
+        abort(404, f"nothing in the graph has the IRI {iri}")
+    if media_type != "text/html":
+        return _rdf_response(
+            entity_graph(reader, iri, media_type), media_type, f"{stem.rsplit('/', 1)[-1]}.{MACHINE_TYPES[media_type]}"
+        )
+    page = render_template(
+        "entity.html",
+        entity=entity,
+        groups=_group(entity),
+        formats=MACHINE_TYPES,
+        json_ld=schema_org(entity, _ns()),
+    )
+    return Response(page, headers={"Vary": "Accept", "Link": _alternates(stem)})
+
+
+def _alternates(stem: str) -> str:
+    name = stem.rsplit("/", 1)[-1]
+    return ", ".join(f'<{name}.{suffix}>; rel="alternate"; type="{t}"' for t, suffix in MACHINE_TYPES.items())
+
+
+def _group(entity: Entity) -> list[tuple[str, list]]:
+    """The facts grouped by property label, labels and types first, the provenance bookkeeping last."""
+    groups: dict[str, list] = {}
+    for fact in entity.facts:
+        groups.setdefault(fact.property_label, []).append(fact)
+    return sorted(groups.items(), key=lambda item: item[0].lower())
+
+
+@bp.get("/id/<path:path>")
+def entity(path: str) -> Response:
+    return _entity("id/" + path)
+
+
+@bp.get("/scheme/<path:path>")
+def concept(path: str) -> Response:
+    return _entity("scheme/" + path)
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("home.html")
+
+
+@bp.get("/<any(practices, partners, cities, projects, events, vocabularies):index>")
+def listing(index: str) -> str:
+    reader, ns = _reader(), _ns()
+    chosen = {name: request.args.get(name, "") for name in PRACTICE_FILTERS} if index == "practices" else {}
+    options = practice_filters(reader, ns) if index == "practices" else {}
+    rows = list_entities(reader, ns, index, chosen)
+    return render_template(
+        "index.html",
+        index=INDEXES[index],
+        name=index,
+        rows=rows,
+        options=options,
+        chosen=chosen,
+        filters=PRACTICE_FILTERS,
+    )
+
+
+@bp.get("/search")
+def find() -> str:
+    text = request.args.get("q", "").strip()[:200]
+    rows = search(_reader(), _ns(), text) if text else []
+    return render_template("search.html", text=text, rows=rows)
+
+
+@bp.get("/ontology")
+@bp.get("/ontology.<suffix>")
+def ontology(suffix: str | None = None) -> Response:
+    """The ontology: HTML documentation of its classes and properties, or the ontology itself in RDF."""
+    if suffix is not None and suffix not in SUFFIXES:
+        abort(404, f"no format has the suffix .{suffix} (known: {', '.join(SUFFIXES)})")
+    media_type = SUFFIXES[suffix] if suffix else _negotiate(OFFERS)
+    ns, reader = _ns(), _reader()
+    graph = ns.graph + "ontology/coop.ttl"
+    if media_type != "text/html":
+        body = reader.graph(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", media_type)
+        return _rdf_response(body, media_type, f"ontology.{MACHINE_TYPES[media_type]}")
+    rows = reader.select(
+        ns.sparql_prefixes()
+        + f"""SELECT ?term ?kind ?label ?definition (GROUP_CONCAT(DISTINCT ?d; separator=" ") AS ?domains)
+              (GROUP_CONCAT(DISTINCT ?r; separator=" ") AS ?ranges)
+              (GROUP_CONCAT(DISTINCT ?sup; separator=" ") AS ?supers)
+        WHERE {{ GRAPH <{graph}> {{
+          ?term a ?kind ; rdfs:label ?label .
+          FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty))
+          OPTIONAL {{ ?term skos:definition ?definition }}
+          OPTIONAL {{ ?term rdfs:domain ?d }} OPTIONAL {{ ?term rdfs:range ?r }}
+          OPTIONAL {{ ?term rdfs:subClassOf|rdfs:subPropertyOf ?sup FILTER(isIRI(?sup)) }}
+        }} }} GROUP BY ?term ?kind ?label ?definition ORDER BY ?kind LCASE(?label)"""
+    )
+    terms = [{k: v["value"] for k, v in r.items()} for r in rows]
+    return Response(
+        render_template("ontology.html", terms=terms, namespace=str(ns.coop), formats=MACHINE_TYPES),
+        headers={"Vary": "Accept"},
+    )
+
+
+def _description() -> tuple[bytes, str]:
+    """The description in the format asked for; a browser gets Turtle as plain text, which it shows."""
+    asked = _negotiate(RDF_OFFERS)
+    media_type = "text/turtle" if asked == "text/html" else asked
+    cache = current_app.extensions.setdefault("kg_description", {})
+    if "graph" not in cache:  # statistics are computed once per process: the served data does not change
+        cache["graph"] = dataset_description(
+            _reader(), _ns(), version=current_app.extensions["kg_version"], modified=datetime.now(UTC).date()
+        )
+    formats = {
+        "text/turtle": "turtle",
+        "application/ld+json": "json-ld",
+        "application/n-triples": "nt",
+        "application/rdf+xml": "xml",
+    }
+    body = cache["graph"].serialize(format=formats[media_type], encoding="utf-8")
+    return body, "text/plain" if asked == "text/html" else media_type
+
+
+@bp.get("/catalog")
+@bp.get("/.well-known/void")
+def catalog() -> Response:
+    """The dataset description: DCAT-AP 3 and VoID in one graph."""
+    body, media_type = _description()
+    return _rdf_response(body, media_type)
+
+
+def _dumps() -> DumpCache:
+    return current_app.extensions["kg_dumps"]
+
+
+@bp.get("/dumps/")
+def dumps() -> str:
+    return render_template("dumps.html", dumps=DUMPS, version=current_app.extensions["kg_version"])
+
+
+@bp.get("/dumps/<name>")
+def dump(name: str) -> Response:
+    if name not in {f"coopkg.{d.suffix}" for d in DUMPS} and name != "SHA256SUMS":
+        abort(404, f"no dump is called {name}")
+    try:
+        folder = _dumps().folder()
+    except KGError as e:
+        abort(503, str(e))
+    return send_from_directory(folder, name, as_attachment=name != "SHA256SUMS")
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    """Errors as a page for browsers, as plain text for everything else."""
+    wants_html = request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html"
+    if wants_html and not request.path.startswith(("/sparql", "/api/")):
+        page = render_template("error.html", error=error)
+        return Response(page, status=error.code, mimetype="text/html")
+    return Response(f"{error.description}\n", status=error.code, mimetype="text/plain")
+
+
+@bp.app_errorhandler(QueryTimeout)
+@bp.app_errorhandler(Busy)
+def busy(error: KGError) -> Response:
+    return Response(f"{error}\n", status=503, mimetype="text/plain", headers={"Retry-After": "5"})

@@ -1,0 +1,299 @@
+"""What the linked-data pages show: one entity's facts, what refers to it, index lists and text search.
+
+Everything here reads through a `Reader`, so that the same code serves the web pages (queries run in the
+service's worker processes) and the command line or tests (queries run on a store in this process).
+Rows are SPARQL JSON bindings (``{"type": "uri", "value": ...}``) because both sides can produce them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from kg.namespaces import Namespaces
+from kg.store import Store
+
+__all__ = [
+    "Reader",
+    "StoreReader",
+    "MACHINE_TYPES",
+    "Fact",
+    "Entity",
+    "describe",
+    "entity_graph",
+    "INDEXES",
+    "list_entities",
+    "practice_filters",
+    "search",
+    "schema_org",
+]
+
+Row = dict[str, dict]
+Bindings = Mapping[str, ox.NamedNode | ox.Literal]
+
+#: RDF media types an entity is served in, with their file suffix.
+MACHINE_TYPES: dict[str, str] = {
+    "text/turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdf",
+}
+_RDF_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+class Reader(Protocol):
+    """Runs read-only SPARQL for the pages: SELECT rows as SPARQL JSON bindings, graphs as bytes."""
+
+    def select(self, sparql: str, bindings: Bindings | None = None) -> list[Row]: ...
+
+    def graph(self, sparql: str, media_type: str, bindings: Bindings | None = None) -> bytes: ...
+
+
+class StoreReader:
+    """A Reader over a store in this process."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def select(self, sparql: str, bindings: Bindings | None = None) -> list[Row]:
+        out = io.BytesIO()
+        self.store.query(sparql, substitutions=bindings).serialize(out, format=ox.QueryResultsFormat.JSON)
+        return json.loads(out.getvalue())["results"]["bindings"]
+
+    def graph(self, sparql: str, media_type: str, bindings: Bindings | None = None) -> bytes:
+        out = io.BytesIO()
+        self.store.query(sparql, substitutions=bindings).serialize(out, format=_RDF_FORMATS[media_type])
+        return out.getvalue()
+
+
+@dataclass
+class Fact:
+    """One statement about an entity, ready to show: the property and value with labels, and its source."""
+
+    property: str
+    property_label: str
+    value: str
+    is_iri: bool
+    value_label: str
+    graph: str
+
+
+@dataclass
+class Entity:
+    iri: str
+    label: str
+    types: list[tuple[str, str]]
+    facts: list[Fact]
+    #: (property IRI, property label) -> [(subject IRI, subject label)], what refers to this entity
+    referenced_by: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+
+    def values(self, local_name: str) -> list[Fact]:
+        """The facts whose property ends with `local_name` (after '#' or '/')."""
+        return [f for f in self.facts if f.property.rsplit("#", 1)[-1].rsplit("/", 1)[-1] == local_name]
+
+    def first(self, local_name: str) -> str:
+        found = self.values(local_name)
+        return found[0].value_label if found else ""
+
+    def is_a(self, local_name: str) -> bool:
+        return any(t.rsplit("#", 1)[-1] == local_name for t, _ in self.types)
+
+    @property
+    def sources(self) -> list[str]:
+        """The public addresses the facts come from (dcterms:source)."""
+        return sorted({f.value for f in self.values("source") if f.is_iri})
+
+    @property
+    def same_as(self) -> list[str]:
+        """The same thing elsewhere: Wikidata, GeoNames, the EU's authority tables."""
+        return sorted({f.value for f in self.values("sameAs") if f.is_iri})
+
+
+_LABEL = "rdfs:label|skos:prefLabel|schema:name"
+
+_FACTS = f"""
+SELECT ?s ?p ?o ?g (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }}
+  OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
+  OPTIONAL {{ ?o {_LABEL} ?ol FILTER(LANGMATCHES(LANG(?ol), "en") || LANG(?ol) = "") }}
+}} GROUP BY ?s ?p ?o ?g ORDER BY ?p ?o"""
+
+_REFERENCED_BY = f"""
+SELECT ?o ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHERE {{
+  ?s ?p ?o . FILTER(isIRI(?s))
+  OPTIONAL {{ ?s {_LABEL} ?sl }}
+  OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
+}} GROUP BY ?o ?s ?p ORDER BY ?p ?slabel LIMIT 2000"""
+
+
+def _prefixes(ns: Namespaces) -> str:
+    return ns.sparql_prefixes()
+
+
+def _local(iri: str) -> str:
+    """A readable fallback label: the last part of an IRI."""
+    return iri.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _value(row: Row, name: str) -> str:
+    return row[name]["value"] if name in row else ""
+
+
+def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
+    """The entity with its facts (grouped by named graph, i.e. source file) and inverse links, or None when
+    the graph says nothing about it."""
+    rows = reader.select(_prefixes(ns) + _FACTS, {"s": ox.NamedNode(iri)})
+    if not rows:
+        return None
+    facts = [
+        Fact(
+            property=_value(r, "p"),
+            property_label=_value(r, "plabel") or _local(_value(r, "p")),
+            value=_value(r, "o"),
+            is_iri=r["o"]["type"] == "uri",
+            value_label=_value(r, "olabel")
+            or (_local(r["o"]["value"]) if r["o"]["type"] == "uri" else r["o"]["value"]),
+            graph=_value(r, "g"),
+        )
+        for r in rows
+    ]
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    types = sorted({(f.value, f.value_label) for f in facts if f.property == rdf_type})
+    labels = [f.value for f in facts if f.property.endswith(("#label", "#prefLabel", "/name")) and not f.is_iri]
+    entity = Entity(iri=iri, label=labels[0] if labels else _local(iri), types=types, facts=facts)
+    for r in reader.select(_prefixes(ns) + _REFERENCED_BY, {"o": ox.NamedNode(iri)}):
+        key = (_value(r, "p"), _value(r, "plabel") or _local(_value(r, "p")))
+        entity.referenced_by.setdefault(key, []).append((_value(r, "s"), _value(r, "slabel") or _local(_value(r, "s"))))
+    return entity
+
+
+def entity_graph(reader: Reader, iri: str, media_type: str) -> bytes:
+    """Every triple with the entity as subject, serialised as `media_type` (one of MACHINE_TYPES)."""
+    return reader.graph("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", media_type, {"s": ox.NamedNode(iri)})
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index page: the class it lists and a line of text about it."""
+
+    title: str
+    cls: str  # a prefixed name
+    intro: str
+
+
+INDEXES: dict[str, Index] = {
+    "practices": Index("Good practices", "coop:GoodPractice", "Practices the partners identified and shared."),
+    "partners": Index("Partners", "coop:Organisation", "Organisations that took part in the projects."),
+    "cities": Index("Cities", "coop:City", "Places where partners, practices and events are."),
+    "projects": Index("Projects", "coop:Project", "The cooperation projects."),
+    "events": Index("Events", "coop:Event", "Meetings, study visits, conferences and other events of the projects."),
+    "vocabularies": Index(
+        "Vocabularies", "skos:ConceptScheme", "The code lists: themes, sectors, target groups, types, roles, kinds."
+    ),
+}
+
+#: Filters of the practices index: request parameter -> (ontology property, what the value is)
+PRACTICE_FILTERS: dict[str, tuple[str, str]] = {
+    "theme": ("theme", "Theme"),
+    "sector": ("sector", "Sector"),
+    "target_group": ("targetGroup", "Target group"),
+    "country": ("country", "Country"),
+}
+
+
+def list_entities(
+    reader: Reader, ns: Namespaces, index: str, filters: Mapping[str, str] | None = None, *, limit: int = 500
+) -> list[dict[str, str]]:
+    """The entities of one index page, with a label, a place and a line of description, by label.
+    `filters` (practices only) map PRACTICE_FILTERS names to the IRIs the practice must have."""
+    cls = INDEXES[index].cls
+    patterns, bindings = [], {}
+    for name, value in (filters or {}).items():
+        if name in PRACTICE_FILTERS and value:
+            patterns.append(f"?e coop:{PRACTICE_FILTERS[name][0]} ?{name} .")
+            bindings[name] = ox.NamedNode(value)
+    bound = " ".join(f"?{name}" for name in bindings)  # a substituted variable must be projected
+    query = f"""{_prefixes(ns)}
+SELECT ?e {bound} (SAMPLE(?l) AS ?label) (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country)
+       (SAMPLE(?d) AS ?description)
+WHERE {{
+  ?e a {cls} ; {_LABEL} ?l .
+  {" ".join(patterns)}
+  OPTIONAL {{ ?e coop:city/rdfs:label ?pl }}
+  OPTIONAL {{ ?e coop:country/rdfs:label ?cl }}
+  OPTIONAL {{ ?e dcterms:description ?d }}
+}} GROUP BY ?e {bound} ORDER BY LCASE(STR(?label)) LIMIT {int(limit)}"""
+    return [
+        {k: _value(r, k) for k in ("e", "label", "place", "country", "description")}
+        for r in reader.select(query, bindings)
+    ]
+
+
+def practice_filters(reader: Reader, ns: Namespaces) -> dict[str, list[tuple[str, str]]]:
+    """The values each practices filter can take (those some practice has), as (IRI, label)."""
+    result: dict[str, list[tuple[str, str]]] = {}
+    for name, (prop, _) in PRACTICE_FILTERS.items():
+        query = f"""{_prefixes(ns)}
+SELECT DISTINCT ?v (SAMPLE(?l) AS ?label) WHERE {{
+  ?p a coop:GoodPractice ; coop:{prop} ?v . OPTIONAL {{ ?v {_LABEL} ?l }}
+}} GROUP BY ?v ORDER BY ?label"""
+        result[name] = [(_value(r, "v"), _value(r, "label") or _local(_value(r, "v"))) for r in reader.select(query)]
+    return result
+
+
+def search(reader: Reader, ns: Namespaces, text: str, *, limit: int = 100) -> list[dict[str, str]]:
+    """Entities whose label or description contains `text` (case-insensitive), labels first."""
+    query = f"""{_prefixes(ns)}
+SELECT ?e ?q ?base (SAMPLE(?l) AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?inLabel) AS ?rank) WHERE {{
+  ?e rdfs:label ?l . OPTIONAL {{ ?e a ?t . ?t rdfs:label ?tl FILTER(LANGMATCHES(LANG(?tl), "en")) }}
+  OPTIONAL {{ ?e dcterms:description ?d }}
+  BIND(CONTAINS(LCASE(STR(?l)), LCASE(?q)) AS ?inLabel)
+  FILTER(?inLabel || CONTAINS(LCASE(STR(COALESCE(?d, ""))), LCASE(?q)))
+  FILTER(STRSTARTS(STR(?e), STR(?base)))
+}} GROUP BY ?e ?q ?base ORDER BY DESC(?rank) LCASE(STR(?label)) LIMIT {int(limit)}"""
+    rows = reader.select(query, {"q": ox.Literal(text), "base": ox.NamedNode(ns.base)})
+    return [{k: _value(r, k) for k in ("e", "label", "type")} for r in rows]
+
+
+#: schema.org types for search engines, by the local name of our class.
+_SCHEMA_TYPES = {
+    "GoodPractice": "CreativeWork",
+    "Organisation": "Organization",
+    "City": "City",
+    "Country": "Country",
+    "Region": "AdministrativeArea",
+    "Project": "Project",
+    "Event": "Event",
+    "Programme": "CreativeWork",
+    "Concept": "DefinedTerm",
+    "ConceptScheme": "DefinedTermSet",
+}
+
+
+def schema_org(entity: Entity, ns: Namespaces) -> dict:
+    """The entity in schema.org terms, as JSON-LD to embed in its page for search engines."""
+    kinds = [_SCHEMA_TYPES[_local(t)] for t, _ in entity.types if _local(t) in _SCHEMA_TYPES]
+    data: dict = {"@context": "https://schema.org", "@id": entity.iri, "@type": kinds[0] if kinds else "Thing"}
+    data["name"] = entity.label
+    if description := entity.first("description") or entity.first("definition"):
+        data["description"] = description
+    if entity.same_as:
+        data["sameAs"] = entity.same_as
+    if places := [f.value_label for f in entity.values("city")] + [f.value_label for f in entity.values("country")]:
+        data["location" if data["@type"] != "Organization" else "address"] = ", ".join(places)
+    for ours, theirs in (("startDate", "startDate"), ("endDate", "endDate")):
+        if value := entity.first(ours):
+            data[theirs] = value
+    if entity.sources:
+        data["isBasedOn"] = entity.sources
+    return data

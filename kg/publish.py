@@ -1,0 +1,304 @@
+"""Publishing the dataset for other projects: its description (VoID and DCAT-AP 3), dumps, dated releases.
+
+The description's statistics are computed from the store by SPARQL; its addresses (catalogue, SPARQL
+endpoint, dumps) are all under the configured base IRI, which is the server's address once deployed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD, Namespace
+
+from kg.describe import Reader
+from kg.errors import KGError
+from kg.namespaces import DCAT, VOID, Namespaces
+from kg.store import RDF_FORMATS, Store
+
+__all__ = ["DUMPS", "Dump", "dataset_description", "write_dumps", "release", "DumpCache"]
+
+IANA = "http://www.iana.org/assignments/media-types/"
+FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+LICENCE = "http://creativecommons.org/licenses/by/4.0/"
+SPDX = "http://spdx.org/rdf/terms#"
+DATA_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
+LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
+CONTINENT = "http://publications.europa.eu/resource/authority/continent/"
+#: The EU's data themes that fit: regions and cities; economy and finance.
+THEMES = {"REGI": "Regions and cities", "ECON": "Economy and finance"}
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+
+
+@dataclass(frozen=True)
+class Dump:
+    suffix: str
+    format: str  # a kg.store.RDF_FORMATS name
+    media_type: str
+    file_type: str  # the EU's file-type authority code
+    title: str
+
+
+DUMPS: tuple[Dump, ...] = (
+    Dump("nt.gz", "ntriples", "application/n-triples", "RDF_N_TRIPLES", "N-Triples"),
+    Dump("ttl.gz", "turtle", "text/turtle", "RDF_TURTLE", "Turtle"),
+    Dump("jsonld.gz", "jsonld", "application/ld+json", "JSON_LD", "JSON-LD"),
+)
+DUMP_NAME = "coopkg"
+
+
+def _count(reader: Reader, ns: Namespaces, query: str) -> int:
+    rows = reader.select(ns.sparql_prefixes() + query)
+    return int(rows[0]["n"]["value"]) if rows else 0
+
+
+def dataset_description(
+    reader: Reader, ns: Namespaces, *, version: str, modified: date, checksums: dict[str, str] | None = None
+) -> Graph:
+    """VoID and DCAT-AP 3 in one graph: the catalogue, the dataset with its statistics, one distribution
+    per dump and one for the SPARQL endpoint (a data service). `checksums` (file name -> SHA-256) are
+    added to the dump distributions of a release."""
+    g = Graph()
+    for prefix, iri in ns.prefixes.items():
+        g.bind(prefix, iri)
+    g.bind("dcat", str(DCAT))
+    g.bind("void", str(VOID))
+    g.bind("spdx", SPDX)
+    base = ns.base
+    catalog, dataset, service = URIRef(base + "catalog"), URIRef(base + "dataset"), URIRef(base + "sparql-service")
+    publisher, licence = URIRef(base + "id/publisher"), URIRef(LICENCE)
+    endpoint = URIRef(base + "sparql")
+    today = Literal(modified.isoformat(), datatype=XSD.date)
+
+    g.add((publisher, RDF.type, FOAF.Agent))
+    g.add((publisher, FOAF.name, Literal("The coopkg project", lang="en")))
+    g.add((licence, RDF.type, DCTERMS.LicenseDocument))
+
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    g.add((catalog, DCTERMS.title, Literal("EU cooperation knowledge graph", lang="en")))
+    g.add(
+        (
+            catalog,
+            DCTERMS.description,
+            Literal(
+                "Good practices, partners, events and transfers of practice of European cooperation projects, "
+                "starting with INNOCRAFTS (INTERREG IVC) and CRAFTS CODE (Interreg Europe).",
+                lang="en",
+            ),
+        )
+    )
+    g.add((catalog, DCTERMS.publisher, publisher))
+    g.add((catalog, DCTERMS.license, licence))
+    g.add((catalog, DCTERMS.modified, today))
+    g.add((catalog, FOAF.homepage, _typed(g, URIRef(base), FOAF.Document)))
+    g.add((catalog, DCAT.dataset, dataset))
+    g.add((catalog, DCAT.service, service))
+
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, DCTERMS.title, Literal("Knowledge graph of European cooperation projects", lang="en")))
+    g.add(
+        (
+            dataset,
+            DCTERMS.description,
+            Literal(
+                "Projects, partner organisations, cities, regions and countries, good practices (with the fields "
+                "of the Interreg good-practice template), events and transfers of practice between places, each "
+                "fact with "
+                "the public source it comes from.",
+                lang="en",
+            ),
+        )
+    )
+    g.add((dataset, DCTERMS.publisher, publisher))
+    g.add((dataset, DCTERMS.license, licence))
+    g.add((dataset, DCTERMS.modified, today))
+    g.add((dataset, DCAT.version, Literal(version)))
+    g.add((dataset, DCAT.landingPage, _typed(g, URIRef(base + "practices"), FOAF.Document)))
+    for word in ("European territorial cooperation", "Interreg", "good practices", "crafts", "partner networks"):
+        g.add((dataset, DCAT.keyword, Literal(word, lang="en")))
+    for theme, label in THEMES.items():
+        g.add((dataset, DCAT.theme, _typed(g, URIRef(DATA_THEME + theme), SKOS.Concept)))
+        g.add((URIRef(DATA_THEME + theme), SKOS.prefLabel, Literal(label, lang="en")))
+    taxonomy = _typed(g, URIRef(DATA_THEME.rstrip("/")), SKOS.ConceptScheme)
+    g.add((taxonomy, DCTERMS.title, Literal("Data theme", lang="en")))
+    g.add((catalog, DCAT.themeTaxonomy, taxonomy))
+    g.add((catalog, DCTERMS.language, _typed(g, URIRef(LANGUAGE + "ENG"), DCTERMS.LinguisticSystem)))
+    europe = _typed(g, URIRef(CONTINENT + "EUROPE"), DCTERMS.Location)
+    g.add((catalog, DCTERMS.spatial, europe))
+    g.add((dataset, DCTERMS.spatial, europe))
+    contact = URIRef(base + "id/contact")
+    g.add((contact, RDF.type, VCARD.Kind))
+    g.add((contact, RDF.type, VCARD.Organization))
+    g.add((contact, VCARD.fn, Literal("The coopkg project", lang="en")))
+    g.add((contact, VCARD.hasURL, URIRef(base)))
+    g.add((dataset, DCAT.contactPoint, contact))
+    for kind in ("uriSpace",):
+        g.add((dataset, getattr(VOID, kind), Literal(str(ns.id))))
+    g.add((dataset, VOID.sparqlEndpoint, endpoint))
+    g.add((dataset, VOID.rootResource, URIRef(base + "practices")))
+    for vocabulary in (str(ns.coop), "http://www.w3.org/ns/org#", "https://schema.org/", str(ns.scheme)):
+        g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+
+    triples = _count(reader, ns, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    g.add((dataset, VOID.triples, Literal(triples)))
+    g.add(
+        (
+            dataset,
+            VOID.distinctSubjects,
+            Literal(_count(reader, ns, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")),
+        )
+    )
+    g.add(
+        (dataset, VOID.properties, Literal(_count(reader, ns, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }")))
+    )
+    g.add(
+        (
+            dataset,
+            VOID.entities,
+            Literal(
+                _count(
+                    reader,
+                    ns,
+                    f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c FILTER(STRSTARTS(STR(?s), '{ns.id}')) }}",
+                )
+            ),
+        )
+    )
+    classes = reader.select(
+        ns.sparql_prefixes() + "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
+    )
+    g.add((dataset, VOID.classes, Literal(len(classes))))
+    for row in classes:
+        if row["c"]["type"] != "uri" or not row["c"]["value"].startswith(str(ns.coop)):
+            continue
+        partition = BNode()
+        g.add((dataset, VOID.classPartition, partition))
+        g.add((partition, VOID["class"], URIRef(row["c"]["value"])))
+        g.add((partition, VOID.entities, Literal(int(row["n"]["value"]))))
+
+    for dump in DUMPS:
+        name = f"{DUMP_NAME}.{dump.suffix}"
+        url = URIRef(f"{base}dumps/{name}")
+        distribution = URIRef(f"{base}dumps/{name}#distribution")
+        g.add((dataset, DCAT.distribution, distribution))
+        g.add((dataset, VOID.dataDump, url))
+        g.add((distribution, RDF.type, DCAT.Distribution))
+        g.add((distribution, DCTERMS.title, Literal(f"The whole graph as gzipped {dump.title}", lang="en")))
+        g.add(
+            (
+                distribution,
+                DCTERMS.description,
+                Literal(
+                    f"Every named graph's triples in one gzipped {dump.title} file, made from the store by kg export.",
+                    lang="en",
+                ),
+            )
+        )
+        g.add((distribution, DCAT.accessURL, url))
+        g.add((distribution, DCAT.downloadURL, url))
+        g.add((distribution, DCAT.mediaType, _typed(g, URIRef(IANA + dump.media_type), DCTERMS.MediaType)))
+        g.add((distribution, DCAT.compressFormat, _typed(g, URIRef(IANA + "application/gzip"), DCTERMS.MediaType)))
+        g.add((distribution, DCTERMS.format, _typed(g, URIRef(FILE_TYPE + dump.file_type), DCTERMS.MediaTypeOrExtent)))
+        g.add((distribution, DCTERMS.license, licence))
+        g.add((distribution, DCTERMS.modified, today))
+        if checksums and name in checksums:
+            checksum = BNode()
+            g.add((distribution, URIRef(SPDX + "checksum"), checksum))
+            g.add((checksum, RDF.type, URIRef(SPDX + "Checksum")))
+            g.add((checksum, URIRef(SPDX + "algorithm"), URIRef(SPDX + "checksumAlgorithm_sha256")))
+            g.add((checksum, URIRef(SPDX + "checksumValue"), Literal(checksums[name], datatype=XSD.hexBinary)))
+
+    sparql = URIRef(base + "sparql#distribution")
+    g.add((dataset, DCAT.distribution, sparql))
+    g.add((sparql, RDF.type, DCAT.Distribution))
+    g.add((sparql, DCTERMS.title, Literal("SPARQL 1.1 endpoint", lang="en")))
+    g.add(
+        (
+            sparql,
+            DCTERMS.description,
+            Literal("Queries over the union of all graphs, by the SPARQL 1.1 Protocol; read-only.", lang="en"),
+        )
+    )
+    g.add((sparql, DCAT.accessURL, endpoint))
+    g.add((sparql, DCAT.accessService, service))
+    g.add((sparql, DCTERMS.license, licence))
+
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCTERMS.title, Literal("SPARQL 1.1 endpoint of the EU cooperation knowledge graph", lang="en")))
+    g.add((service, DCAT.endpointURL, endpoint))
+    g.add((service, DCAT.endpointDescription, endpoint))
+    g.add((service, DCAT.servesDataset, dataset))
+    g.add(
+        (service, DCTERMS.conformsTo, _typed(g, URIRef("https://www.w3.org/TR/sparql11-protocol/"), DCTERMS.Standard))
+    )
+    g.add((service, DCAT.contactPoint, contact))
+    g.add((service, DCTERMS.publisher, publisher))
+    g.add((service, DCTERMS.license, licence))
+    return g
+
+
+def _typed(g: Graph, node: URIRef, cls: URIRef) -> URIRef:
+    g.add((node, RDF.type, cls))
+    return node
+
+
+def write_dumps(store: Store, ns: Namespaces, folder: Path) -> dict[str, str]:
+    """Write the whole graph as each of DUMPS (gzipped) into `folder`; return file name -> SHA-256."""
+    folder.mkdir(parents=True, exist_ok=True)
+    checksums = {}
+    for dump in DUMPS:
+        path = folder / f"{DUMP_NAME}.{dump.suffix}"
+        partial = path.with_name(path.name + ".partial")
+        with gzip.open(partial, "wb") as out:
+            store.dump(out, format=RDF_FORMATS[dump.format], prefixes=ns.prefixes)
+        partial.replace(path)
+        checksums[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return checksums
+
+
+def release(store: Store, reader: Reader, ns: Namespaces, root: Path, *, on: date) -> Path:
+    """A dated release folder: the dumps, SHA256SUMS, and the dataset description (catalog.ttl)."""
+    folder = root / on.isoformat()
+    if folder.exists():
+        raise KGError(f"a release for {on.isoformat()} already exists at {folder}; remove it or choose --date")
+    partial = root / f".{on.isoformat()}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        checksums = write_dumps(store, ns, partial)
+        (partial / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sorted(checksums.items())))
+        description = dataset_description(reader, ns, version=on.isoformat(), modified=on, checksums=checksums)
+        description.serialize(partial / "catalog.ttl", format="turtle")
+        partial.replace(folder)
+    except OSError as e:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise KGError(f"cannot write the release at {folder}: {e}") from None
+    return folder
+
+
+class DumpCache:
+    """The dumps of the store's current state, written once on first request into the store's cache
+    folder (a new state of the data gets new dumps), for a web service to send."""
+
+    def __init__(self, location: str, ns: Namespaces):
+        self.location, self.ns = location, ns
+        self._lock = threading.Lock()
+
+    def folder(self) -> Path:
+        from kg.store import open_store
+
+        with self._lock, open_store(self.location, read_only=True) as store:
+            cache = store.cache_dir()
+            if cache is None:
+                raise KGError("dumps need a store on disk (KG_STORE=oxigraph:PATH)")
+            folder = cache / "dumps"
+            if not (folder / "SHA256SUMS").exists():
+                checksums = write_dumps(store, self.ns, folder)
+                (folder / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sorted(checksums.items())))
+            return folder.resolve()
