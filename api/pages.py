@@ -25,7 +25,7 @@ from kg.describe import (
     schema_org,
     search,
 )
-from kg.errors import KGError
+from kg.errors import KGError, QueryError
 from kg.executor import Busy, ExecutorReader, QueryTimeout
 from kg.publish import DUMPS, DumpCache, dataset_description
 
@@ -240,6 +240,11 @@ def http_error(error: HTTPException) -> Response:
         page = render_template("error.html", error=error)
         return Response(page, status=error.code, mimetype="text/html")
     return Response(f"{error.description}\n", status=error.code, mimetype="text/plain")
+
+
+@bp.errorhandler(QueryError)
+def bad_request(error: QueryError) -> Response:
+    return Response(f"{error}\n", status=400, mimetype="text/plain")
 
 
 @bp.app_errorhandler(QueryTimeout)

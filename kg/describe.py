@@ -15,6 +15,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from kg.errors import QueryError
 from kg.namespaces import Namespaces
 from kg.store import Store
 
@@ -220,8 +221,11 @@ def list_entities(
     patterns, bindings = [], {}
     for name, value in (filters or {}).items():
         if name in PRACTICE_FILTERS and value:
-            patterns.append(f"?e coop:{PRACTICE_FILTERS[name][0]} ?{name} .")
-            bindings[name] = ox.NamedNode(value)
+            patterns.append(f"?e coop:{PRACTICE_FILTERS[name][0]} ?filter_{name} .")
+            try:
+                bindings[f"filter_{name}"] = ox.NamedNode(value)
+            except ValueError:
+                raise QueryError(f"the {name} filter takes an IRI, not '{value}'") from None
     bound = " ".join(f"?{name}" for name in bindings)  # a substituted variable must be projected
     query = f"""{_prefixes(ns)}
 SELECT ?e {bound} (SAMPLE(?l) AS ?label) (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country)

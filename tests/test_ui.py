@@ -3,49 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 
 import pytest
+from conftest import not_blank
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it)"
 )
-
-
-@pytest.fixture(scope="module")
-def page():
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield context.new_page()
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def _not_blank(png: bytes) -> bool:
-    """A screenshot with many different colours: something was drawn."""
-    import io
-
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(png)).convert("RGB").resize((160, 120))
-    return len(set(image.tobytes()[i : i + 3] for i in range(0, 160 * 120 * 3, 3))) > 50
 
 
 def test_type_a_query_run_it_and_read_a_row(live, page, tmp_path):
@@ -64,7 +28,7 @@ def test_type_a_query_run_it_and_read_a_row(live, page, tmp_path):
     cell.wait_for(timeout=15000)
     assert cell.inner_text().strip() == "INNOCRAFTS"
     shot = page.screenshot(path=str(tmp_path / "sparql-ui.png"), full_page=True)
-    assert _not_blank(shot)
+    assert not_blank(shot)
 
 
 def test_a_saved_query_is_one_click_away(live, page):
