@@ -58,11 +58,12 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
         expose_headers=["Link"],
     )
 
-    from api import pages, queries, sparql
+    from api import network, pages, queries, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(network.bp)
 
     @app.get("/healthz")
     def healthz():

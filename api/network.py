@@ -1,0 +1,96 @@
+"""Network maps for partners: /network (the collaboration network) and /map (places on a map of Europe),
+and the JSON they read: /api/network, /api/map and /api/network/options (the same data as `kg network`)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import networkx as nx
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from kg.errors import KGError
+from kg.network import build_network
+from kg.store import open_store
+from kg.views import DRAW_LIMIT, ViewFilters, filter_options, map_view, network_view
+
+bp = Blueprint("network", __name__)
+
+_CACHE_SIZE = 8
+_lock = threading.Lock()
+
+
+def _filters() -> ViewFilters:
+    args = request.args
+    year = args.get("year", "")
+    radius = args.get("radius", "2")
+    if year and not year.isdigit():
+        raise KGError(f"year takes a year such as 2013, not '{year}'")
+    if not radius.isdigit():
+        raise KGError(f"radius takes a number of hops, not '{radius}'")
+    return ViewFilters(
+        kind=args.get("kind", "org"),
+        project=args.get("project", ""),
+        country=args.get("country", "").upper(),
+        theme=args.get("theme", ""),
+        year=int(year) if year else None,
+        ego=args.get("ego", ""),
+        radius=int(radius),
+    )
+
+
+def _graphs(store):
+    """Networks built once per state of the data and kept (a few) for the next requests."""
+    cache: OrderedDict = current_app.extensions.setdefault("kg_graphs", OrderedDict())
+    coop = str(current_app.config["KG"].ns.coop)
+
+    def source(kind: str, year: int | None) -> nx.Graph:
+        key = (store.version, kind, year)
+        with _lock:
+            if key not in cache:
+                cache[key] = build_network(store, coop, kind, year=year)
+                while len(cache) > _CACHE_SIZE:
+                    cache.popitem(last=False)
+            cache.move_to_end(key)
+            return cache[key]
+
+    return source
+
+
+def _answer(view) -> Response:
+    config = current_app.config["KG"]
+    try:
+        filters = _filters()
+        with open_store(config.store, read_only=True) as store:
+            return jsonify(view(store, config.ns, filters, _graphs(store)))
+    except (KGError, ValueError) as e:
+        return Response(f"{e}\n", status=400, mimetype="text/plain")
+
+
+@bp.get("/api/network")
+def network_json() -> Response:
+    """Nodes with their measures and facts, and weighted edges, for the filters in the query string."""
+    return _answer(network_view)
+
+
+@bp.get("/api/map")
+def map_json() -> Response:
+    """Places with coordinates, collaboration links between cities, and transfers, for the filters."""
+    return _answer(map_view)
+
+
+@bp.get("/api/network/options")
+def options() -> Response:
+    config = current_app.config["KG"]
+    with open_store(config.store, read_only=True) as store:
+        return jsonify(filter_options(store, config.ns))
+
+
+@bp.get("/network")
+def network_page() -> str:
+    return render_template("network.html", draw_limit=DRAW_LIMIT)
+
+
+@bp.get("/map")
+def map_page() -> str:
+    return render_template("map.html")
