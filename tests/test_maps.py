@@ -1,0 +1,75 @@
+"""The network and map pages in a real browser (Debian's Chromium via Playwright) on the bundled data."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import not_blank
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it)"
+)
+
+FLORENCE = "https://w3id.org/coopkg/id/innocrafts/organisation/P01"
+
+
+def test_network_filter_click_and_side_panel(live, page, tmp_path):
+    page.goto(live.url + "/network")
+    page.wait_for_function("window.networkView && window.networkView.data && window.networkView.data.nodes.length > 30")
+    page.select_option("select[name=project]", label="CRAFTS CODE")
+    page.wait_for_function("window.networkView.data.nodes.length === 8")
+    assert "project=" in page.url
+    box = page.locator("#cy").bounding_box()
+    position = page.evaluate(f"window.networkView.cy.getElementById('{FLORENCE}').renderedPosition()")
+    page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
+    heading = page.locator("#panel h3")
+    heading.wait_for(timeout=5000)
+    assert heading.inner_text() == "Municipality of Florence"
+    assert page.locator("#panel a", has_text="Open its page").get_attribute("href") == "/id/innocrafts/organisation/P01"
+    assert "node=" in page.url
+    assert not_blank(page.locator("#cy").screenshot(path=str(tmp_path / "network.png")))
+    assert "IT" in page.locator("#legend").inner_text()
+
+
+def test_network_state_is_in_the_url_and_ego_mode(live, page):
+    page.goto(f"{live.url}/network?radius=1&node={FLORENCE}")
+    page.wait_for_function("window.networkView && window.networkView.data")
+    page.locator("#panel h3").wait_for(timeout=5000)
+    assert page.locator("#panel h3").inner_text() == "Municipality of Florence"
+    nodes = page.evaluate("window.networkView.data.nodes.length")
+    assert 1 < nodes < 36  # Florence and its direct partners only
+
+
+def test_map_filter_click_and_side_panel(live, page, tmp_path):
+    page.goto(live.url + "/map")
+    page.wait_for_function("window.mapView && window.mapView.data && window.mapView.data.places.length > 10")
+    page.select_option("select[name=country]", value="IT")
+    page.wait_for_function("window.mapView.data.places.every((p) => p.country === 'IT')")
+    page.locator("circle.place[data-id='https://w3id.org/coopkg/id/city/florence']").click()
+    assert page.locator("#panel h3").inner_text() == "Florence"
+    assert "country=IT" in page.url and "place=" in page.url
+    assert not_blank(page.locator("#map").screenshot(path=str(tmp_path / "map.png")))
+    assert page.locator("#map path").count() > 100  # the country outlines were drawn
+
+
+def test_every_asset_comes_from_the_app(live, page):
+    requested, refused = [], []
+
+    def route(r):
+        requested.append(r.request.url)
+        if r.request.url.startswith(live.url):
+            r.continue_()
+        else:
+            refused.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    try:
+        for path in ("/network", "/map", "/sparql", "/id/innocrafts/practice/IC-GP01"):
+            page.goto(live.url + path)
+            page.wait_for_load_state("networkidle")
+    finally:
+        page.unroute("**/*")
+    assert requested and not refused, refused

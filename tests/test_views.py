@@ -1,0 +1,92 @@
+"""The data behind the network and map views (kg.views) and its JSON endpoints."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+import requests
+
+import kg.views
+from kg.errors import KGError
+from kg.namespaces import Namespaces
+from kg.views import ViewFilters, filter_options, map_view, network_view
+
+NS = Namespaces()
+ID = "https://w3id.org/coopkg/id/"
+FLORENCE = ID + "innocrafts/organisation/P01"
+
+
+def test_filters_narrow_the_organisation_network(bundled_store):
+    store, _ = bundled_store
+    everyone = network_view(store, NS, ViewFilters())
+    assert len(everyone["nodes"]) == 36 and not everyone["aggregated"]
+    crafts_code = network_view(store, NS, ViewFilters(project=ID + "project/crafts-code"))
+    assert len(crafts_code["nodes"]) == 8 and FLORENCE in {n["id"] for n in crafts_code["nodes"]}
+    italy = network_view(store, NS, ViewFilters(country="it"))
+    assert {n["country"] for n in italy["nodes"]} == {"IT"}
+    theme = network_view(store, NS, ViewFilters(theme="https://w3id.org/coopkg/scheme/theme/T2"))
+    assert 0 < len(theme["nodes"]) < 36
+    in_2016 = network_view(store, NS, ViewFilters(year=2016))
+    assert in_2016["edges"] == []
+
+
+def test_ego_network_and_measures(bundled_store):
+    store, _ = bundled_store
+    view = network_view(store, NS, ViewFilters(ego=FLORENCE, radius=1))
+    graph = nx.Graph((e["source"], e["target"]) for e in view["edges"])
+    assert all(graph.has_edge(FLORENCE, n["id"]) for n in view["nodes"] if n["id"] != FLORENCE)
+    florence = next(n for n in view["nodes"] if n["id"] == FLORENCE)
+    assert florence["degree"] == len(view["nodes"]) - 1
+    assert florence["page"] == "/id/innocrafts/organisation/P01"
+
+
+def test_a_large_network_is_shown_by_country_first(bundled_store, monkeypatch):
+    monkeypatch.setattr(kg.views, "DRAW_LIMIT", 10)
+    view = network_view(bundled_store[0], NS, ViewFilters())
+    assert view["aggregated"] and view["kind"] == "country" and "choose a country" in view["message"]
+    assert "IT" in {n["id"] for n in view["nodes"]}
+    italy = network_view(bundled_store[0], NS, ViewFilters(country="IT"))  # the drill-down
+    assert not italy["aggregated"]
+
+
+@pytest.mark.parametrize(
+    "filters, message",
+    [
+        (dict(kind="people"), "unknown network kind"),
+        (dict(radius=9), "radius"),
+        (dict(country="Italy"), "ISO 3166"),
+    ],
+)
+def test_bad_filters_are_clear_errors(filters, message):
+    with pytest.raises(KGError, match=message):
+        ViewFilters(**filters)
+
+
+def test_unknown_ego_is_a_clear_error(bundled_store):
+    with pytest.raises(KGError, match="no organisation"):
+        network_view(bundled_store[0], NS, ViewFilters(ego=ID + "innocrafts/organisation/P99"))
+
+
+def test_map_places_links_and_transfers(bundled_store):
+    store, _ = bundled_store
+    view = map_view(store, NS, ViewFilters())
+    places = {p["id"]: p for p in view["places"]}
+    florence = places[ID + "city/florence"]
+    assert florence["lat"] == pytest.approx(43.78, abs=0.01) and florence["practices"] > 0
+    assert any(ID + "city/florence" in (link["source"], link["target"]) for link in view["links"])
+    assert view["transfers"] and all({"from", "to"} <= t.keys() for t in view["transfers"])
+    spain = [t for t in view["transfers"] if t["from"].get("country") == "ES"]
+    assert spain and spain[0]["from"]["numeric"] == "724"
+    assert len({(t["id"], str(t["from"]), str(t["to"])) for t in view["transfers"]}) == len(view["transfers"])
+    options = filter_options(store, NS)
+    assert "INNOCRAFTS" in {p["label"] for p in options["projects"]} and "2013" in {y["value"] for y in options["years"]}
+
+
+def test_the_json_endpoints(live):
+    network = requests.get(live.url + "/api/network", params={"kind": "city"}, timeout=30).json()
+    assert network["kind"] == "city" and network["nodes"]
+    assert requests.get(live.url + "/api/map", timeout=30).json()["places"]
+    assert requests.get(live.url + "/api/network/options", timeout=30).json()["projects"]
+    for params in ({"kind": "people"}, {"year": "soon"}, {"radius": "x"}, {"ego": "nobody"}):
+        bad = requests.get(live.url + "/api/network", params=params, timeout=30)
+        assert bad.status_code == 400 and bad.text.strip()
