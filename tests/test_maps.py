@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import not_blank
 
 pytestmark = pytest.mark.skipif(

@@ -43,3 +43,38 @@ def test_a_shared_link_reopens_the_query(live, page):
     query = 'SELECT ?x WHERE { BIND("shared-link-works" AS ?x) }'
     page.goto(f"{live.sparql}?query={quote(query)}")
     page.locator(".yasr table td", has_text="shared-link-works").first.wait_for(timeout=15000)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX coop: <https://w3id.org/coopkg/ontology#> PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#> "
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "SELECT ?city ?name ?lat ?long WHERE { ?city a coop:City ; rdfs:label ?name ; geo:lat ?lat ; geo:long ?long }",
+        "PREFIX geosparql: <http://www.opengis.net/ont/geosparql#> SELECT ?name ?wkt WHERE { VALUES (?name ?wkt) { "
+        '("Florence" "POINT(11.24626 43.77925)"^^geosparql:wktLiteral) '
+        '("Riga" "POINT(24.10589 56.946)"^^geosparql:wktLiteral) } }',
+    ],
+    ids=["wgs84", "wkt"],
+)
+def test_results_with_coordinates_show_on_the_offline_map(live, page, query):
+    from urllib.parse import quote
+
+    page.goto(f"{live.sparql}?query={quote(query)}")
+    page.locator(".yasr table td").first.wait_for(timeout=15000)
+    page.locator(".yasr .select_map").click()
+    points = page.locator(".coopkg-map circle.coopkg-point")
+    points.first.wait_for(timeout=15000)
+    assert points.count() >= 2
+    assert page.locator(".coopkg-map path").count() > 100  # country outlines, from the app
+    assert page.locator(".coopkg-map text", has_text="Florence").count() == 1
+    assert not_blank(page.locator(".coopkg-map").screenshot())
+
+
+def test_results_without_coordinates_offer_no_map(live, page):
+    from urllib.parse import quote
+
+    page.goto(f"{live.sparql}?query={quote('SELECT ?x WHERE { BIND(1 AS ?x) }')}")
+    page.locator(".yasr table td").first.wait_for(timeout=15000)
+    button = page.locator(".yasr .select_map")
+    assert button.count() == 0 or "disabled" in (button.get_attribute("class") or "")

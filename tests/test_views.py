@@ -79,7 +79,8 @@ def test_map_places_links_and_transfers(bundled_store):
     assert spain and spain[0]["from"]["numeric"] == "724"
     assert len({(t["id"], str(t["from"]), str(t["to"])) for t in view["transfers"]}) == len(view["transfers"])
     options = filter_options(store, NS)
-    assert "INNOCRAFTS" in {p["label"] for p in options["projects"]} and "2013" in {y["value"] for y in options["years"]}
+    assert "INNOCRAFTS" in {p["label"] for p in options["projects"]}
+    assert "2013" in {y["value"] for y in options["years"]}
 
 
 def test_the_json_endpoints(live):
