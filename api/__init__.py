@@ -15,6 +15,7 @@ from kg.executor import QueryExecutor
 from kg.publish import DumpCache
 from kg.queries import read_saved_queries
 from kg.store import open_store
+from kg.views import ViewCache
 
 __all__ = ["create_app"]
 
@@ -28,6 +29,10 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
         MAX_CONTENT_LENGTH=config.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
+    app.extensions["kg_views"] = ViewCache()
+    from api.network import warm_up
+
+    warm_up(app)  # while the query workers start
     app.extensions["kg_executor"] = executor or QueryExecutor(
         config.store,
         workers=config.workers,

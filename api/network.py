@@ -4,20 +4,14 @@ and the JSON they read: /api/network, /api/map and /api/network/options (the sam
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
-import networkx as nx
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from kg.errors import KGError
-from kg.network import build_network
 from kg.store import open_store
 from kg.views import DRAW_LIMIT, ViewFilters, filter_options, map_view, network_view
 
 bp = Blueprint("network", __name__)
-
-_CACHE_SIZE = 8
-_lock = threading.Lock()
 
 
 def _filters() -> ViewFilters:
@@ -31,7 +25,8 @@ def _filters() -> ViewFilters:
     return ViewFilters(
         kind=args.get("kind", "org"),
         project=args.get("project", ""),
-        country=args.get("country", "").upper(),
+        country=args.get("country", ""),
+        city=args.get("city", ""),
         theme=args.get("theme", ""),
         year=int(year) if year else None,
         ego=args.get("ego", ""),
@@ -39,32 +34,31 @@ def _filters() -> ViewFilters:
     )
 
 
-def _graphs(store):
-    """Networks built once per state of the data and kept (a few) for the next requests."""
-    cache: OrderedDict = current_app.extensions.setdefault("kg_graphs", OrderedDict())
-    coop = str(current_app.config["KG"].ns.coop)
-
-    def source(kind: str, year: int | None) -> nx.Graph:
-        key = (store.version, kind, year)
-        with _lock:
-            if key not in cache:
-                cache[key] = build_network(store, coop, kind, year=year)
-                while len(cache) > _CACHE_SIZE:
-                    cache.popitem(last=False)
-            cache.move_to_end(key)
-            return cache[key]
-
-    return source
-
-
 def _answer(view) -> Response:
     config = current_app.config["KG"]
     try:
         filters = _filters()
         with open_store(config.store, read_only=True) as store:
-            return jsonify(view(store, config.ns, filters, _graphs(store)))
+            return jsonify(view(store, config.ns, filters, current_app.extensions["kg_views"]))
     except (KGError, ValueError) as e:
         return Response(f"{e}\n", status=400, mimetype="text/plain")
+
+
+def warm_up(app) -> threading.Thread:
+    """Build, in the background, the networks the first visitor of /network and /map asks for (on large
+    data this takes seconds; the query workers take longer to start, so it is usually done first)."""
+    config, cache = app.config["KG"], app.extensions["kg_views"]
+
+    def work() -> None:
+        try:
+            with open_store(config.store, read_only=True) as store:
+                network_view(store, config.ns, ViewFilters(), cache)
+        except Exception as e:  # noqa: BLE001 - the first request builds it again and reports the error
+            app.logger.warning("the network views were not prepared: %s", e)
+
+    thread = threading.Thread(target=work, name="kg-views-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 @bp.get("/api/network")

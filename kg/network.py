@@ -39,6 +39,7 @@ __all__ = [
     "MEASURES",
     "build_network",
     "organisation_igraph",
+    "organisation_attributes",
     "analyse_network",
     "write_network",
     "save_metrics",
@@ -191,6 +192,29 @@ def organisation_igraph(store: Store, coop_namespace: str) -> tuple[ig.Graph, li
         stem.with_suffix(".json").write_text(json.dumps([nodes, labels]), encoding="utf-8")
         os.replace(partial, stem.with_suffix(".npz"))  # the arrays last: their presence means the cache is whole
     return _igraph(len(nodes), edges, weights), nodes, labels
+
+
+def organisation_attributes(store: Store, coop_namespace: str, nodes: list[str]) -> dict[str, list[str]]:
+    """Country code, city name and type code of each organisation in `nodes` ("" where unknown), for
+    filtering and grouping large networks without building them in networkx. Cached like the network."""
+    cache = store.cache_dir()
+    key = hashlib.sha1((coop_namespace + str(len(nodes)) + (nodes[0] if nodes else "")).encode()).hexdigest()[:12]
+    path = cache / f"org-attributes-{key}.json" if cache else None
+    if path is not None and path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    index = {n: i for i, n in enumerate(nodes)}
+    result: dict[str, list[str]] = {name: [""] * len(nodes) for name in ("country", "city", "type")}
+    query = _PREFIXES.format(coop=coop_namespace) + _ORGANISATIONS
+    for organisation, _, country, city, kind in select_tuples(store, query):
+        if (i := index.get(organisation)) is not None:
+            result["country"][i] = result["country"][i] or country
+            result["city"][i] = result["city"][i] or city
+            result["type"][i] = result["type"][i] or kind
+    if path is not None:
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(result), encoding="utf-8")
+        os.replace(partial, path)
+    return result
 
 
 def _igraph(n: int, edges: np.ndarray, weights: np.ndarray) -> ig.Graph:

@@ -7,26 +7,51 @@ shown. A network too large to draw is sent as its country aggregate first, to dr
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import igraph as ig
 import networkx as nx
+import numpy as np
 import pycountry
 
 from kg.errors import KGError
 from kg.metrics import analyse, ego_network
 from kg.namespaces import Namespaces
-from kg.network import build_network
+from kg.network import build_network, organisation_attributes, organisation_igraph
 from kg.results import select_rows
 from kg.store import Store
 
-__all__ = ["ViewFilters", "network_view", "map_view", "filter_options", "DRAW_LIMIT"]
+__all__ = ["ViewFilters", "ViewCache", "network_view", "map_view", "filter_options", "DRAW_LIMIT"]
 
 #: The most nodes a view draws; above it the organisation network is shown by country first.
 DRAW_LIMIT = 2000
 VIEW_KINDS = ("org", "city", "country", "transfer")
 
-GraphSource = Callable[[str, int | None], nx.Graph]
+
+class ViewCache:
+    """Networks and tables that the views reuse, per state of the data, a few at a time; safe across the
+    web service's threads. Without one, each call builds what it needs."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, make: Callable[[], object]):
+        with self._lock:  # built under the lock: two visitors never build the same large network twice
+            if key not in self._items:
+                self._items[key] = make()
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            self._items.move_to_end(key)
+            return self._items[key]
+
+
+def _cached(cache: ViewCache | None, store: Store, key: tuple, make: Callable[[], object]):
+    return make() if cache is None else cache.get((store.version, *key), make)
 
 
 @dataclass(frozen=True)
@@ -36,6 +61,7 @@ class ViewFilters:
     country: str = ""  # an ISO 3166 alpha-2 code
     theme: str = ""  # a theme concept IRI
     year: int | None = None
+    city: str = ""  # a city's name, within the country
     ego: str = ""  # an organisation IRI
     radius: int = 2
 
@@ -46,6 +72,7 @@ class ViewFilters:
             raise KGError("radius must be between 1 and 4 hops")
         if self.country and (len(self.country) != 2 or not self.country.isalpha()):
             raise KGError(f"country takes an ISO 3166 code such as IT, not '{self.country}'")
+        object.__setattr__(self, "country", self.country.upper())
 
 
 def _prefixes(ns: Namespaces) -> str:
@@ -75,30 +102,134 @@ def _theme_organisations(store: Store, ns: Namespaces, theme: str) -> set[str]:
     return {r["o"].value for r in rows}
 
 
-def network_view(store: Store, ns: Namespaces, filters: ViewFilters, graphs: GraphSource | None = None) -> dict:
+def _organisations(store: Store, ns: Namespaces) -> tuple[ig.Graph, list[str], list[str], dict[str, list[str]]]:
+    graph, nodes, labels = organisation_igraph(store, str(ns.coop))
+    return graph, nodes, labels, organisation_attributes(store, str(ns.coop), nodes)
+
+
+def _edge_arrays(graph: ig.Graph) -> tuple[np.ndarray, np.ndarray]:
+    if not graph.ecount():
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.array(graph.get_edgelist(), dtype=np.int64), np.asarray(graph.es["weight"], dtype=np.int64)
+
+
+def _grouped(arrays: tuple[np.ndarray, np.ndarray], keep: np.ndarray, groups: list[str], kind: str) -> nx.Graph:
+    """The kept organisations grouped by a place (country code or city name): weights add up between
+    groups, and each group counts its organisations. Done on arrays: no networkx graph of organisations."""
+    names = sorted({groups[i] for i in np.flatnonzero(keep) if groups[i]})
+    number = {name: i for i, name in enumerate(names)}
+    group = np.array([number.get(g, -1) if keep[i] else -1 for i, g in enumerate(groups)], dtype=np.int64)
+    result = nx.Graph(kind=kind)
+    counts = np.bincount(group[group >= 0], minlength=len(names))
+    for name, count in zip(names, counts.tolist(), strict=True):
+        result.add_node(name, label=name, organisations=count)
+    edges, weights = arrays
+    if len(edges):
+        a, b = group[edges[:, 0]], group[edges[:, 1]]
+        between = (a >= 0) & (b >= 0) & (a != b)
+        low, high = np.minimum(a, b)[between], np.maximum(a, b)[between]
+        pairs, where = np.unique(low * len(names) + high, return_inverse=True)
+        totals = np.bincount(where, weights=weights[between])
+        result.add_edges_from(
+            (names[k // len(names)], names[k % len(names)], {"weight": int(w)})
+            for k, w in zip(pairs.tolist(), totals.tolist(), strict=True)
+        )
+    return result
+
+
+def _organisation_graph(graph: ig.Graph, nodes: list[str], labels: list[str], attributes, kept: np.ndarray) -> nx.Graph:
+    """The network of the kept organisations, small enough for networkx."""
+    chosen = np.flatnonzero(kept).tolist()
+    sub = graph.induced_subgraph(chosen)
+    result = nx.Graph(kind="org")
+    for i in chosen:
+        result.add_node(nodes[i], label=labels[i], **{k: attributes[k][i] for k in ("country", "city", "type")})
+    result.add_edges_from((nodes[chosen[e.source]], nodes[chosen[e.target]], {"weight": e["weight"]}) for e in sub.es)
+    return result
+
+
+def _organisation_view(
+    store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCache | None
+) -> tuple[nx.Graph, str]:
+    """The organisation (or place) network for `filters`, and a message when it had to be grouped."""
+    graph, nodes, labels, attributes = _cached(cache, store, ("organisations",), lambda: _organisations(store, ns))
+    arrays = _cached(cache, store, ("edge-arrays",), lambda: _edge_arrays(graph))
+    keep = np.ones(len(nodes), dtype=bool)
+    index = {n: i for i, n in enumerate(nodes)}
+
+    def only(iris: set[str]) -> np.ndarray:
+        mask = np.zeros(len(nodes), dtype=bool)
+        mask[[index[i] for i in iris if i in index]] = True
+        return mask
+
+    if filters.project:
+        keep &= only(_members(store, ns, filters.project))
+    if filters.theme:
+        keep &= only(_theme_organisations(store, ns, filters.theme))
+    if filters.country:
+        keep &= np.array([c == filters.country for c in attributes["country"]])
+    if filters.city:
+        keep &= np.array([c == filters.city for c in attributes["city"]])
+    if filters.ego:
+        if filters.ego not in index or not keep[index[filters.ego]]:
+            raise KGError(f"no organisation {filters.ego} is in this network")
+        chosen = np.flatnonzero(keep).tolist()
+        sub = graph.induced_subgraph(chosen)
+        near = sub.neighborhood(chosen.index(index[filters.ego]), order=filters.radius)
+        keep = only({nodes[chosen[i]] for i in near})
+    if filters.kind in ("country", "city"):
+        grouped = _grouped(arrays, keep, attributes[filters.kind], filters.kind)
+        if grouped.number_of_nodes() <= DRAW_LIMIT:
+            return grouped, ""
+        countries = _grouped(arrays, keep, attributes["country"], "country")
+        return countries, (
+            f"{grouped.number_of_nodes():,} cities are too many to draw: {countries.number_of_nodes()} countries "
+            "are shown instead. Click one (or choose a country) to see its cities."
+        )
+    shown = int(keep.sum())
+    if shown > DRAW_LIMIT:
+        level = "city" if filters.country else "country"
+        grouped = _grouped(arrays, keep, attributes[level], level)
+        what = "cities" if level == "city" else "countries"
+        return grouped, (
+            f"{shown:,} organisations are too many to draw: {grouped.number_of_nodes()} {what} are shown instead. "
+            f"Click one (or choose a {level}, project or theme) to see its organisations."
+        )
+    return _organisation_graph(graph, nodes, labels, attributes, keep), ""
+
+
+def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCache | None = None) -> dict:
     """The nodes (with their measures and facts) and edges to draw for `filters`.
 
-    `graphs(kind, year)` may supply cached networks; by default they are built from the store."""
-    source = graphs or (lambda kind, year: build_network(store, str(ns.coop), kind, year=year))
-    year = filters.year if filters.kind != "transfer" else None
-    graph = source(filters.kind, year)
-    if filters.kind == "org":
-        keep = set(graph)
-        if filters.project:
-            keep &= _members(store, ns, filters.project)
-        if filters.theme:
-            keep &= _theme_organisations(store, ns, filters.theme)
-        if filters.country:
-            keep &= {n for n, d in graph.nodes(data=True) if d.get("country") == filters.country.upper()}
-        graph = graph.subgraph(keep)
-        if filters.ego:
-            if filters.ego not in graph:
-                raise KGError(f"no organisation {filters.ego} is in this network")
-            graph = ego_network(graph, filters.ego, filters.radius)
-    aggregated = False
-    if filters.kind == "org" and graph.number_of_nodes() > DRAW_LIMIT:
-        graph = source("country", year).subgraph({d.get("country") for _, d in graph.nodes(data=True)})
-        aggregated = True
+    Networks of one year and transfer networks come from kg.network's builders; the whole organisation
+    network and its place aggregates are worked on as arrays from the igraph network, so that 100,000
+    organisations answer in about a second once `cache` holds them."""
+
+    def source(kind: str, year: int | None) -> nx.Graph:
+        return _cached(cache, store, (kind, year), lambda: build_network(store, str(ns.coop), kind, year=year))
+
+    message = ""
+    if filters.kind == "transfer":
+        graph = source("transfer", None)
+    elif filters.year is not None:
+        graph = source(filters.kind, filters.year)
+        if filters.kind == "org":
+            keep = set(graph)
+            if filters.project:
+                keep &= _members(store, ns, filters.project)
+            if filters.theme:
+                keep &= _theme_organisations(store, ns, filters.theme)
+            if filters.country:
+                keep &= {n for n, d in graph.nodes(data=True) if d.get("country") == filters.country}
+            graph = graph.subgraph(keep)
+            if filters.ego:
+                if filters.ego not in graph:
+                    raise KGError(f"no organisation {filters.ego} is in this network")
+                graph = ego_network(graph, filters.ego, filters.radius)
+    else:
+        graph, message = _organisation_view(store, ns, filters, cache)
+    kind = graph.graph.get("kind", filters.kind)
+    aggregated = kind != filters.kind
     analysis = analyse(graph)
     nodes = []
     for row in analysis.rows:
@@ -106,8 +237,8 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, graphs: Gra
         node = {
             "id": row["node"],
             "label": data.get("label", row["node"]),
-            "country": data.get("country", row["node"] if aggregated or filters.kind == "country" else ""),
-            "city": data.get("city", ""),
+            "country": data.get("country", row["node"] if kind == "country" else ""),
+            "city": data.get("city", row["node"] if kind == "city" else ""),
             "type": data.get("type", ""),
             "organisations": data.get("organisations"),
             "page": _page(ns, row["node"]),
@@ -118,17 +249,11 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, graphs: Gra
         {"source": a, "target": b, "weight": d.get("weight", 1), "kinds": d.get("kinds", "")}
         for a, b, d in graph.edges(data=True)
     ]
-    kind = "country" if aggregated else filters.kind
     return {
         "kind": kind,
         "directed": graph.is_directed(),
         "aggregated": aggregated,
-        "message": (
-            f"{analysis.summary['nodes']} countries shown instead of organisations (more than {DRAW_LIMIT}): "
-            "choose a country, project or theme to see its organisations"
-            if aggregated
-            else ""
-        ),
+        "message": message,
         "summary": analysis.summary,
         "nodes": nodes,
         "edges": edges,
@@ -167,15 +292,13 @@ def filter_options(store: Store, ns: Namespaces) -> dict[str, list[dict[str, str
 
 
 _PLACES = """
-SELECT ?city ?label ?lat ?long ?country
-       (COUNT(DISTINCT ?o) AS ?partners) (COUNT(DISTINCT ?e) AS ?events) (COUNT(DISTINCT ?p) AS ?practices)
-WHERE {
+SELECT ?city ?label ?lat ?long ?country ?partners ?events ?practices WHERE {
   ?city a coop:City ; rdfs:label ?label ; geo:lat ?lat ; geo:long ?long .
   OPTIONAL { ?city coop:country/coop:countryCode ?country }
-  OPTIONAL { ?o a coop:Organisation ; coop:city ?city . }
-  OPTIONAL { ?e a coop:Event ; coop:city ?city . }
-  OPTIONAL { ?p a coop:GoodPractice ; coop:city ?city . }
-} GROUP BY ?city ?label ?lat ?long ?country"""
+  OPTIONAL { SELECT ?city (COUNT(?o) AS ?partners) WHERE { ?o a coop:Organisation ; coop:city ?city } GROUP BY ?city }
+  OPTIONAL { SELECT ?city (COUNT(?e) AS ?events) WHERE { ?e a coop:Event ; coop:city ?city } GROUP BY ?city }
+  OPTIONAL { SELECT ?city (COUNT(?p) AS ?practices) WHERE { ?p a coop:GoodPractice ; coop:city ?city } GROUP BY ?city }
+}"""
 
 _ORGANISATION_CITIES = """
 SELECT ?o ?city WHERE { ?o a coop:Organisation ; coop:city ?city . ?city geo:lat ?lat }"""
@@ -203,26 +326,41 @@ def _numeric(code: str) -> str:
     return country.numeric if country else ""
 
 
-def map_view(store: Store, ns: Namespaces, filters: ViewFilters, graphs: GraphSource | None = None) -> dict:
-    """Places with coordinates (and what is in each), collaboration links between cities, and transfers
-    as arrows from place to place (a country stands for itself: the page places it on its outline)."""
-    network = network_view(store, ns, ViewFilters(**{**filters.__dict__, "kind": "org"}), graphs)
-    shown = {n["id"] for n in network["nodes"]} if not network["aggregated"] else None
-    places = {
-        r["city"]: {
+def _places(store: Store, ns: Namespaces) -> list[dict]:
+    return [
+        {
             "id": r["city"],
             "label": r["label"],
             "page": _page(ns, r["city"]),
             "lat": float(r["lat"]),
             "long": float(r["long"]),
             "country": r["country"],
-            "partners": int(r["partners"]),
-            "events": int(r["events"]),
-            "practices": int(r["practices"]),
+            "partners": int(r["partners"] or 0),
+            "events": int(r["events"] or 0),
+            "practices": int(r["practices"] or 0),
         }
         for r in select_rows(store, _prefixes(ns) + _PLACES)
+    ]
+
+
+def _cities_of(store: Store, ns: Namespaces, organisations: set[str]) -> dict[str, str]:
+    """The city of each of the given organisations (a few thousand at most: the ones a view shows)."""
+    import pyoxigraph as ox
+
+    values = " ".join(str(ox.NamedNode(o)) for o in sorted(organisations))  # NamedNode checks each IRI
+    query = _prefixes(ns) + _ORGANISATION_CITIES.replace("WHERE {", f"WHERE {{ VALUES ?o {{ {values} }}", 1)
+    return {r["o"]: r["city"] for r in select_rows(store, query)}
+
+
+def map_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCache | None = None) -> dict:
+    """Places with coordinates (and what is in each), collaboration links between cities, and transfers
+    as arrows from place to place (a country stands for itself: the page places it on its outline)."""
+    network = network_view(store, ns, ViewFilters(**{**filters.__dict__, "kind": "org"}), cache)
+    shown = {n["id"] for n in network["nodes"]} if not network["aggregated"] else None
+    places = {
+        place["id"]: dict(place) for place in _cached(cache, store, ("places",), lambda: _places(store, ns))
     }
-    city_of = {r["o"]: r["city"] for r in select_rows(store, _prefixes(ns) + _ORGANISATION_CITIES)}
+    city_of = _cities_of(store, ns, shown) if shown else {}
     links: dict[tuple[str, str], int] = {}
     if shown is not None:
         for edge in network["edges"]:

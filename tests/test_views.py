@@ -47,6 +47,16 @@ def test_a_large_network_is_shown_by_country_first(bundled_store, monkeypatch):
     assert "IT" in {n["id"] for n in view["nodes"]}
     italy = network_view(bundled_store[0], NS, ViewFilters(country="IT"))  # the drill-down
     assert not italy["aggregated"]
+    monkeypatch.setattr(kg.views, "DRAW_LIMIT", 3)
+    cities = network_view(bundled_store[0], NS, ViewFilters(country="IT"))  # still too many: by city
+    assert cities["aggregated"] and cities["kind"] == "city"
+    assert {n["id"] for n in cities["nodes"]} >= {"Florence"}
+    assert sum(n["organisations"] for n in cities["nodes"]) <= 6
+    by_city = network_view(bundled_store[0], NS, ViewFilters(kind="city"))  # 17 cities: their countries
+    assert by_city["kind"] == "country" and "cities are too many" in by_city["message"]
+    florence = network_view(bundled_store[0], NS, ViewFilters(country="IT", city="Florence"))
+    assert not florence["aggregated"] and FLORENCE in {n["id"] for n in florence["nodes"]}
+    assert {n["city"] for n in florence["nodes"]} == {"Florence"}
 
 
 @pytest.mark.parametrize(
