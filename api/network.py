@@ -53,6 +53,8 @@ def warm_up(app) -> threading.Thread:
         try:
             with open_store(config.store, read_only=True) as store:
                 network_view(store, config.ns, ViewFilters(), cache)
+                cache.get((store.version, "options"), lambda: filter_options(store, config.ns))
+                map_view(store, config.ns, ViewFilters(), cache)
         except Exception as e:  # noqa: BLE001 - the first request builds it again and reports the error
             app.logger.warning("the network views were not prepared: %s", e)
 
@@ -75,9 +77,9 @@ def map_json() -> Response:
 
 @bp.get("/api/network/options")
 def options() -> Response:
-    config = current_app.config["KG"]
+    config, cache = current_app.config["KG"], current_app.extensions["kg_views"]
     with open_store(config.store, read_only=True) as store:
-        return jsonify(filter_options(store, config.ns))
+        return jsonify(cache.get((store.version, "options"), lambda: filter_options(store, config.ns)))
 
 
 @bp.get("/network")

@@ -72,3 +72,22 @@ def test_every_asset_comes_from_the_app(live, page):
     finally:
         page.unroute("**/*")
     assert requested and not refused, refused
+
+
+@pytest.mark.parametrize(
+    "path, ready", [("/network", "window.networkView.paintedAt > 0"), ("/map", "window.mapView && window.mapView.data")]
+)
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_the_view_exports_as_png_and_svg(live, page, tmp_path, path, ready, fmt):
+    page.goto(live.url + path)
+    page.wait_for_function(f"window.{'networkView' if path == '/network' else 'mapView'} && {ready}")
+    page.wait_for_timeout(300)
+    with page.expect_download() as download:
+        page.click(f"#{fmt}")
+    target = tmp_path / f"view.{fmt}"
+    download.value.save_as(target)
+    content = target.read_bytes()
+    if fmt == "png":
+        assert content.startswith(b"\x89PNG") and not_blank(content)
+    else:
+        assert content.lstrip().startswith(b"<svg") and b"<circle" in content
