@@ -10,6 +10,7 @@ In one run on the same graph (bench/h2020.py's store: 144,726 participations, ab
 
     python bench/network.py                   # builds bench/out/h2020-store first when it is missing
     python bench/network.py --skip-slow       # leave out networkx's clustering (about 95 s) and constraint
+    python bench/network.py --store bench/out/synthetic-store --skip-slow   # the synthetic 100k graph
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -64,8 +66,11 @@ def timed(function, *args, **kwargs):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-slow", action="store_true", help="leave out networkx's clustering and constraint")
+    parser.add_argument(
+        "--store", type=Path, help="another store folder, e.g. bench/out/synthetic-store (default: the H2020 one)"
+    )
     args = parser.parse_args()
-    store_path = ensure_store()
+    store_path = args.store.resolve() if args.store else ensure_store()
     location = f"oxigraph:{store_path}"
 
     shutil.rmtree(store_path / "cache", ignore_errors=True)
