@@ -110,6 +110,34 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
     click.echo(report.summary())
 
 
+@cli.command(name="import")
+@click.option(
+    "--mapping",
+    "-m",
+    required=True,
+    metavar="NAME|FILE",
+    help="A built-in set of layouts (cordis) or a mapping file (YAML) for the files' columns.",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--allow-invalid", is_flag=True, help="Keep the new data even if SHACL finds violations.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.pass_obj
+@_user_errors
+def import_(config: Config, mapping: str, paths: tuple[Path, ...], allow_invalid: bool, quiet: bool) -> None:
+    """Add files in a published layout (CORDIS exports, a programme's partner list), all or nothing.
+
+    Each file's header row says which mappings of the set read it (a CORDIS organisations file gives
+    organisations and their participations); comma or semicolon separated, plain or gzipped.
+    """
+    from kg.load import import_files
+
+    with _open(config) as store:
+        report = import_files(
+            store, config, mapping, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet)
+        )
+    click.echo(report.summary())
+
+
 @cli.command()
 @click.option(
     "--format",

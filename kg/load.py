@@ -18,12 +18,12 @@ import pyoxigraph as ox
 from kg.config import Config
 from kg.errors import DataError
 from kg.gazetteer import Gazetteer
-from kg.mapping import MappedFile, Mapping, map_file, read_mappings, shipped
-from kg.resources import bundled_datasets, ontology_files
+from kg.mapping import MappedFile, Mapping, map_file, read_header, read_mapping_set, read_mappings, shipped
+from kg.resources import bundled_datasets, mapping_sets, ontology_files
 from kg.store import RDF_FORMATS, Store, Writer
 from kg.validate import ValidationReport, validate
 
-__all__ = ["Loader", "LoadReport", "SourceFile", "build", "load"]
+__all__ = ["Loader", "LoadReport", "SourceFile", "build", "load", "import_files"]
 
 Progress = Callable[[str], None]
 
@@ -57,6 +57,8 @@ class LoadReport:
         lines = [f"{'file':<48} {'rows':>9} {'triples':>10}"]
         for source, rows, triples in self.files:
             name = f"{source.dataset}/{source.path.name}"
+            if not source.graph.endswith(source.path.name) and source.mapping is not None:
+                name += f" ({source.mapping.kind})"  # one file read by several mappings
             lines.append(f"{name:<48} {rows if source.mapping else '-':>9} {triples if triples >= 0 else '-':>10}")
         lines.append(f"{self.total_quads} quads in the store; {self.seconds:.1f} s")
         if self.validation is not None:
@@ -93,6 +95,50 @@ class Loader:
             else:
                 result.append(self._source(path, path.resolve().parent.name, {}))
         return result
+
+    def sources_by_header(self, mapping: str, paths: Iterable[Path]) -> list[SourceFile]:
+        """Files in a published layout: each file goes through every mapping of the set `mapping` (a built-in
+        name such as cordis, or a mapping file) whose header columns it has; one graph per file and kind."""
+        mappings = self._mapping_set(mapping)
+        files: list[Path] = []
+        for path in paths:
+            if not path.exists():
+                raise DataError(str(path), "no such file or folder")
+            files.extend(
+                sorted(p for p in path.iterdir() if p.name.lower().endswith((".csv", ".csv.gz")))
+                if path.is_dir()
+                else [path]
+            )
+        result = []
+        for path in files:
+            header = set(read_header(path))
+            chosen = [m for m in mappings if set(m.signature) <= header]
+            if not chosen:
+                closest = min(mappings, key=lambda m: len(set(m.signature) - header))
+                missing = [c for c in closest.signature if c not in header]
+                raise DataError(
+                    str(path),
+                    f"its columns match no layout of '{mapping}': the {closest.kind} layout needs the missing "
+                    f"column(s) {', '.join(missing)}",
+                    line=1,
+                )
+            dataset = path.resolve().parent.name
+            result.extend(
+                SourceFile(path, dataset, f"{self.ns.graph}{dataset}/{path.name}/{m.kind}", mapping=m) for m in chosen
+            )
+        return result
+
+    def _mapping_set(self, mapping: str) -> list[Mapping]:
+        sets = mapping_sets()
+        if mapping in sets:
+            return read_mapping_set(sets[mapping], self.ns)
+        path = Path(mapping)
+        if path.is_file():
+            return read_mapping_set([path], self.ns)
+        if path.is_dir():
+            return read_mapping_set(sorted(path.glob("*.yaml")), self.ns)
+        known = ", ".join(sorted(sets)) or "none"
+        raise DataError(mapping, f"no built-in mapping set has this name (known: {known}) and no such mapping file")
 
     def _source(self, path: Path, dataset: str, local: dict[str, Mapping]) -> SourceFile:
         graph = f"{self.ns.graph}{dataset}/{path.name}"
@@ -251,4 +297,25 @@ def load(
     """Add (or replace) the graphs of `paths` in an existing store."""
     return _run(
         store, config, lambda loader: loader.sources(paths), fresh=False, allow_invalid=allow_invalid, progress=progress
+    )
+
+
+def import_files(
+    store: Store,
+    config: Config,
+    mapping: str,
+    paths: list[Path],
+    *,
+    allow_invalid: bool = False,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Add files in a published layout (`mapping`: a built-in set such as cordis, or a mapping file), all or
+    nothing; each file's mappings are chosen by its header row."""
+    return _run(
+        store,
+        config,
+        lambda loader: loader.sources_by_header(mapping, paths),
+        fresh=False,
+        allow_invalid=allow_invalid,
+        progress=progress,
     )

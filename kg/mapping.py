@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gzip
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,9 +27,19 @@ from rdflib.namespace import RDF, SKOS
 from kg.errors import DataError
 from kg.namespaces import Namespaces
 
-__all__ = ["Column", "Mapping", "ConceptIndex", "read_mappings", "shipped", "MappedFile", "map_file"]
+__all__ = [
+    "Column",
+    "Mapping",
+    "ConceptIndex",
+    "read_mappings",
+    "read_mapping_set",
+    "read_header",
+    "shipped",
+    "MappedFile",
+    "map_file",
+]
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _GAZETTEER_COLUMNS = ("latitude", "longitude", "geonames")
@@ -49,6 +60,10 @@ class Column:
     iri: str | None = None
     classes: dict[str, str] = field(default_factory=dict)
     uncertain: bool = False
+    #: a value map applied to each cell first (keys compared case-insensitively), e.g. EL -> GR, LP -> lead-partner
+    values: dict[str, str] = field(default_factory=dict)
+    #: one property per part of a split cell, e.g. "lat,lon" -> geo:lat and geo:long
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,18 @@ class Mapping:
     also: tuple[Also, ...] = ()
     gazetteer: bool = False
     source: str = ""
+    #: the columns that tell this layout apart from others (default: the required ones), for `kg import`
+    header: tuple[str, ...] = ()
+    #: rows may describe the same entity again (an organisation on each of its participations): merged
+    repeats: bool = False
+    #: columns the mapping does not name are ignored instead of refused (published exports grow columns)
+    other_columns: str = "refuse"
+    #: property -> IRI given to every entity (e.g. the source of a published export with no source column)
+    fixed: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def signature(self) -> tuple[str, ...]:
+        return self.header or tuple(n for n, cols in self.columns.items() if any(c.required for c in cols))
 
     @cached_property
     def key(self) -> str | None:
@@ -94,48 +121,79 @@ def _expand(curie: str, ns: Namespaces, where: str) -> str:
     raise DataError(where, f"unknown prefix in '{curie}' (known: {', '.join(sorted(ns.prefixes))})")
 
 
+def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
+    try:
+        columns = {}
+        for name, specs in spec["columns"].items():
+            specs = specs if isinstance(specs, list) else [specs or {}]
+            cols = []
+            for s in specs:
+                s = dict(s)
+                if "property" in s:
+                    s["property"] = _expand(s["property"], ns, where)
+                if "datatype" in s:
+                    s["datatype"] = _expand(s["datatype"], ns, where)
+                if "classes" in s:
+                    s["classes"] = {k: _expand(v, ns, where) for k, v in s["classes"].items()}
+                if "values" in s:
+                    s["values"] = {str(k).casefold(): str(v) for k, v in s["values"].items()}
+                if "parts" in s:
+                    s["parts"] = tuple(_expand(part, ns, where) for part in s["parts"])
+                cols.append(Column(name=str(name), **s))
+            columns[str(name)] = tuple(cols)
+        other = spec.get("other_columns", "refuse")
+        if other not in ("refuse", "ignore"):
+            raise DataError(where, f"other_columns is refuse or ignore, not '{other}'")
+        return Mapping(
+            kind=spec["kind"],
+            file=spec.get("file", ""),
+            subject=spec["subject"],
+            classes=tuple(_expand(c, ns, where) for c in spec.get("class", [])),
+            columns=columns,
+            order=tuple(tuple(pair) for pair in spec.get("order", [])),
+            also=tuple(
+                Also(a["subject"], _expand(a["property"], ns, where), a["object"]) for a in spec.get("also", [])
+            ),
+            gazetteer=bool(spec.get("gazetteer", False)),
+            source=where,
+            header=tuple(spec.get("header", ())),
+            repeats=bool(spec.get("repeats", False)),
+            other_columns=other,
+            fixed=tuple((_expand(k, ns, where), str(v)) for k, v in (spec.get("fixed") or {}).items()),
+        )
+    except (KeyError, TypeError) as e:
+        raise DataError(where, f"not a valid mapping: missing or wrong entry {e}") from None
+
+
+def _specs(path: Path) -> list[dict]:
+    """The mapping specs in a YAML file: one mapping, or several under `mappings:`."""
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        raise DataError(str(path), f"not valid YAML: {e}", line=None if line is None else line + 1) from None
+    except OSError as e:
+        raise DataError(str(path), f"cannot read the mapping: {e.strerror}") from None
+    if isinstance(spec, dict) and isinstance(spec.get("mappings"), list):
+        return spec["mappings"]
+    if not isinstance(spec, dict):
+        raise DataError(str(path), "not a valid mapping: expected a mapping (kind, subject, columns ...)")
+    return [spec]
+
+
 def read_mappings(paths: list[Path], ns: Namespaces) -> dict[str, Mapping]:
     """Parse mapping files into Mappings, keyed by the file name each one reads."""
     result: dict[str, Mapping] = {}
     for path in paths:
-        try:
-            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            line = getattr(getattr(e, "problem_mark", None), "line", None)
-            raise DataError(str(path), f"not valid YAML: {e}", line=None if line is None else line + 1) from None
-        where = str(path)
-        try:
-            columns = {}
-            for name, specs in spec["columns"].items():
-                specs = specs if isinstance(specs, list) else [specs]
-                cols = []
-                for s in specs:
-                    s = dict(s)
-                    if "property" in s:
-                        s["property"] = _expand(s["property"], ns, where)
-                    if "datatype" in s:
-                        s["datatype"] = _expand(s["datatype"], ns, where)
-                    if "classes" in s:
-                        s["classes"] = {k: _expand(v, ns, where) for k, v in s["classes"].items()}
-                    cols.append(Column(name=name, **s))
-                columns[name] = tuple(cols)
-            mapping = Mapping(
-                kind=spec["kind"],
-                file=spec["file"],
-                subject=spec["subject"],
-                classes=tuple(_expand(c, ns, where) for c in spec.get("class", [])),
-                columns=columns,
-                order=tuple(tuple(pair) for pair in spec.get("order", [])),
-                also=tuple(
-                    Also(a["subject"], _expand(a["property"], ns, where), a["object"]) for a in spec.get("also", [])
-                ),
-                gazetteer=bool(spec.get("gazetteer", False)),
-                source=where,
-            )
-        except (KeyError, TypeError) as e:
-            raise DataError(where, f"not a valid mapping: missing or wrong entry {e}") from None
-        result[mapping.file] = mapping
+        for spec in _specs(path):
+            mapping = _mapping(spec, ns, str(path))
+            result[mapping.file] = mapping
     return result
+
+
+def read_mapping_set(paths: list[Path], ns: Namespaces) -> list[Mapping]:
+    """Every mapping in the given files (a set such as the CORDIS layouts), for choosing by header row."""
+    return [_mapping(spec, ns, str(path)) for path in paths for spec in _specs(path)]
 
 
 @functools.lru_cache(maxsize=4)
@@ -234,6 +292,7 @@ class _FileMapper:
         self.gazetteer = gazetteer if mapping.gazetteer else None
         self.type_line = f" <{RDF.type}> "
         self.class_terms = [iri(c) for c in mapping.classes]
+        self.fixed = [(iri(prop), iri(value)) for prop, value in mapping.fixed]
         self.uncertain_prop = iri(str(ns.coop.uncertainProperty))
         self.subject_names = [n for n in _PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
         self.subject_format = self._format(mapping)
@@ -302,7 +361,7 @@ class _FileMapper:
         if not header:
             raise DataError(where, "the file is empty: a header row is expected", line=1)
         unknown = [h for h in header if h not in mapping.columns]
-        if unknown:
+        if unknown and mapping.other_columns != "ignore":
             raise DataError(
                 where,
                 f"unknown column(s) {', '.join(unknown)}; the {mapping.kind} mapping knows: "
@@ -313,7 +372,7 @@ class _FileMapper:
         missing = [n for n in required if n not in header]
         if missing:
             raise DataError(where, f"missing required column(s): {', '.join(missing)}", line=1)
-        names = header + [
+        names = [h for h in header if h in mapping.columns] + [
             n for n in _GAZETTEER_COLUMNS if self.gazetteer is not None and n in mapping.columns and n not in header
         ]
         plans = [self.plan(name, col) for name in names for col in mapping.columns[name]]
@@ -349,7 +408,7 @@ class _FileMapper:
             if not values.get(name):
                 raise DataError(where, "is empty, but it names the row's entity", line=line, column=name)
         subject_iri = self.subject_format.format(**{n: _segment(values[n]) for n in self.subject_names})
-        if subject_iri in result.defined:
+        if subject_iri in result.defined and not mapping.repeats:
             raise DataError(where, f"duplicate row: {mapping.kind} <{subject_iri}> is already defined above", line=line)
         result.defined.add(subject_iri)
         subject = f"<{subject_iri}>"
@@ -357,6 +416,8 @@ class _FileMapper:
         add = out.append
         for c in self.class_terms:
             add(f"{typed}{c} .\n")
+        for prop, value in self.fixed:
+            add(f"{subject} {prop} {value} .\n")
         cells: dict[str, list[str]] = {}
         for plan in plans:
             raw = values.get(plan.name, "")
@@ -369,6 +430,11 @@ class _FileMapper:
                 self._uncertain(subject, raw, line, plan.name, out)
                 continue
             parts = [p.strip() for p in raw.split(col.split)] if col.split else [raw]
+            if col.values:
+                parts = [col.values.get(part.casefold(), part) for part in parts]
+            if col.parts:
+                self._parts(subject, parts, plan, line, out)
+                continue
             objects = []
             for part in parts:
                 if not part:
@@ -399,6 +465,19 @@ class _FileMapper:
                 for o in cells.get(also.object, []):
                     add(f"{s} {prop} {o} .\n")
 
+    def _parts(self, subject: str, parts: list[str], plan: _Plan, line: int, out: list[str]) -> None:
+        """One property per part of the cell: 'lat,lon' gives geo:lat and geo:long."""
+        properties = plan.col.parts
+        if len(parts) != len(properties):
+            raise DataError(
+                self.where, f"has {len(parts)} part(s); {len(properties)} are expected", line=line, column=plan.name
+            )
+        for prop, part in zip(properties, parts, strict=True):
+            try:
+                out.append(f"{subject} {iri(prop)} {plan.convert(part)} .\n")
+            except ValueError as e:
+                raise DataError(self.where, str(e), line=line, column=plan.name) from None
+
     def _uncertain(self, subject: str, raw: str, line: int, column: str, out: list[str]) -> None:
         for other in (v.strip() for v in raw.split(";") if v.strip()):
             props = [c.property for c in self.mapping.columns.get(other, ()) if c.property]
@@ -426,12 +505,29 @@ def map_file(
     """Yield one tabular file as chunks of N-Triples text, checking each cell; raises DataError at the
     first bad one. `result` gathers the rows read, the triples made, the entities defined and the links."""
     mapper = _FileMapper(path, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer)
+    with _open_text(path) as handle:
+        yield from mapper.chunks(handle)
+
+
+def _open_text(path: Path):
+    """A CSV file for reading as text, gzipped or not."""
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        if path.suffix.lower() == ".gz":
+            return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+        return path.open(encoding="utf-8-sig", newline="")
     except OSError as e:
         raise DataError(str(path), f"cannot read the file: {e.strerror}") from None
-    with handle:
-        yield from mapper.chunks(handle)
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV file (comma or semicolon separated, gzipped or not)."""
+    with _open_text(path) as handle:
+        try:
+            first = handle.readline()
+        except (OSError, UnicodeDecodeError, EOFError) as e:
+            raise DataError(str(path), f"cannot read the file: {e}") from None
+    row = next(csv.reader([first], delimiter=sniff_delimiter(first)), [])
+    return [h.strip() for h in row]
 
 
 def _check_datatype(value: str, datatype: str) -> str:
@@ -447,6 +543,8 @@ def _check_datatype(value: str, datatype: str) -> str:
         elif local == "integer":
             int(value)
         elif local in ("decimal", "double"):
+            if value.count(",") == 1 and "." not in value:
+                value = value.replace(",", ".")  # a decimal comma, as semicolon-separated exports write it
             Decimal(value)
             if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", value):
                 raise ValueError

@@ -28,6 +28,12 @@ def mapping_files() -> list[Path]:
     return sorted((_PACKAGE / "mappings").glob("*.yaml"))
 
 
+def mapping_sets() -> dict[str, list[Path]]:
+    """The built-in sets of mappings for published layouts (cordis ...), by name."""
+    root = _PACKAGE / "mappings" / "sets"
+    return {d.name: sorted(d.glob("*.yaml")) for d in sorted(root.iterdir()) if d.is_dir()} if root.is_dir() else {}
+
+
 def bundled_datasets() -> list[Path]:
     """The reference data first (countries), then each bundled dataset folder."""
     data = resource_dir("data")

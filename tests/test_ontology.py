@@ -53,3 +53,28 @@ def test_mappings_and_shapes_use_only_declared_terms():
     used |= set(shapes.objects()) | set(shapes.subjects())
     ours = {u for u in used if isinstance(u, URIRef) and str(u).startswith(str(NS.coop))}
     assert ours and ours <= declared, f"undeclared: {sorted(ours - declared)}"
+
+
+def test_project_organisation_and_participation_are_aligned_with_eurio():
+    from pathlib import Path
+
+    eurio = Graph().parse(Path(__file__).parent / "data" / "eurio" / "EURIO-v2.4.ttl", format="turtle")
+    for ours in ("Project", "Organisation", "Participation"):
+        matches = list(ONTOLOGY.objects(NS.coop[ours], SKOS.closeMatch))
+        assert matches, f"coop:{ours} has no EURIO match"
+        for match in matches:
+            assert str(match).startswith("http://data.europa.eu/s66#")
+            assert (match, RDF.type, OWL.Class) in eurio, f"{match} is not a class of EURIO"
+
+
+def test_the_mapping_sets_use_only_declared_terms():
+    from kg.mapping import read_mapping_set
+    from kg.resources import mapping_sets
+
+    declared = set(TERMS)
+    for name, paths in mapping_sets().items():
+        for mapping in read_mapping_set(paths, NS):
+            used = {URIRef(c) for c in mapping.classes}
+            used |= {URIRef(c.property) for cols in mapping.columns.values() for c in cols if c.property}
+            ours = {u for u in used if str(u).startswith(str(NS.coop))}
+            assert ours <= declared, f"{name}/{mapping.kind} uses undeclared {sorted(ours - declared)}"

@@ -1,0 +1,229 @@
+"""`kg import`: published layouts (CORDIS exports, Interreg-style partner lists) through the mapping sets.
+
+The fixtures are written here in the published column layouts, with both delimiters in circulation.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from conftest import snapshot
+
+from kg.cli import cli
+from kg.errors import DataError
+from kg.load import import_files
+
+ID = "https://w3id.org/coopkg/id/"
+PROJECT_COLUMNS = (
+    "id acronym status title startDate endDate totalCost ecMaxContribution legalBasis topics ecSignatureDate "
+    "frameworkProgramme masterCall subCall fundingScheme nature objective contentUpdateDate rcn grantDoi"
+).split()
+ORGANISATION_COLUMNS = (
+    "projectID projectAcronym organisationID vatNumber name shortName SME activityType street postCode city "
+    "country nutsCode geolocation organizationURL contactForm contentUpdateDate rcn order role ecContribution "
+    "netEcContribution totalCost endOfParticipation active"
+).split()
+CONTACT = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/contact-form/12345"
+
+
+def _project(pid: str, acronym: str, decimal: str, **changes) -> dict:
+    row = dict.fromkeys(PROJECT_COLUMNS, "")
+    row.update(
+        id=pid,
+        acronym=acronym,
+        status="CLOSED",
+        title=f"{acronym}; a project",
+        startDate="2018-01-01",
+        endDate="2020-12-31",
+        totalCost=f"1200000{decimal}50",
+        ecMaxContribution="1000000",
+        fundingScheme="RIA",
+        frameworkProgramme="H2020",
+        grantDoi=f"10.3030/{pid}",
+    )
+    row.update(changes)
+    return row
+
+
+def _organisation(pid: str, oid: str, name: str, country: str, activity: str, role: str, decimal: str) -> dict:
+    row = dict.fromkeys(ORGANISATION_COLUMNS, "")
+    row.update(
+        projectID=pid,
+        organisationID=oid,
+        name=name,
+        activityType=activity,
+        role=role,
+        country=country,
+        city="SOMEWHERE",
+        street="Main street 1",
+        contactForm=CONTACT,
+        geolocation="43.7696,11.2558",
+        ecContribution=f"500000{decimal}25",
+        vatNumber=f"{country}0001{oid}",
+    )
+    return row
+
+
+def write_cordis(folder: Path, delimiter: str, *, projects=None, organisations=None) -> Path:
+    """A CORDIS-layout pair of files: two projects, four participations of three organisations."""
+    decimal = "," if delimiter == ";" else "."
+    folder.mkdir(parents=True, exist_ok=True)
+    projects = projects or [_project("101001", "CRAFTLAB", decimal), _project("101002", "LOOMNET", decimal)]
+    organisations = organisations or [
+        _organisation("101001", "999001", "COMUNE DI FIRENZE", "IT", "PUB", "coordinator", decimal),
+        _organisation("101001", "999002", "ATHENS CRAFTS CHAMBER", "EL", "OTH", "participant", decimal),
+        _organisation("101002", "999001", "COMUNE DI FIRENZE", "IT", "PUB", "participant", decimal),
+        _organisation("101002", "999003", "LONDON DESIGN COLLEGE", "UK", "HES", "thirdParty", decimal),
+    ]
+    for name, columns, rows in (
+        ("project.csv", PROJECT_COLUMNS, projects),
+        ("organization.csv", ORGANISATION_COLUMNS, organisations),
+    ):
+        with (folder / name).open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, columns, delimiter=delimiter)
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
+def _rows(store, query: str) -> list[dict[str, str]]:
+    from kg.namespaces import Namespaces
+    from kg.results import select_rows
+
+    return select_rows(store, Namespaces().sparql_prefixes() + query)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_cordis_files_in_both_delimiters(built, tmp_path, delimiter):
+    store, config = built
+    report = import_files(store, config, "cordis", [write_cordis(tmp_path / "h2020", delimiter)])
+    assert report.validation.conforms
+    organisations = {
+        r["o"]: r
+        for r in _rows(
+            store,
+            """SELECT ?o ?name ?country ?type ?lat ?long WHERE {
+            ?o a coop:Organisation ; rdfs:label ?name ; coop:country/coop:countryCode ?country ;
+               org:classification/skos:notation ?type ; geo:lat ?lat ; geo:long ?long }""",
+        )
+        if "/cordis/" in r["o"]
+    }
+    assert set(organisations) == {f"{ID}cordis/organisation/{i}" for i in ("999001", "999002", "999003")}
+    athens = organisations[f"{ID}cordis/organisation/999002"]
+    assert athens["country"] == "GR" and athens["type"] == "other"  # EL -> GR, OTH -> other
+    london = organisations[f"{ID}cordis/organisation/999003"]
+    assert london["country"] == "GB" and london["type"] == "university"  # UK -> GB, HES -> university
+    assert float(athens["lat"]) == pytest.approx(43.7696) and float(athens["long"]) == pytest.approx(11.2558)
+    roles = {
+        (r["o"].rsplit("/", 1)[-1], r["p"].rsplit("/", 1)[-1]): r["role"]
+        for r in _rows(
+            store,
+            """SELECT ?o ?p ?role WHERE {
+            ?x a coop:Participation ; org:member ?o ; org:organization ?p ; org:role/skos:notation ?role .
+            ?o org:memberOf ?p FILTER(CONTAINS(STR(?o), "/cordis/")) }""",
+        )
+    }
+    assert roles == {
+        ("999001", "101001"): "lead-partner",
+        ("999002", "101001"): "partner",
+        ("999001", "101002"): "partner",  # one organisation, one IRI, in two projects
+        ("999003", "101002"): "third-party",
+    }
+    budget = _rows(store, f"SELECT ?b WHERE {{ <{ID}project/cordis/101001> coop:totalBudget ?b }}")
+    assert float(budget[0]["b"]) == pytest.approx(1200000.50)  # a decimal comma in the semicolon file
+    contribution = _rows(
+        store, f"SELECT ?c WHERE {{ <{ID}cordis/participation/101001/999001> coop:euContribution ?c }}"
+    )
+    assert float(contribution[0]["c"]) == pytest.approx(500000.25)
+    everything = "\n".join(snapshot(store))
+    assert CONTACT not in everything and "Main street 1" not in everything  # no personal or contact data
+
+
+def test_importing_again_gives_the_same_graph(built, tmp_path):
+    store, config = built
+    folder = write_cordis(tmp_path / "h2020", ",")
+    import_files(store, config, "cordis", [folder])
+    once = snapshot(store)
+    import_files(store, config, "cordis", [folder])
+    assert snapshot(store) == once
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (lambda rows: [{k: v for k, v in r.items() if k != "role"} for r in rows], "missing column(s) role"),
+        (lambda rows: [{**rows[0], "country": "XX"}, *rows[1:]], "unknown country 'XX'"),
+        (lambda rows: [{**rows[0], "geolocation": "43.7"}, *rows[1:]], "has 1 part(s); 2 are expected"),
+        (lambda rows: [{**rows[0], "role": "sponsor"}, *rows[1:]], "unknown project-role 'sponsor'"),
+    ],
+    ids=["missing-column", "country", "geolocation", "role"],
+)
+def test_bad_organisation_files_are_refused_and_nothing_changes(built, tmp_path, spoil, message):
+    store, config = built
+    folder = write_cordis(tmp_path / "h2020", ";")
+    with (folder / "organization.csv").open(newline="", encoding="utf-8") as f:
+        rows = spoil(list(csv.DictReader(f, delimiter=";")))
+    with (folder / "organization.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+    before = snapshot(store)
+    with pytest.raises(DataError, match=re.escape(message)) as error:
+        import_files(store, config, "cordis", [folder])
+    assert "organization.csv" in str(error.value)
+    assert snapshot(store) == before
+
+
+def test_a_bad_date_names_file_row_and_value(built, tmp_path):
+    store, config = built
+    folder = write_cordis(
+        tmp_path / "h2020",
+        ",",
+        projects=[_project("101001", "CRAFTLAB", ".", startDate="2018-13-01"), _project("101002", "LOOMNET", ".")],
+    )
+    before = snapshot(store)
+    with pytest.raises(DataError) as error:
+        import_files(store, config, "cordis", [folder])
+    text = str(error.value)
+    assert "project.csv" in text and "line 2" in text and "2018-13-01" in text
+    assert snapshot(store) == before
+
+
+def test_an_interreg_style_partner_list(runner, tmp_path):
+    folder = tmp_path / "alpinecrafts"
+    folder.mkdir()
+    (folder / "partners.csv").write_text(
+        "Project acronym,Project name,Partner name,Partner role,Partner type,Country,NUTS,City,Partner budget\n"
+        "ALPCRAFT,Alpine crafts network,Region of Tyrol,LP,regional-authority,AT,AT33,Innsbruck,250000.00\n"
+        'ALPCRAFT,Alpine crafts network,"Chamber of Crafts, Bolzano",PP,chamber-of-commerce,IT,ITH10,Bolzano,"1,5"\n'
+        "ALPCRAFT,Alpine crafts network,Observatory of Crafts,AP,research-organisation,EL,EL30,Athens,\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    result = runner.invoke(cli, ["import", "--mapping", "interreg", str(folder / "partners.csv")])
+    assert result.exit_code == 0, result.output
+    assert "(interreg-participation)" in result.output
+    query = (
+        "SELECT ?name ?role ?country WHERE { ?x org:member ?o ; org:organization ?p ; org:role/skos:notation ?role . "
+        "?p coop:acronym 'ALPCRAFT' . ?o rdfs:label ?name ; coop:country/coop:countryCode ?country } ORDER BY ?name"
+    )
+    rows = runner.invoke(cli, ["query", "-f", "csv", query]).output.splitlines()
+    assert rows[1:] == [
+        '"Chamber of Crafts, Bolzano",partner,IT',
+        "Observatory of Crafts,associated-partner,GR",
+        "Region of Tyrol,lead-partner,AT",
+    ]
+
+
+def test_a_file_of_no_known_layout_names_what_is_missing(runner, tmp_path):
+    (tmp_path / "list.csv").write_text("projectID,name\n1,X\n", encoding="utf-8")
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    result = runner.invoke(cli, ["import", "-m", "cordis", str(tmp_path / "list.csv")])
+    assert (
+        result.exit_code == 1 and "match no layout of 'cordis'" in result.output and "organisationID" in result.output
+    )
+    unknown = runner.invoke(cli, ["import", "-m", "keep", str(tmp_path / "list.csv")])
+    assert unknown.exit_code == 1 and "known: cordis, interreg" in unknown.output
