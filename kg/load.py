@@ -50,6 +50,9 @@ class LoadReport:
 
     files: list[tuple[SourceFile, int, int]] = field(default_factory=list)
     validation: ValidationReport | None = None
+    #: organisations linked as one by a shared VAT number, and candidate duplicates (kg import)
+    merged: list[tuple[str, str, str]] = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
     seconds: float = 0.0
     total_quads: int = 0
 
@@ -61,6 +64,13 @@ class LoadReport:
                 name += f" ({source.mapping.kind})"  # one file read by several mappings
             lines.append(f"{name:<48} {rows if source.mapping else '-':>9} {triples if triples >= 0 else '-':>10}")
         lines.append(f"{self.total_quads} quads in the store; {self.seconds:.1f} s")
+        if self.merged:
+            lines.append(f"{len(self.merged)} pair(s) of organisations share a VAT number: linked with owl:sameAs")
+        if self.duplicates:
+            lines.append(f"{len(self.duplicates)} candidate duplicate(s), not merged (check them, then map one id):")
+            lines += [f"  {' | '.join(c.names)}: {c.why} ({', '.join(c.iris)})" for c in self.duplicates[:10]]
+            if len(self.duplicates) > 10:
+                lines.append(f"  ... and {len(self.duplicates) - 10} more")
         if self.validation is not None:
             lines.append(self.validation.headline())
         return "\n".join(lines)
@@ -253,6 +263,7 @@ def _run(
     fresh: bool,
     allow_invalid: bool,
     progress: Progress | None,
+    after: Callable[[Writer, LoadReport], None] | None = None,
 ) -> LoadReport:
     started = time.perf_counter()
     loader = Loader(config, progress=progress)
@@ -261,6 +272,8 @@ def _run(
     say = progress or (lambda message: None)
     with store.transaction(fresh=fresh) as writer:
         loader.write(writer, sources, report)
+        if after is not None:
+            after(writer, report)
         say("validating against the SHACL shapes")
         checked = time.perf_counter()
         report.validation = validate(writer, config)
@@ -318,4 +331,17 @@ def import_files(
         fresh=False,
         allow_invalid=allow_invalid,
         progress=progress,
+        after=lambda writer, report: _one_iri_per_organisation(writer, config, report),
     )
+
+
+def _one_iri_per_organisation(writer: Writer, config: Config, report: LoadReport) -> None:
+    """Link organisations that share a VAT number (owl:sameAs, in a graph rebuilt each time) and report
+    likely duplicates by name and place without merging them."""
+    from kg.duplicates import candidates, merge_graph, vat_merges
+
+    ns = config.ns
+    report.merged = vat_merges(writer, ns)
+    same_as = "<http://www.w3.org/2002/07/owl#sameAs>"
+    writer.replace_graph(merge_graph(ns), ["".join(f"<{a}> {same_as} <{b}> .\n" for a, b, _ in report.merged)])
+    report.duplicates = candidates(writer, ns, merged={frozenset((a, b)) for a, b, _ in report.merged})

@@ -64,6 +64,8 @@ class Column:
     values: dict[str, str] = field(default_factory=dict)
     #: one property per part of a split cell, e.g. "lat,lon" -> geo:lat and geo:long
     parts: tuple[str, ...] = ()
+    #: a literal made from the cell, e.g. "Organisation PIC {}" (for files that lack a name column)
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,15 @@ class Mapping:
     source: str = ""
     #: the columns that tell this layout apart from others (default: the required ones), for `kg import`
     header: tuple[str, ...] = ()
-    #: rows may describe the same entity again (an organisation on each of its participations): merged
+    #: rows may describe the same entity again (an organisation on each of its participations): the first
+    #: row describing it is used, later ones are skipped
     repeats: bool = False
     #: columns the mapping does not name are ignored instead of refused (published exports grow columns)
     other_columns: str = "refuse"
     #: property -> IRI given to every entity (e.g. the source of a published export with no source column)
     fixed: tuple[tuple[str, str], ...] = ()
+    #: cell values that mean "no value" in this layout, such as NA
+    missing: tuple[str, ...] = ()
 
     @cached_property
     def signature(self) -> tuple[str, ...]:
@@ -160,6 +165,7 @@ def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
             repeats=bool(spec.get("repeats", False)),
             other_columns=other,
             fixed=tuple((_expand(k, ns, where), str(v)) for k, v in (spec.get("fixed") or {}).items()),
+            missing=tuple(str(v) for v in spec.get("missing", ())),
         )
     except (KeyError, TypeError) as e:
         raise DataError(where, f"not a valid mapping: missing or wrong entry {e}") from None
@@ -344,6 +350,11 @@ class _FileMapper:
                 return literal(v, lang=lang)
         else:
             convert = literal
+        if col.text:
+            made, pattern = convert, col.text
+
+            def convert(v):
+                return made(pattern.replace("{}", v))
         prop = iri(col.property) if col.property else None
         classes = {k.casefold(): iri(v) for k, v in col.classes.items()}
         return _Plan(name, col, prop, convert, classes)
@@ -377,6 +388,7 @@ class _FileMapper:
         ]
         plans = [self.plan(name, col) for name in names for col in mapping.columns[name]]
         width = len(header)
+        missing = set(mapping.missing)
         lines: list[str] = []
         try:
             for cells in reader:
@@ -386,6 +398,8 @@ class _FileMapper:
                         where, f"this row has {len(cells)} cells; the header has {width} columns", line=line
                     )
                 values = {h: c.strip() for h, c in zip(header, cells, strict=False)}
+                if missing:
+                    values = {h: "" if v in missing else v for h, v in values.items()}
                 if not any(values.values()):
                     continue
                 if self.gazetteer is not None:
@@ -408,7 +422,9 @@ class _FileMapper:
             if not values.get(name):
                 raise DataError(where, "is empty, but it names the row's entity", line=line, column=name)
         subject_iri = self.subject_format.format(**{n: _segment(values[n]) for n in self.subject_names})
-        if subject_iri in result.defined and not mapping.repeats:
+        if subject_iri in result.defined:
+            if mapping.repeats:  # the entity again (an organisation on its next participation): known already
+                return
             raise DataError(where, f"duplicate row: {mapping.kind} <{subject_iri}> is already defined above", line=line)
         result.defined.add(subject_iri)
         subject = f"<{subject_iri}>"

@@ -226,4 +226,21 @@ def test_a_file_of_no_known_layout_names_what_is_missing(runner, tmp_path):
         result.exit_code == 1 and "match no layout of 'cordis'" in result.output and "organisationID" in result.output
     )
     unknown = runner.invoke(cli, ["import", "-m", "keep", str(tmp_path / "list.csv")])
-    assert unknown.exit_code == 1 and "known: cordis, interreg" in unknown.output
+    assert unknown.exit_code == 1 and "known: cordis, h2020, interreg" in unknown.output
+
+
+def test_a_shared_vat_number_links_and_a_shared_name_is_only_reported(built, tmp_path):
+    store, config = built
+    rows = [
+        _organisation("101001", "999001", "COMUNE DI FIRENZE", "IT", "PUB", "coordinator", "."),
+        _organisation("101001", "999002", "Comune di Firenze", "IT", "PUB", "participant", "."),
+        _organisation("101002", "999003", "CITY OF FLORENCE", "IT", "PUB", "coordinator", "."),
+        _organisation("101002", "999004", "ATHENS CRAFTS CHAMBER", "EL", "OTH", "participant", "."),
+    ]
+    rows[2]["vatNumber"] = rows[0]["vatNumber"] = "IT01307110484"  # one VAT number, two PICs
+    report = import_files(store, config, "cordis", [write_cordis(tmp_path / "h2020", ",", organisations=rows)])
+    florence, twin, city, _ = (f"{ID}cordis/organisation/{i}" for i in ("999001", "999002", "999003", "999004"))
+    assert [(a, b) for a, b, _ in report.merged] == [(florence, city)]
+    assert {r["x"] for r in _rows(store, f"SELECT ?x WHERE {{ <{florence}> owl:sameAs ?x }}")} == {city}
+    assert [c.iris for c in report.duplicates] == [(florence, twin)]  # same name, same city: reported only
+    assert "same name in the same city" in report.summary() and "share a VAT number" in report.summary()
