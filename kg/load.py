@@ -85,6 +85,7 @@ class Loader:
         self.progress = progress or (lambda message: None)
         self.builtin_mappings, self.concepts = shipped(self.ns)
         self.gazetteer = Gazetteer()
+        self.set_mappings: list[Mapping] = []
 
     def ontology_sources(self) -> list[SourceFile]:
         return [
@@ -110,12 +111,13 @@ class Loader:
         """Files in a published layout: each file goes through every mapping of the set `mapping` (a built-in
         name such as cordis, or a mapping file) whose header columns it has; one graph per file and kind."""
         mappings = self._mapping_set(mapping)
+        self.set_mappings = mappings  # links may point to a kind of the set that no file of this run has
         files: list[Path] = []
         for path in paths:
             if not path.exists():
                 raise DataError(str(path), "no such file or folder")
             files.extend(
-                sorted(p for p in path.iterdir() if p.name.lower().endswith((".csv", ".csv.gz")))
+                sorted(p for p in path.iterdir() if p.name.lower().endswith((".csv", ".csv.gz", ".xlsx")))
                 if path.is_dir()
                 else [path]
             )
@@ -176,9 +178,8 @@ class Loader:
     def write(self, writer: Writer, sources: list[SourceFile], report: LoadReport) -> None:
         """Replace each source's graph in the transaction, then check that every link resolves."""
         kinds = {m.kind: m for m in self.builtin_mappings.values()}
-        for source in sources:
-            if source.mapping is not None:
-                kinds.setdefault(source.mapping.kind, source.mapping)
+        for mapping in [s.mapping for s in sources if s.mapping is not None] + self.set_mappings:
+            kinds.setdefault(mapping.kind, mapping)
         mapped: list[MappedFile] = []
         for source in sources:
             started = time.perf_counter()
@@ -241,7 +242,7 @@ class Loader:
                 classes = kinds[kind].classes
                 known = writer.query(f"ASK {{ {term} a <{classes[0]}> }}") if classes else False
                 if not bool(known):
-                    files = ", ".join(f.file for f in kinds.values() if f.kind == kind)
+                    files = ", ".join(f.file or f"a {f.kind} file" for f in kinds.values() if f.kind == kind)
                     raise DataError(
                         str(m.path),
                         f"unknown {kind} '{value}': no row of {files} and nothing in the store has that id",

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
@@ -525,9 +526,29 @@ def map_file(
         yield from mapper.chunks(handle)
 
 
-def _open_text(path: Path):
-    """A CSV file for reading as text, gzipped or not."""
+def _xlsx_as_csv(path: Path) -> io.StringIO:
+    """The first sheet of a spreadsheet as CSV text, so that it goes through the same checks (row numbers
+    are the sheet's). Dates become YYYY-MM-DD; numbers keep their value."""
+    import openpyxl
+
     try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise DataError(str(path), f"not a readable XLSX spreadsheet: {e}") from None
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in book.worksheets[0].iter_rows(values_only=True):
+        writer.writerow(["" if v is None else v.date().isoformat() if isinstance(v, datetime) else v for v in row])
+    book.close()
+    out.seek(0)
+    return out
+
+
+def _open_text(path: Path):
+    """A CSV file for reading as text, gzipped or not, or an XLSX spreadsheet's first sheet as CSV."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            return _xlsx_as_csv(path)
         if path.suffix.lower() == ".gz":
             return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
         return path.open(encoding="utf-8-sig", newline="")

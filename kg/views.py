@@ -137,6 +137,17 @@ def _grouped(arrays: tuple[np.ndarray, np.ndarray], keep: np.ndarray, groups: li
     return result
 
 
+def _strongest(arrays: tuple[np.ndarray, np.ndarray], keep: np.ndarray, count: int) -> np.ndarray:
+    """The `count` kept organisations with the most links among the kept ones."""
+    edges, weights = arrays
+    inside = keep[edges[:, 0]] & keep[edges[:, 1]] if len(edges) else np.zeros(0, dtype=bool)
+    strength = np.bincount(edges[inside].ravel(), weights=np.repeat(weights[inside], 2), minlength=len(keep))
+    strength[~keep] = -1
+    chosen = np.zeros(len(keep), dtype=bool)
+    chosen[np.argsort(-strength, kind="stable")[:count]] = True
+    return chosen & keep
+
+
 def _organisation_graph(graph: ig.Graph, nodes: list[str], labels: list[str], attributes, kept: np.ndarray) -> nx.Graph:
     """The network of the kept organisations, small enough for networkx."""
     chosen = np.flatnonzero(kept).tolist()
@@ -190,6 +201,12 @@ def _organisation_view(
     if shown > DRAW_LIMIT:
         level = "city" if filters.country else "country"
         grouped = _grouped(arrays, keep, attributes[level], level)
+        if grouped.number_of_nodes() < 2:  # the data gives no cities (or countries) to group by
+            strongest = _strongest(arrays, keep, DRAW_LIMIT)
+            return _organisation_graph(graph, nodes, labels, attributes, strongest), (
+                f"{shown:,} organisations are too many to draw and the data gives no {level} to group them by: "
+                f"the {DRAW_LIMIT:,} with the most links are shown. Choose a project or theme to narrow it."
+            )
         what = "cities" if level == "city" else "countries"
         return grouped, (
             f"{shown:,} organisations are too many to draw: {grouped.number_of_nodes()} {what} are shown instead. "

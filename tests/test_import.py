@@ -244,3 +244,38 @@ def test_a_shared_vat_number_links_and_a_shared_name_is_only_reported(built, tmp
     assert {r["x"] for r in _rows(store, f"SELECT ?x WHERE {{ <{florence}> owl:sameAs ?x }}")} == {city}
     assert [c.iris for c in report.duplicates] == [(florence, twin)]  # same name, same city: reported only
     assert "same name in the same city" in report.summary() and "share a VAT number" in report.summary()
+
+
+def test_a_partner_list_exported_as_a_spreadsheet(runner, tmp_path):
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(
+        ["Project acronym", "Project name", "Partner name", "Partner role", "Partner type", "Country", "Start date"]
+    )
+    start = datetime.datetime(2020, 3, 1)
+    sheet.append(["XLCRAFT", "Spreadsheet crafts", "Tallinn Crafts Union", "LP", "association", "EE", start])
+    sheet.append(["XLCRAFT", "Spreadsheet crafts", "Tartu Makers", "PP", "enterprise", "EE", start])
+    book.save(tmp_path / "partners.xlsx")
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    result = runner.invoke(cli, ["import", "-m", "interreg", str(tmp_path / "partners.xlsx")])
+    assert result.exit_code == 0, result.output
+    query = "SELECT ?start WHERE { ?p coop:acronym 'XLCRAFT' ; schema:startDate ?start }"
+    assert runner.invoke(cli, ["query", "-f", "csv", query]).output.splitlines()[1:] == ["2020-03-01"]
+    sheet.append(["XLCRAFT", "Spreadsheet crafts", "Narva Guild", "sponsor", "enterprise", "EE", None])
+    book.save(tmp_path / "partners.xlsx")
+    bad = runner.invoke(cli, ["import", "-m", "interreg", str(tmp_path / "partners.xlsx")])
+    assert bad.exit_code == 1 and "partners.xlsx, line 4" in bad.output and "sponsor" in bad.output
+
+
+def test_participations_of_projects_not_imported_are_refused(built, tmp_path):
+    store, config = built
+    folder = write_cordis(tmp_path / "h2020", ",")
+    (folder / "project.csv").unlink()
+    before = snapshot(store)
+    with pytest.raises(DataError, match="unknown cordis-project '101001': no row of a cordis-project file"):
+        import_files(store, config, "cordis", [folder])
+    assert snapshot(store) == before

@@ -54,6 +54,11 @@ def test_a_large_network_is_shown_by_country_first(bundled_store, monkeypatch):
     assert sum(n["organisations"] for n in cities["nodes"]) <= 6
     by_city = network_view(bundled_store[0], NS, ViewFilters(kind="city"))  # 17 cities: their countries
     assert by_city["kind"] == "country" and "cities are too many" in by_city["message"]
+    monkeypatch.setattr(kg.views, "DRAW_LIMIT", 1)  # Ireland: three organisations, too few cities to group by
+    ireland = network_view(bundled_store[0], NS, ViewFilters(country="IE"))
+    assert not ireland["aggregated"] and len(ireland["nodes"]) == 1
+    assert "the 1 with the most links are shown" in ireland["message"]
+    monkeypatch.setattr(kg.views, "DRAW_LIMIT", 3)
     florence = network_view(bundled_store[0], NS, ViewFilters(country="IT", city="Florence"))
     assert not florence["aggregated"] and FLORENCE in {n["id"] for n in florence["nodes"]}
     assert {n["city"] for n in florence["nodes"]} == {"Florence"}
