@@ -1,0 +1,29 @@
+// What the network and map pages share: filters that start from the URL and fill in as their lists
+// arrive, and downloads of the exported view.
+window.coopkgViews = {
+  // Put the URL's chosen filter values into their selects at once, so the view need not wait for the lists.
+  seedFilters(form, names) {
+    const params = new URLSearchParams(location.search);
+    for (const name of names) {
+      const value = params.get(name);
+      if (value) form.elements[name].add(new Option(value, value));
+    }
+  },
+  // Fill the project, theme, country and year lists from /api/network/options, keeping each choice.
+  fillFilters(form, optionsUrl) {
+    return fetch(optionsUrl).then((r) => r.json()).then((options) => {
+      for (const [name, items] of [["project", options.projects], ["theme", options.themes],
+          ["country", options.countries], ["year", options.years]]) {
+        const select = form.elements[name], keep = select.value;
+        select.length = 1;
+        for (const item of items) select.add(new Option(item.label, item.value));
+        if (keep && !items.some((item) => item.value === keep)) select.add(new Option(keep, keep));
+        select.value = keep;
+      }
+    });
+  },
+  download(name, url) {
+    const a = document.createElement("a");
+    a.href = url; a.download = name; document.body.append(a); a.click(); a.remove();
+  },
+};
