@@ -41,6 +41,7 @@ __all__ = [
     "node_metrics",
     "summary",
     "ego_network",
+    "layout",
 ]
 
 EXACT_LIMIT = 5000
@@ -323,6 +324,18 @@ def summary(graph: nx.Graph, *, seed: int = 42) -> dict:
     _, g = _to_igraph(graph)
     undirected = g.as_undirected(combine_edges={"weight": "sum"}) if g.is_directed() else g
     return _facts(g, undirected, _components(undirected), _louvain(undirected, seed))
+
+
+def layout(graph: nx.Graph, *, seed: int = 42) -> dict:
+    """Positions for drawing (Fruchterman-Reingold, igraph's C implementation, seeded): a browser
+    laying out thousands of nodes itself takes far too long."""
+    if graph.number_of_nodes() == 0:
+        return {}
+    nodes, g = _to_igraph(graph)
+    undirected = g.as_undirected() if g.is_directed() else g
+    with _seeded(seed):
+        coords = undirected.layout_fruchterman_reingold(grid="auto").coords
+    return {node: (x, y) for node, (x, y) in zip(nodes, coords, strict=True)}
 
 
 def ego_network(graph: nx.Graph, node: str, radius: int = 2) -> nx.Graph:

@@ -18,7 +18,7 @@ import numpy as np
 import pycountry
 
 from kg.errors import KGError
-from kg.metrics import analyse, ego_network
+from kg.metrics import analyse, ego_network, layout
 from kg.namespaces import Namespaces
 from kg.network import build_network, organisation_attributes, organisation_igraph
 from kg.results import select_rows
@@ -28,6 +28,8 @@ __all__ = ["ViewFilters", "ViewCache", "network_view", "map_view", "filter_optio
 
 #: The most nodes a view draws; above it the organisation network is shown by country first.
 DRAW_LIMIT = 2000
+#: The most links a view draws (the strongest); the measures still count them all.
+EDGE_LIMIT = 5000
 VIEW_KINDS = ("org", "city", "country", "transfer")
 
 
@@ -262,10 +264,19 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
             **{k: row[k] for k in ("degree", "weighted_degree", "betweenness", "closeness", "pagerank", "community")},
         }
         nodes.append(node)
+    positions = layout(graph)
+    for node in nodes:
+        node["x"], node["y"] = (round(c * 40, 1) for c in positions[node["id"]])
     edges = [
         {"source": a, "target": b, "weight": d.get("weight", 1), "kinds": d.get("kinds", "")}
         for a, b, d in graph.edges(data=True)
     ]
+    if len(edges) > EDGE_LIMIT:
+        edges = sorted(edges, key=lambda e: -e["weight"])[:EDGE_LIMIT]
+        message = " ".join(
+            part for part in (message, f"The {EDGE_LIMIT:,} strongest of {graph.number_of_edges():,} links are drawn.")
+            if part
+        )
     return {
         "kind": kind,
         "directed": graph.is_directed(),

@@ -106,3 +106,15 @@ def test_the_json_endpoints(live):
     for params in ({"kind": "people"}, {"year": "soon"}, {"radius": "x"}, {"ego": "nobody"}):
         bad = requests.get(live.url + "/api/network", params=params, timeout=30)
         assert bad.status_code == 400 and bad.text.strip()
+
+
+def test_nodes_come_laid_out_and_large_views_draw_the_strongest_links(bundled_store, monkeypatch):
+    view = network_view(bundled_store[0], NS, ViewFilters())
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in view["nodes"])
+    assert len({(n["x"], n["y"]) for n in view["nodes"]}) == len(view["nodes"])  # no two on one spot
+    assert network_view(bundled_store[0], NS, ViewFilters())["nodes"] == view["nodes"]  # seeded: the same
+    monkeypatch.setattr(kg.views, "EDGE_LIMIT", 10)
+    trimmed = network_view(bundled_store[0], NS, ViewFilters())
+    assert len(trimmed["edges"]) == 10 and "The 10 strongest of 183 links are drawn." in trimmed["message"]
+    weakest_drawn = min(e["weight"] for e in trimmed["edges"])
+    assert weakest_drawn >= sorted((e["weight"] for e in view["edges"]), reverse=True)[9]
