@@ -276,11 +276,26 @@ def build_network(store: Store, coop_namespace: str, kind: str = "org", *, year:
 
 def analyse_network(store: Store, coop_namespace: str, kind: str = "org", *, seed: int = 42) -> Analysis:
     """Every measure of `kg.metrics` for the network of `kind`; the organisation network goes straight into
-    igraph (and its cache) so that large ones take seconds."""
-    if kind == "org":
-        graph, nodes, labels = organisation_igraph(store, coop_namespace)
-        return analyse_igraph(graph, nodes, labels, seed=seed)
-    return analyse(build_network(store, coop_namespace, kind), seed=seed)
+    igraph, and its measures are kept beside the store for the same state of the data, so that large
+    ones take seconds the first time and about one after."""
+    if kind != "org":
+        return analyse(build_network(store, coop_namespace, kind), seed=seed)
+    cache = store.cache_dir()
+    key = hashlib.sha1(f"{coop_namespace} {seed}".encode()).hexdigest()[:12]
+    path = cache / f"org-analysis-{key}.json" if cache else None
+    if path is not None and path.exists():  # the measures of exactly this state of the data
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return Analysis(saved["rows"], saved["summary"], saved["parameters"])
+    graph, nodes, labels = organisation_igraph(store, coop_namespace)
+    analysis = analyse_igraph(graph, nodes, labels, seed=seed)
+    if path is not None:
+        partial = path.with_suffix(".partial")
+        partial.write_text(
+            json.dumps({"rows": analysis.rows, "summary": analysis.summary, "parameters": analysis.parameters}),
+            encoding="utf-8",
+        )
+        os.replace(partial, path)
+    return analysis
 
 
 def write_network(graph: nx.Graph, fmt: str, path: Path | None = None) -> str | None:

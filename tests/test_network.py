@@ -195,7 +195,9 @@ def test_analysis_straight_into_igraph_equals_the_networkx_route_and_is_cached(b
     cached = store.cache_dir()
     assert (cached is not None) == config.store.startswith("oxigraph:")
     if cached is not None:
-        assert list(cached.glob("org-network-*.npz"))
+        assert list(cached.glob("org-network-*.npz")) and list(cached.glob("org-analysis-*.json"))
+        again = analyse_network(store, COOP, "org")  # read back: the same measures
+        assert again.rows == analyse_network(store, COOP, "org").rows and again.summary["nodes"] == 36
         assert organisation_igraph(store, COOP)[0].get_edgelist() == g.get_edgelist()  # read back
     extra = tmp_path / "extra"
     extra.mkdir()
