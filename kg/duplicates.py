@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from kg.namespaces import Namespaces
+from kg.results import select_rows
 
 __all__ = ["Candidate", "vat_merges", "candidates", "merge_graph"]
 
@@ -46,15 +47,9 @@ def merge_graph(ns: Namespaces) -> str:
     return f"{ns.graph}merges/vat"
 
 
-def _rows(source, ns: Namespaces, query: str) -> list[dict[str, str]]:
-    result = source.query(ns.sparql_prefixes() + query)
-    names = [v.value for v in result.variables]
-    return [{n: (row[n].value if row[n] is not None else "") for n in names} for row in result]
-
-
 def vat_merges(source, ns: Namespaces) -> list[tuple[str, str, str]]:
     """(IRI, IRI, VAT number) for organisations that share a VAT number; `source` is a store or writer."""
-    return [(r["a"], r["b"], r["vat"]) for r in _rows(source, ns, _SAME_VAT)]
+    return [(r["a"], r["b"], r["vat"]) for r in select_rows(source, ns.sparql_prefixes() + _SAME_VAT)]
 
 
 def _key(text: str) -> str:
@@ -65,7 +60,7 @@ def candidates(source, ns: Namespaces, *, merged: set[frozenset[str]] | None = N
     """Groups of organisations with the same name in the same place that are not already one IRI or
     linked by a shared VAT number."""
     groups: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
-    for r in _rows(source, ns, _NAMES):
+    for r in select_rows(source, ns.sparql_prefixes() + _NAMES):
         place = _key(r["place"]) or f"country:{r['country']}"
         groups[(_key(r["name"]), place)].setdefault(r["o"], r["name"])
     found = []

@@ -197,24 +197,35 @@ def organisation_igraph(store: Store, coop_namespace: str) -> tuple[ig.Graph, li
 def organisation_attributes(store: Store, coop_namespace: str, nodes: list[str]) -> dict[str, list[str]]:
     """Country code, city name and type code of each organisation in `nodes` ("" where unknown), for
     filtering and grouping large networks without building them in networkx. Cached like the network."""
+
+    def make() -> dict[str, list[str]]:
+        index = {n: i for i, n in enumerate(nodes)}
+        result: dict[str, list[str]] = {name: [""] * len(nodes) for name in ("country", "city", "type")}
+        query = _PREFIXES.format(coop=coop_namespace) + _ORGANISATIONS
+        for organisation, _, country, city, kind in select_tuples(store, query):
+            if (i := index.get(organisation)) is not None:
+                result["country"][i] = result["country"][i] or country
+                result["city"][i] = result["city"][i] or city
+                result["type"][i] = result["type"][i] or kind
+        return result
+
+    return _json_cached(store, f"org-attributes {coop_namespace}", make)
+
+
+def _json_cached(store: Store, key: str, make):
+    """`make()`'s JSON-able result, kept beside the store for this state of the data (none for a store
+    in memory); written whole or not at all."""
     cache = store.cache_dir()
-    key = hashlib.sha1((coop_namespace + str(len(nodes)) + (nodes[0] if nodes else "")).encode()).hexdigest()[:12]
-    path = cache / f"org-attributes-{key}.json" if cache else None
-    if path is not None and path.exists():
+    if cache is None:
+        return make()
+    path = cache / f"{key.split()[0]}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.json"
+    if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
-    index = {n: i for i, n in enumerate(nodes)}
-    result: dict[str, list[str]] = {name: [""] * len(nodes) for name in ("country", "city", "type")}
-    query = _PREFIXES.format(coop=coop_namespace) + _ORGANISATIONS
-    for organisation, _, country, city, kind in select_tuples(store, query):
-        if (i := index.get(organisation)) is not None:
-            result["country"][i] = result["country"][i] or country
-            result["city"][i] = result["city"][i] or city
-            result["type"][i] = result["type"][i] or kind
-    if path is not None:
-        partial = path.with_suffix(".partial")
-        partial.write_text(json.dumps(result), encoding="utf-8")
-        os.replace(partial, path)
-    return result
+    value = make()
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(value), encoding="utf-8")
+    os.replace(partial, path)
+    return value
 
 
 def _igraph(n: int, edges: np.ndarray, weights: np.ndarray) -> ig.Graph:
@@ -280,22 +291,14 @@ def analyse_network(store: Store, coop_namespace: str, kind: str = "org", *, see
     ones take seconds the first time and about one after."""
     if kind != "org":
         return analyse(build_network(store, coop_namespace, kind), seed=seed)
-    cache = store.cache_dir()
-    key = hashlib.sha1(f"{coop_namespace} {seed}".encode()).hexdigest()[:12]
-    path = cache / f"org-analysis-{key}.json" if cache else None
-    if path is not None and path.exists():  # the measures of exactly this state of the data
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        return Analysis(saved["rows"], saved["summary"], saved["parameters"])
-    graph, nodes, labels = organisation_igraph(store, coop_namespace)
-    analysis = analyse_igraph(graph, nodes, labels, seed=seed)
-    if path is not None:
-        partial = path.with_suffix(".partial")
-        partial.write_text(
-            json.dumps({"rows": analysis.rows, "summary": analysis.summary, "parameters": analysis.parameters}),
-            encoding="utf-8",
-        )
-        os.replace(partial, path)
-    return analysis
+
+    def make() -> dict:
+        graph, nodes, labels = organisation_igraph(store, coop_namespace)
+        analysis = analyse_igraph(graph, nodes, labels, seed=seed)
+        return {"rows": analysis.rows, "summary": analysis.summary, "parameters": analysis.parameters}
+
+    saved = _json_cached(store, f"org-analysis {coop_namespace} {seed}", make)
+    return Analysis(saved["rows"], saved["summary"], saved["parameters"])
 
 
 def write_network(graph: nx.Graph, fmt: str, path: Path | None = None) -> str | None:

@@ -104,6 +104,17 @@ def _theme_organisations(store: Store, ns: Namespaces, theme: str) -> set[str]:
     return {r["o"].value for r in rows}
 
 
+def _chosen_organisations(store: Store, ns: Namespaces, filters: ViewFilters) -> set[str] | None:
+    """The organisations the project and theme filters allow, or None when neither is set."""
+    chosen = None
+    if filters.project:
+        chosen = _members(store, ns, filters.project)
+    if filters.theme:
+        on_theme = _theme_organisations(store, ns, filters.theme)
+        chosen = on_theme if chosen is None else chosen & on_theme
+    return chosen
+
+
 def _organisations(store: Store, ns: Namespaces) -> tuple[ig.Graph, list[str], list[str], dict[str, list[str]]]:
     graph, nodes, labels = organisation_igraph(store, str(ns.coop))
     return graph, nodes, labels, organisation_attributes(store, str(ns.coop), nodes)
@@ -175,10 +186,8 @@ def _organisation_view(
         mask[[index[i] for i in iris if i in index]] = True
         return mask
 
-    if filters.project:
-        keep &= only(_members(store, ns, filters.project))
-    if filters.theme:
-        keep &= only(_theme_organisations(store, ns, filters.theme))
+    if (allowed := _chosen_organisations(store, ns, filters)) is not None:
+        keep &= only(allowed)
     if filters.country:
         keep &= np.array([c == filters.country for c in attributes["country"]])
     if filters.city:
@@ -234,10 +243,8 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
         graph = source(filters.kind, filters.year)
         if filters.kind == "org":
             keep = set(graph)
-            if filters.project:
-                keep &= _members(store, ns, filters.project)
-            if filters.theme:
-                keep &= _theme_organisations(store, ns, filters.theme)
+            if (allowed := _chosen_organisations(store, ns, filters)) is not None:
+                keep &= allowed
             if filters.country:
                 keep &= {n for n, d in graph.nodes(data=True) if d.get("country") == filters.country}
             graph = graph.subgraph(keep)
