@@ -139,8 +139,7 @@ def dataset_description(
     g.add((contact, VCARD.fn, Literal("The coopkg project", lang="en")))
     g.add((contact, VCARD.hasURL, URIRef(base)))
     g.add((dataset, DCAT.contactPoint, contact))
-    for kind in ("uriSpace",):
-        g.add((dataset, getattr(VOID, kind), Literal(str(ns.id))))
+    g.add((dataset, VOID.uriSpace, Literal(str(ns.id))))
     g.add((dataset, VOID.sparqlEndpoint, endpoint))
     g.add((dataset, VOID.rootResource, URIRef(base + "practices")))
     for vocabulary in (str(ns.coop), "http://www.w3.org/ns/org#", "https://schema.org/", str(ns.scheme)):
