@@ -7,10 +7,16 @@ process, not per request.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+import json
+import logging
+import time
+import uuid
+
+from flask import Flask, g, request
 from flask_cors import CORS
 
 from kg.config import Config
+from kg.errors import KGError
 from kg.executor import QueryExecutor
 from kg.publish import DumpCache
 from kg.queries import read_saved_queries
@@ -23,6 +29,8 @@ __all__ = ["create_app"]
 def create_app(config: Config | None = None, *, executor: QueryExecutor | None = None) -> Flask:
     """Build the app for `config` (default: from the environment)."""
     config = config or Config.from_env()
+    if not config.read_only and not config.admin_token:
+        raise KGError("admin mode needs a token: set KG_ADMIN_TOKEN (or serve read-only)")
     app = Flask(__name__)
     app.config.from_mapping(
         KG=config,
@@ -32,18 +40,20 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
     app.extensions["kg_views"] = ViewCache()
     from api.network import warm_up
 
-    warm_up(app)  # while the query workers start
+    app.extensions["kg_warm_up"] = warm_up(app)  # while the query workers start
     app.extensions["kg_executor"] = executor or QueryExecutor(
         config.store,
         workers=config.workers,
+        spares=config.spare_workers,
         timeout=config.query_timeout,
         max_bytes=config.max_result_bytes,
         in_memory=config.serve_in_memory,
+        remote=config.remote,
     )
     app.extensions["kg_queries"] = read_saved_queries(config.ns)  # read once, at start-up
-    with open_store(config.store, read_only=True) as store:
+    with open_store(config.store, read_only=True, remote=config.remote) as store:
         app.extensions["kg_version"] = store.version or "unversioned"
-    app.extensions["kg_dumps"] = DumpCache(config.store, config.ns)
+    app.extensions["kg_dumps"] = DumpCache(config.store, config.ns, config.remote)
     CORS(
         app,
         resources={
@@ -63,15 +73,51 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
         expose_headers=["Link"],
     )
 
-    from api import network, pages, queries, sparql
+    from api import admin, network, pages, queries, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(network.bp)
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(status="ok")
-
+    app.register_blueprint(admin.ops)
+    if not config.read_only:
+        app.extensions["kg_admin"] = admin.AdminState()
+        app.register_blueprint(admin.bp)
+    if config.access_log:
+        _log_requests(app)
     return app
+
+
+ACCESS_LOG = logging.getLogger("coopkg.access")
+
+
+def _log_requests(app: Flask) -> None:
+    """One JSON line per request on the `coopkg.access` logger, with its duration and a request id
+    (the client's X-Request-Id when it sends one, echoed back)."""
+
+    @app.before_request
+    def start_timer() -> None:
+        g.started = time.perf_counter()
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+
+    @app.after_request
+    def log(response):
+        started = g.get("started")
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        ACCESS_LOG.info(
+            json.dumps(
+                {
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "method": request.method,
+                    "path": request.path,
+                    "query_bytes": len(request.query_string),
+                    "status": response.status_code,
+                    "bytes": response.calculate_content_length(),
+                    "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                    "remote": request.remote_addr,
+                    "request_id": g.get("request_id"),
+                },
+                separators=(",", ":"),
+            )
+        )
+        return response

@@ -7,7 +7,7 @@ import threading
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from kg.errors import KGError
+from kg.errors import KGError, StoreError
 from kg.store import open_store
 from kg.views import DRAW_LIMIT, ViewFilters, filter_options, map_view, network_view
 
@@ -38,8 +38,10 @@ def _answer(view) -> Response:
     config = current_app.config["KG"]
     try:
         filters = _filters()
-        with open_store(config.store, read_only=True) as store:
+        with open_store(config.store, read_only=True, remote=config.remote) as store:
             return jsonify(view(store, config.ns, filters, current_app.extensions["kg_views"]))
+    except StoreError:
+        raise  # the store cannot answer now: 503, from the app's handler
     except (KGError, ValueError) as e:
         return Response(f"{e}\n", status=400, mimetype="text/plain")
 
@@ -51,7 +53,7 @@ def warm_up(app) -> threading.Thread:
 
     def work() -> None:
         try:
-            with open_store(config.store, read_only=True) as store:
+            with open_store(config.store, read_only=True, remote=config.remote) as store:
                 network_view(store, config.ns, ViewFilters(), cache)
                 cache.get((store.version, "options"), lambda: filter_options(store, config.ns))
                 map_view(store, config.ns, ViewFilters(), cache)
@@ -78,7 +80,7 @@ def map_json() -> Response:
 @bp.get("/api/network/options")
 def options() -> Response:
     config, cache = current_app.config["KG"], current_app.extensions["kg_views"]
-    with open_store(config.store, read_only=True) as store:
+    with open_store(config.store, read_only=True, remote=config.remote) as store:
         return jsonify(cache.get((store.version, "options"), lambda: filter_options(store, config.ns)))
 
 

@@ -25,7 +25,7 @@ from kg.describe import (
     schema_org,
     search,
 )
-from kg.errors import KGError, QueryError
+from kg.errors import KGError, QueryError, StoreError
 from kg.executor import Busy, ExecutorReader, QueryTimeout
 from kg.publish import DUMPS, DumpCache, dataset_description
 
@@ -249,5 +249,7 @@ def bad_request(error: QueryError) -> Response:
 
 @bp.app_errorhandler(QueryTimeout)
 @bp.app_errorhandler(Busy)
+@bp.app_errorhandler(StoreError)
 def busy(error: KGError) -> Response:
+    """The store could not answer now (a slow query, every worker busy, a SPARQL server down): 503."""
     return Response(f"{error}\n", status=503, mimetype="text/plain", headers={"Retry-After": "5"})

@@ -9,6 +9,7 @@ from typing import Any
 
 from kg.errors import KGError
 from kg.namespaces import DEFAULT_BASE, Namespaces
+from kg.remote import RemoteOptions
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,9 @@ SETTINGS: tuple[Setting, ...] = (
         "store",
         "KG_STORE",
         "oxigraph:kg-store",
-        "Where the graph is kept: oxigraph:PATH (an on-disk Oxigraph store; a plain PATH means the same) "
-        "or memory (gone when the process ends; for tests).",
+        "Where the graph is kept: oxigraph:PATH (an on-disk Oxigraph store; a plain PATH means the same), "
+        "memory (gone when the process ends; for tests), or sparql:QUERY_URL[,UPDATE_URL] (a SPARQL server "
+        "such as Virtuoso, Fuseki or GraphDB).",
     ),
     Setting(
         "base_iri",
@@ -54,6 +56,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("workers", "KG_WORKERS", 2, "Query worker processes: how many queries run at once."),
     Setting(
+        "spare_workers",
+        "KG_SPARE_WORKERS",
+        1,
+        "Query workers kept loaded and idle, to take a stopped worker's place at once (a worker over a large "
+        "store takes seconds to start). Each holds a copy of the store, like the others.",
+    ),
+    Setting(
         "serve_in_memory",
         "KG_SERVE_IN_MEMORY",
         True,
@@ -70,6 +79,46 @@ SETTINGS: tuple[Setting, ...] = (
         "KG_SERVICE_ALLOW",
         "",
         "Comma-separated IRI prefixes that SPARQL SERVICE may call; empty refuses every SERVICE.",
+    ),
+    Setting(
+        "read_only",
+        "KG_READ_ONLY",
+        True,
+        "Public mode: the server only reads. false (kg serve --admin) adds /admin/rebuild and /admin/reload, "
+        "which need KG_ADMIN_TOKEN.",
+    ),
+    Setting(
+        "admin_token",
+        "KG_ADMIN_TOKEN",
+        "",
+        "The secret an admin request sends as 'Authorization: Bearer TOKEN'. Required by --admin; keep it out "
+        "of the command line and of version control.",
+    ),
+    Setting(
+        "data",
+        "KG_DATA",
+        "",
+        "The folders and files /admin/rebuild builds from, separated by commas (empty: the bundled data).",
+    ),
+    Setting("remote_user", "KG_REMOTE_USER", "", "The user name for a sparql: store (empty: no authentication)."),
+    Setting("remote_password", "KG_REMOTE_PASSWORD", "", "The password for a sparql: store."),
+    Setting("remote_auth", "KG_REMOTE_AUTH", "basic", "HTTP authentication for a sparql: store: basic or digest."),
+    Setting(
+        "remote_timeout", "KG_REMOTE_TIMEOUT", 60.0, "Seconds to wait for a sparql: store's answer to one request."
+    ),
+    Setting(
+        "remote_retries",
+        "KG_REMOTE_RETRIES",
+        4,
+        "Retries of a request to a sparql: store after a connection error or a 5xx, with exponential backoff.",
+    ),
+    Setting("remote_batch", "KG_REMOTE_BATCH", 5000, "Triples per SPARQL Update request when loading a sparql: store."),
+    Setting(
+        "access_log",
+        "KG_ACCESS_LOG",
+        True,
+        "Write one JSON line per HTTP request to standard error: time, method, path, status, bytes, "
+        "milliseconds, request id.",
     ),
 )
 
@@ -96,9 +145,20 @@ class Config:
     query_timeout: float = SETTINGS[3].default
     max_result_bytes: int = SETTINGS[4].default
     workers: int = SETTINGS[5].default
-    serve_in_memory: bool = SETTINGS[6].default
-    max_request_bytes: int = SETTINGS[7].default
-    service_allow: str = SETTINGS[8].default
+    spare_workers: int = SETTINGS[6].default
+    serve_in_memory: bool = SETTINGS[7].default
+    max_request_bytes: int = SETTINGS[8].default
+    service_allow: str = SETTINGS[9].default
+    read_only: bool = SETTINGS[10].default
+    admin_token: str = SETTINGS[11].default
+    data: str = SETTINGS[12].default
+    remote_user: str = SETTINGS[13].default
+    remote_password: str = SETTINGS[14].default
+    remote_auth: str = SETTINGS[15].default
+    remote_timeout: float = SETTINGS[16].default
+    remote_retries: int = SETTINGS[17].default
+    remote_batch: int = SETTINGS[18].default
+    access_log: bool = SETTINGS[19].default
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -121,6 +181,26 @@ class Config:
     @property
     def service_prefixes(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.service_allow.split(",") if p.strip())
+
+
+    @property
+    def remote(self) -> RemoteOptions:
+        """How to reach a sparql: store (unused by the other backends)."""
+        if self.remote_auth.lower() not in ("basic", "digest"):
+            raise KGError(f"KG_REMOTE_AUTH must be basic or digest, not '{self.remote_auth}'")
+        return RemoteOptions(
+            graph_prefix=self.base_iri,
+            user=self.remote_user,
+            password=self.remote_password,
+            auth=self.remote_auth,
+            timeout=self.remote_timeout,
+            retries=self.remote_retries,
+            batch=max(1, self.remote_batch),
+        )
+
+    @property
+    def data_paths(self) -> list[str]:
+        return [p.strip() for p in self.data.split(",") if p.strip()]
 
 
 assert {f.name for f in fields(Config)} == {s.name for s in SETTINGS}

@@ -3,7 +3,10 @@
 pyoxigraph cannot cancel a query from another thread, so each query runs in a worker process that holds
 its own read-only copy of the store (in memory where it fits: aggregates run 3-7x faster there). When a
 query passes its time limit the worker is killed, which really stops the work, and a fresh worker takes
-its place. At most `workers` queries run at once; others wait for a free worker up to the time limit.
+its place. A spare worker is kept loaded so that the replacement is instant (loading a large store takes
+seconds, and a client repeating a heavy query must not leave the others without a worker meanwhile).
+At most `workers` queries run at once; others wait for a free worker up to the time limit.
+`restart()` moves the pool onto the store's current data after a rebuild, without dropping a query.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from kg.errors import KGError, QueryError
+from kg.errors import KGError, QueryError, StoreError
 
 __all__ = [
     "QueryRequest",
@@ -119,12 +122,12 @@ class _Limited(io.RawIOBase):
         return len(data)
 
 
-def _worker(conn: Connection, location: str, in_memory: bool, max_bytes: int) -> None:
+def _worker(conn: Connection, location: str, in_memory: bool, max_bytes: int, remote) -> None:
     """Worker process: open the store, then answer requests until the pipe closes."""
     from kg.store import open_store
 
     try:
-        store = open_store(location, read_only=True)
+        store = open_store(location, read_only=True, remote=remote)
         if in_memory:
             store = store.in_memory()
         conn.send(("ready", None))
@@ -156,15 +159,18 @@ def _worker(conn: Connection, location: str, in_memory: bool, max_bytes: int) ->
             conn.send(("ok", QueryResponse(bytes(sink.buffer), media_type, kind)))
         except ResultTooLarge as e:
             conn.send(("too-large", str(e)))
+        except StoreError as e:
+            conn.send(("store-error", str(e)))
         except (QueryError, SyntaxError, ValueError, OSError, RuntimeError) as e:
             conn.send(("error", str(e)))
 
 
 class _Worker:
-    def __init__(self, ctx, location: str, in_memory: bool, max_bytes: int):
+    def __init__(self, ctx, location: str, in_memory: bool, max_bytes: int, remote=None, generation: int = 0):
+        self.generation, self.killed = generation, False
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker, args=(child, location, in_memory, max_bytes), daemon=True, name="kg-query-worker"
+            target=_worker, args=(child, location, in_memory, max_bytes, remote), daemon=True, name="kg-query-worker"
         )
         self.process.start()
         child.close()
@@ -182,6 +188,9 @@ class _Worker:
             raise KGError(message)
 
     def kill(self) -> None:
+        if self.killed:
+            return
+        self.killed = True
         self.process.kill()
         self.process.join(5)
         self.process.close()
@@ -189,7 +198,7 @@ class _Worker:
 
 
 class QueryExecutor:
-    """A pool of query worker processes over one store location."""
+    """A pool of query worker processes over one store location, with spares ready to replace killed ones."""
 
     def __init__(
         self,
@@ -200,30 +209,46 @@ class QueryExecutor:
         max_bytes: int = 50_000_000,
         in_memory: bool = True,
         start_timeout: float = 600.0,
+        spares: int = 1,
+        remote=None,
     ):
+        self.remote = remote  # a sparql: store's RemoteOptions
         self.location, self.timeout, self.in_memory, self.max_bytes = location, timeout, in_memory, max_bytes
         self._ctx = mp.get_context("spawn")  # no fork: the parent may hold threads and open stores
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._spares: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._closed = False
-        started = [self._spawn() for _ in range(max(1, workers))]
-        for w in started:
-            w.wait_ready(start_timeout)
-            self._idle.put(w)
-        self.size = len(started)
+        self._generation = 0
+        self.size, self.spare_count = max(1, workers), max(0, spares)
+        self.busy = 0
+        self._fill(self._idle, self._spares, start_timeout)
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._ctx, self.location, self.in_memory, self.max_bytes)
+        return _Worker(self._ctx, self.location, self.in_memory, self.max_bytes, self.remote, self._generation)
+
+    def _fill(self, idle: queue.Queue, spares: queue.Queue, start_timeout: float) -> None:
+        started = [self._spawn() for _ in range(self.size + self.spare_count)]
+        try:
+            for w in started:
+                w.wait_ready(start_timeout)
+        except KGError:
+            for w in started:
+                w.kill()
+            raise
+        for i, w in enumerate(started):
+            (idle if i < self.size else spares).put(w)
 
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryResponse:
         """Run one query; raises QueryError, QueryTimeout, ResultTooLarge or Busy."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
-        try:
-            worker = self._idle.get(timeout=limit)
-        except queue.Empty:
-            raise Busy(f"all {self.size} query workers stayed busy for {limit:g} s; try again later") from None
+        worker = self._next_idle(deadline)
+        if worker is None:
+            raise Busy(f"all {self.size} query workers stayed busy for {limit:g} s; try again later")
         healthy = False
+        with self._lock:
+            self.busy += 1
         try:
             worker.conn.send(request)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -233,33 +258,81 @@ class QueryExecutor:
         except (EOFError, OSError):
             raise QueryError("the query worker stopped unexpectedly") from None
         finally:
-            if healthy:
+            with self._lock:
+                self.busy -= 1
+            if healthy and worker.generation == self._generation:
                 self._idle.put(worker)
-            else:  # killing the process is what stops the work; a new worker starts in the background
+            else:  # killing the process is what stops the work
                 worker.kill()
-                if not self._closed:
-                    threading.Thread(target=self._refill, name="kg-worker-refill", daemon=True).start()
+                if not healthy and worker.generation == self._generation and not self._closed:
+                    self._replace()  # (an old worker after restart() has its replacement already)
         if status == "ok":
             return payload
         if status == "too-large":
             raise ResultTooLarge(payload)
+        if status == "store-error":
+            raise StoreError(payload)
         raise QueryError(payload)
 
-    def _refill(self) -> None:
-        worker = self._spawn()
+    def _next_idle(self, deadline: float) -> _Worker | None:
+        """An idle worker, waiting up to `deadline`; the pool may be swapped by restart() meanwhile."""
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                return self._idle.get(timeout=min(left, 0.25))
+            except queue.Empty:
+                continue
+        return None
+
+    def _replace(self) -> None:
+        """Put a spare in the killed worker's place at once, and load a new spare in the background."""
         try:
-            worker.wait_ready(600)
-        except KGError:
-            return
-        self._idle.put(worker)
+            self._idle.put(self._spares.get_nowait())
+            target = self._spares
+        except queue.Empty:
+            target = self._idle
+        generation = self._generation
+
+        def start() -> None:
+            worker = self._spawn()
+            try:
+                worker.wait_ready(600)
+            except KGError:
+                return
+            if generation != self._generation or self._closed:
+                worker.kill()
+            else:
+                target.put(worker)
+
+        threading.Thread(target=start, name="kg-worker-refill", daemon=True).start()
+
+    def restart(self, start_timeout: float = 600.0) -> None:
+        """Start a new pool on the store's current data, then retire the old workers (busy ones finish)."""
+        with self._lock:
+            self._generation += 1
+        idle: queue.Queue[_Worker] = queue.Queue()
+        spares: queue.Queue[_Worker] = queue.Queue()
+        self._fill(idle, spares, start_timeout)
+        old_idle, old_spares = self._idle, self._spares
+        self._idle, self._spares = idle, spares
+        for q in (old_idle, old_spares):
+            while True:
+                try:
+                    q.get_nowait().kill()
+                except queue.Empty:
+                    break
+
+    def status(self) -> dict[str, int]:
+        """Workers idle, busy and spare, for /readyz."""
+        return {"workers": self.size, "idle": self._idle.qsize(), "busy": self.busy, "spares": self._spares.qsize()}
 
     def close(self) -> None:
         self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                break
+        for q in (self._idle, self._spares):
+            while True:
+                try:
+                    q.get_nowait().kill()
+                except queue.Empty:
+                    break
 
 
 class ExecutorReader:

@@ -285,14 +285,14 @@ class DumpCache:
     """The dumps of the store's current state, written once on first request into the store's cache
     folder (a new state of the data gets new dumps), for a web service to send."""
 
-    def __init__(self, location: str, ns: Namespaces):
-        self.location, self.ns = location, ns
+    def __init__(self, location: str, ns: Namespaces, remote=None):
+        self.location, self.ns, self.remote = location, ns, remote
         self._lock = threading.Lock()
 
     def folder(self) -> Path:
         from kg.store import open_store
 
-        with self._lock, open_store(self.location, read_only=True) as store:
+        with self._lock, open_store(self.location, read_only=True, remote=self.remote) as store:
             cache = store.cache_dir()
             if cache is None:
                 raise KGError("dumps need a store on disk (KG_STORE=oxigraph:PATH)")

@@ -115,6 +115,10 @@ class Store(ABC):
         so nothing in it is ever stale), or None when the store keeps no files."""
         return None
 
+    def in_memory(self) -> Store:
+        """A copy held in memory where that makes queries faster; a backend that cannot returns itself."""
+        return self
+
     def close(self) -> None:  # noqa: B027 - optional for backends
         """Release the store's files or connections."""
 
@@ -383,15 +387,26 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _sparql_store(rest: str, *, create: bool = False, read_only: bool = False, remote=None) -> Store:
+    from kg.remote import SparqlStore
+
+    query_url, _, update_url = rest.partition(",")
+    if not query_url.startswith(("http://", "https://")):
+        raise StoreError(f"store location 'sparql:{rest}' needs an http(s) URL: sparql:QUERY_URL[,UPDATE_URL]")
+    return SparqlStore(query_url, update_url or None, options=remote, read_only=read_only)
+
+
 #: Backends by the scheme of a store location; each takes the rest of the location.
 _BACKENDS: dict[str, Callable[..., Store]] = {
     "memory": lambda rest, **kw: OxigraphStore(None),
-    "oxigraph": lambda rest, **kw: OxigraphStore(Path(rest), **kw),
+    "oxigraph": lambda rest, remote=None, **kw: OxigraphStore(Path(rest), **kw),
+    "sparql": _sparql_store,
 }
 
 
-def open_store(location: str, *, create: bool = False, read_only: bool = False) -> Store:
-    """Open a store from a location: 'memory', 'oxigraph:PATH' or a plain PATH (meaning oxigraph:PATH)."""
+def open_store(location: str, *, create: bool = False, read_only: bool = False, remote=None) -> Store:
+    """Open a store from a location: 'memory', 'oxigraph:PATH' or a plain PATH (meaning oxigraph:PATH), or
+    'sparql:QUERY_URL[,UPDATE_URL]' (a SPARQL server; `remote` holds its RemoteOptions)."""
     scheme, sep, rest = location.partition(":")
     if scheme == "memory" and not rest:
         return OxigraphStore(None)
@@ -399,4 +414,4 @@ def open_store(location: str, *, create: bool = False, read_only: bool = False) 
         scheme, rest = "oxigraph", location
     if not rest:
         raise StoreError(f"store location '{location}' names no path")
-    return _BACKENDS[scheme](rest, create=create, read_only=read_only)
+    return _BACKENDS[scheme](rest, create=create, read_only=read_only, remote=remote)

@@ -51,6 +51,11 @@ class ViewCache:
             self._items.move_to_end(key)
             return self._items[key]
 
+    def clear(self) -> None:
+        """Forget everything (for stores without versions, whose data changed)."""
+        with self._lock:
+            self._items.clear()
+
 
 def _cached(cache: ViewCache | None, store: Store, key: tuple, make: Callable[[], object]):
     return make() if cache is None else cache.get((store.version, *key), make)

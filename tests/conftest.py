@@ -15,19 +15,42 @@ from kg.load import build
 from kg.resources import resource_dir
 from kg.store import Store, open_store
 
-BACKENDS = ["memory", "disk"]
+#: Every backend-parametrised test runs on each: Oxigraph in memory and on disk, and Virtuoso (a real
+#: SPARQL server, started by the `virtuoso` fixture) through the sparql: backend.
+BACKENDS = ["memory", "disk", "virtuoso"]
 
 
-def make_store(kind: str, tmp_path: Path) -> tuple[Store, Config]:
+def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None = None) -> tuple[Store, Config]:
+    """An empty store of the given backend and its config."""
+    if kind == "virtuoso":
+        assert request is not None, "the virtuoso backend needs the test's request"
+        server = request.getfixturevalue("virtuoso")
+        config = Config(
+            store=server.location, remote_user="dba", remote_password="dba", remote_auth="digest", remote_retries=2
+        )
+        store = open_store(config.store, remote=config.remote)
+        with store.transaction(fresh=True):  # empty: a build that writes nothing drops every graph
+            pass
+        return store, config
     location = "memory" if kind == "memory" else f"oxigraph:{tmp_path / 'store'}"
     config = Config(store=location)
     return open_store(location, create=True), config
 
 
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """Debian's Virtuoso on loopback ports, with a fresh database (installed by `make virtuoso`)."""
+    from tests.virtuoso import start_virtuoso
+
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=BACKENDS)
 def built(request, tmp_path) -> tuple[Store, Config]:
     """A store built from the bundled data, once per backend."""
-    store, config = make_store(request.param, tmp_path)
+    store, config = make_store(request.param, tmp_path, request)
     build(store, config)
     yield store, config
     store.close()

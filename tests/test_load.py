@@ -82,8 +82,8 @@ def test_cities_carry_coordinates_and_links(bundled_store):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_loading_the_same_files_twice_gives_the_same_graph(backend, tmp_path, dataset):
-    store, config = make_store(backend, tmp_path)
+def test_loading_the_same_files_twice_gives_the_same_graph(backend, request, tmp_path, dataset):
+    store, config = make_store(backend, tmp_path, request)
     build(store, config, [dataset])
     before = snapshot(store)
     load(store, config, [dataset])
@@ -208,8 +208,8 @@ VIOLATING_TTL = """
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_shacl_violation_fails_unless_allowed(backend, tmp_path):
-    store, config = make_store(backend, tmp_path)
+def test_shacl_violation_fails_unless_allowed(backend, request, tmp_path):
+    store, config = make_store(backend, tmp_path, request)
     build(store, config)
     before = snapshot(store)
     extra = tmp_path / "extra"

@@ -8,7 +8,7 @@ from conftest import BACKENDS, make_store, snapshot
 from kg.errors import StoreError
 from kg.store import open_store
 
-G = "http://example.org/g"
+G = "https://w3id.org/coopkg/graph/test/g"
 
 
 def triple(n: int) -> str:
@@ -16,8 +16,8 @@ def triple(n: int) -> str:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_failed_transaction_writes_nothing(backend, tmp_path):
-    store, _ = make_store(backend, tmp_path)
+def test_a_failed_transaction_writes_nothing(backend, request, tmp_path):
+    store, _ = make_store(backend, tmp_path, request)
     with store.transaction() as w:
         w.replace_graph(G, [triple(1), triple(2)])
     before = snapshot(store)
@@ -35,15 +35,15 @@ def test_a_failed_transaction_writes_nothing(backend, tmp_path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_replace_graph_replaces_only_that_graph(backend, tmp_path):
-    store, _ = make_store(backend, tmp_path)
+def test_replace_graph_replaces_only_that_graph(backend, request, tmp_path):
+    store, _ = make_store(backend, tmp_path, request)
     other = '<http://example.org/x> <http://example.org/p> "x" .\n'
     with store.transaction() as w:
-        w.replace_graph("http://example.org/other", [other])
+        w.replace_graph("https://w3id.org/coopkg/graph/test/other", [other])
         w.replace_graph(G, [triple(1)])
     with store.transaction() as w:
         w.replace_graph(G, [triple(2)])
-    assert store.graphs() == ["http://example.org/g", "http://example.org/other"]
+    assert store.graphs() == [G, "https://w3id.org/coopkg/graph/test/other"]
     assert store.count() == 2
 
 

@@ -1,0 +1,131 @@
+"""Operations: health and readiness, structured request logs, read-only public mode and the admin mode."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+import requests
+
+from kg.config import Config
+from kg.errors import KGError
+from kg.load import build
+from kg.store import open_store
+from tests.conftest import LiveServer
+
+TOKEN = "s3cret-for-tests"
+
+
+def test_health_and_readiness(live):
+    assert requests.get(live.url + "/healthz", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(live.url + "/readyz", timeout=10)
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "ready"
+    assert body["store"] == body["version"]
+    assert body["query_workers"]["workers"] == 2
+    assert body["query_workers"]["idle"] + body["query_workers"]["busy"] >= 1
+
+
+def test_readiness_fails_when_the_store_is_gone(tmp_path):
+    location = f"oxigraph:{tmp_path / 'store'}"
+    config = Config(store=location, workers=1, spare_workers=0, serve_in_memory=False)
+    with open_store(location, create=True) as store:
+        build(store, config)
+    app = LiveServer(config)
+    try:
+        (tmp_path / "store" / "current").unlink()
+        ready = requests.get(app.url + "/readyz", timeout=10)
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "not ready"
+        assert "cannot open" in ready.json()["store"]
+    finally:
+        app.close()
+
+
+def test_each_request_is_logged_as_one_json_line(live, caplog):
+    with caplog.at_level(logging.INFO, logger="coopkg.access"):
+        r = requests.get(live.sparql, params={"query": "ASK {}"}, headers={"X-Request-Id": "abc123"}, timeout=10)
+        time.sleep(0.1)
+    assert r.headers["X-Request-Id"] == "abc123"
+    lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "coopkg.access"]
+    entry = next(line for line in lines if line["request_id"] == "abc123")
+    assert entry["method"] == "GET" and entry["path"] == "/sparql" and entry["status"] == 200
+    assert entry["ms"] > 0 and entry["bytes"] == len(r.content)
+
+
+def test_the_public_mode_has_no_admin_surface(live):
+    assert requests.post(live.url + "/admin/rebuild", timeout=10).status_code == 404
+    assert requests.post(live.url + "/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 404
+
+
+def test_admin_mode_needs_a_token_in_the_configuration(tmp_path):
+    with pytest.raises(KGError, match="KG_ADMIN_TOKEN"):
+        from api import create_app
+
+        create_app(Config(store=f"oxigraph:{tmp_path}", read_only=False))
+
+
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory):
+    root = tmp_path_factory.mktemp("admin")
+    location = f"oxigraph:{root / 'store'}"
+    config = Config(store=location, workers=1, spare_workers=0, read_only=False, admin_token=TOKEN)
+    with open_store(location, create=True) as store:
+        build(store, config)
+    server = LiveServer(config)
+    yield server, root
+    server.close()
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic czNjcmV0", f"bearer {TOKEN}x"])
+def test_admin_requests_without_the_token_are_refused(admin, header):
+    server, _ = admin
+    headers = {"Authorization": header} if header else {}
+    for path in ("/admin/rebuild", "/admin/reload"):
+        r = requests.post(server.url + path, headers=headers, timeout=10)
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def _count(server) -> int:
+    r = requests.get(
+        server.sparql, params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "format": "json"}, timeout=10
+    )
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_reload_serves_a_store_changed_beside_the_server(admin, tmp_path):
+    server, root = admin
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    before = _count(server)
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
+    from kg.load import load
+
+    with open_store(f"oxigraph:{root / 'store'}") as store:
+        load(store, server.app.config["KG"], [extra])
+    assert _count(server) == before  # the workers still serve the data they loaded
+    r = requests.post(server.url + "/admin/reload", headers=auth, timeout=60)
+    assert r.status_code == 200 and r.json()["ok"]
+    assert _count(server) == before + 1
+    assert requests.get(server.url + "/readyz", timeout=10).json()["version"] == r.json()["version"]
+
+
+def test_rebuild_runs_in_the_background_and_then_serves_the_new_store(admin):
+    server, _ = admin
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    old = requests.get(server.url + "/readyz", timeout=10).json()["version"]
+    r = requests.post(server.url + "/admin/rebuild", headers=auth, timeout=10)
+    assert r.status_code == 202
+    assert requests.post(server.url + "/admin/rebuild", headers=auth, timeout=10).status_code == 409
+    deadline = time.monotonic() + 120
+    while (status := requests.get(server.url + "/admin/status", headers=auth, timeout=10).json())["running"]:
+        assert _count(server) > 0  # queries are answered during the rebuild
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert status["last"]["ok"], status["last"]["output"]
+    assert status["version"] != old
+    assert requests.get(server.url + "/readyz", timeout=10).json()["version"] == status["version"]
