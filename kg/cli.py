@@ -35,8 +35,9 @@ def _user_errors(func):
     return wrapper
 
 
-def _open(config: Config, *, create: bool = False) -> Store:
-    return open_store(config.store, create=create, remote=config.remote)
+def _open(config: Config, *, create: bool = False, read_only: bool = False) -> Store:
+    """The configured store; commands that only read open it read-only (it may sit on read-only media)."""
+    return open_store(config.store, create=create, read_only=read_only, remote=config.remote)
 
 
 #: -o/--output, shared by the commands that write a file or standard output.
@@ -152,7 +153,7 @@ def import_(config: Config, mapping: str, paths: tuple[Path, ...], allow_invalid
 @_user_errors
 def validate(config: Config, fmt: str, no_warnings: bool) -> None:
     """Check the store against the SHACL shapes; exit code 1 if it does not conform."""
-    with _open(config) as store:
+    with _open(config, read_only=True) as store:
         report = validate_store(store, config)
     if fmt == "turtle":
         click.echo(report.graph.serialize(format="turtle"))
@@ -206,7 +207,7 @@ def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None
         text = path.read_text(encoding="utf-8") if query.endswith(".rq") or path.is_file() else query
         if "PREFIX" not in text.upper():
             text = ns.sparql_prefixes() + text
-    with _open(config) as store:
+    with _open(config, read_only=True) as store:
         write_results(store.query(text, substitutions=substitutions), sys.stdout.buffer, fmt, ns.prefixes)
 
 
@@ -238,7 +239,7 @@ def queries(config: Config) -> None:
 @_user_errors
 def export(config: Config, fmt: str, output: Path | None) -> None:
     """Write the whole graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
-    with _open(config) as store:
+    with _open(config, read_only=True) as store:
         if output is None:
             store.dump(sys.stdout.buffer, format=RDF_FORMATS[fmt], prefixes=config.ns.prefixes)
         else:
@@ -272,7 +273,7 @@ def release(config: Config, out: Path, on) -> None:
     from kg.publish import release as write_release
 
     day = (on or datetime.now(UTC)).date()
-    with _open(config) as store:
+    with _open(config, read_only=True) as store:
         folder = write_release(store, StoreReader(store), config.ns, out, on=day)
     for path in sorted(folder.iterdir()):
         click.echo(f"{path}  {path.stat().st_size:>12,} bytes")
@@ -283,7 +284,7 @@ def release(config: Config, out: Path, on) -> None:
 @_user_errors
 def stats(config: Config) -> None:
     """Count triples, named graphs and the entities of each class."""
-    store = _open(config)
+    store = _open(config, read_only=True)
     click.echo(f"store: {store.location}")
     click.echo(f"quads: {store.count()} (triples in their named graphs)")
     click.echo(f"named graphs: {len(store.graphs())}")
@@ -322,7 +323,7 @@ def serve(config: Config, host: str, port: int, threads: int, read_only: bool | 
 
     if read_only is not None:
         config = config.with_(read_only=read_only)
-    with _open(config):  # fail early, with a clear message, if there is no store
+    with _open(config, read_only=True):  # fail early, with a clear message, if there is no store
         pass
     access = logging.getLogger("coopkg.access")
     if not access.handlers:
@@ -366,7 +367,7 @@ def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> Non
     from kg.network import build_network, write_network
 
     config: Config = ctx.obj
-    with _open(config) as store:
+    with _open(config, read_only=True) as store:
         graph = build_network(store, str(config.ns.coop), kind)
     text = write_network(graph, fmt, output)
     if text is not None:
@@ -398,7 +399,7 @@ def network_metrics(config: Config, kind: str, top: int, by: str, communities: i
 
     from kg.network import analyse_network, save_metrics
 
-    with _open(config) as store:
+    with _open(config, read_only=True) as store:
         analysis = analyse_network(store, str(config.ns.coop), kind)
     facts = analysis.summary
     click.echo(", ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in facts.items()))
@@ -441,7 +442,7 @@ def network_recommend(config: Config, organisation: str, top: int) -> None:
     from kg.recommend import recommend_partners, recommend_practices, resolve_organisation
 
     coop = str(config.ns.coop)
-    with _open(config) as store:
+    with _open(config, read_only=True) as store:
         iri = resolve_organisation(store, coop, organisation)
         graph = build_network(store, coop, "org")
         practices = recommend_practices(store, coop, graph, iri, top)
@@ -465,7 +466,7 @@ def network_timeline(config: Config, kind: str) -> None:
     from kg.metrics import summary
     from kg.network import build_network
 
-    with _open(config) as store:
+    with _open(config, read_only=True) as store:
         rows = store.query(
             "PREFIX schema: <https://schema.org/> SELECT (MIN(YEAR(?s)) AS ?first) "
             "(MAX(YEAR(?e)) AS ?last) WHERE { ?x schema:startDate ?s ; schema:endDate ?e }"

@@ -112,7 +112,7 @@ SETTINGS: tuple[Setting, ...] = (
         4,
         "Retries of a request to a sparql: store after a connection error or a 5xx, with exponential backoff.",
     ),
-    Setting("remote_batch", "KG_REMOTE_BATCH", 5000, "Triples per SPARQL Update request when loading a sparql: store."),
+    Setting("remote_batch", "KG_REMOTE_BATCH", 2000, "Triples per SPARQL Update request when loading a sparql: store."),
     Setting(
         "access_log",
         "KG_ACCESS_LOG",

@@ -229,14 +229,14 @@ def list_entities(
     bound = " ".join(f"?{name}" for name in bindings)  # a substituted variable must be projected
     query = f"""{_prefixes(ns)}
 SELECT ?e {bound} (SAMPLE(?l) AS ?label) (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country)
-       (SAMPLE(?d) AS ?description)
+       (SAMPLE(?d) AS ?description) (LCASE(STR(SAMPLE(?l))) AS ?key)
 WHERE {{
   ?e a {cls} ; {_LABEL} ?l .
   {" ".join(patterns)}
   OPTIONAL {{ ?e coop:city/rdfs:label ?pl }}
   OPTIONAL {{ ?e coop:country/rdfs:label ?cl }}
   OPTIONAL {{ ?e dcterms:description ?d }}
-}} GROUP BY ?e {bound} ORDER BY LCASE(STR(?label)) LIMIT {int(limit)}"""
+}} GROUP BY ?e {bound} ORDER BY ?key LIMIT {int(limit)}"""
     return [
         {k: _value(r, k) for k in ("e", "label", "place", "country", "description")}
         for r in reader.select(query, bindings)
@@ -258,13 +258,14 @@ SELECT DISTINCT ?v (SAMPLE(?l) AS ?label) WHERE {{
 def search(reader: Reader, ns: Namespaces, text: str, *, limit: int = 100) -> list[dict[str, str]]:
     """Entities whose label or description contains `text` (case-insensitive), labels first."""
     query = f"""{_prefixes(ns)}
-SELECT ?e ?q ?base (SAMPLE(?l) AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?inLabel) AS ?rank) WHERE {{
+SELECT ?e ?q ?base (SAMPLE(?l) AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?inLabel) AS ?rank)
+       (LCASE(STR(SAMPLE(?l))) AS ?key) WHERE {{
   ?e rdfs:label ?l . OPTIONAL {{ ?e a ?t . ?t rdfs:label ?tl FILTER(LANGMATCHES(LANG(?tl), "en")) }}
   OPTIONAL {{ ?e dcterms:description ?d }}
   BIND(CONTAINS(LCASE(STR(?l)), LCASE(?q)) AS ?inLabel)
   FILTER(?inLabel || CONTAINS(LCASE(STR(COALESCE(?d, ""))), LCASE(?q)))
   FILTER(STRSTARTS(STR(?e), STR(?base)))
-}} GROUP BY ?e ?q ?base ORDER BY DESC(?rank) LCASE(STR(?label)) LIMIT {int(limit)}"""
+}} GROUP BY ?e ?q ?base ORDER BY DESC(?rank) ?key LIMIT {int(limit)}"""
     rows = reader.select(query, {"q": ox.Literal(text), "base": ox.NamedNode(ns.base)})
     return [{k: _value(r, k) for k in ("e", "label", "type")} for r in rows]
 

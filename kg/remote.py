@@ -51,7 +51,7 @@ class RemoteOptions:
     auth: str = "basic"  # or "digest"
     timeout: float = 60.0
     retries: int = 4
-    batch: int = 5000  # triples per update request
+    batch: int = 2000  # triples per update request (Virtuoso's SPARQL parser runs out of memory near 5,000)
 
 
 _TOKENS = re.compile(

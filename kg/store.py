@@ -298,10 +298,12 @@ class OxigraphStore(Store):
             yield writer
             new.flush()
             new.optimize()
-        except BaseException:
+        except BaseException as e:
             del new
             gc.collect()
             shutil.rmtree(new_dir, ignore_errors=True)
+            if isinstance(e, OSError):  # a full disk, a folder turned read-only: the old data is intact
+                raise StoreError(f"cannot write the store at {self.path}: {e}; nothing was changed") from None
             raise
         finally:
             writer._store = None  # a caller (or a traceback) may keep the writer: it must not keep the files

@@ -1,0 +1,90 @@
+"""The sparql: backend on a real Virtuoso: parameters bound without pasting text, clear errors when the
+server is down, and a load interrupted by killing the server that completes when run again."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from conftest import make_store, snapshot
+
+from kg.errors import QueryError
+from kg.load import build
+from kg.remote import RemoteError, SparqlStore, bind_values, query_form
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT ?o WHERE { ?s ?p ?o }", "SELECT ?o WHERE { VALUES (?s) { (<http://x/a>) } ?s ?p ?o }"),
+        ("ASK { ?s ?p ?o }", "ASK { VALUES (?s) { (<http://x/a>) } ?s ?p ?o }"),
+        (
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+            "CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?s) { (<http://x/a>) } ?s ?p ?o }",
+        ),
+        (
+            'PREFIX a: <http://x/{where}> SELECT * WHERE { FILTER(?o != "WHERE {") { SELECT ?s WHERE { ?s ?p ?o } } }',
+            'PREFIX a: <http://x/{where}> SELECT * WHERE { VALUES (?s) { (<http://x/a>) } FILTER(?o != "WHERE {") '
+            "{ SELECT ?s WHERE { ?s ?p ?o } } }",
+        ),
+    ],
+)
+def test_parameters_are_bound_by_values_at_the_start_of_the_where_group(query, expected):
+    assert " ".join(bind_values(query, {"s": ox.NamedNode("http://x/a")}).split()) == " ".join(expected.split())
+
+
+def test_bound_literals_are_escaped_by_oxigraph():
+    hostile = ox.Literal('x" } } ; DROP ALL ; SELECT * { "')
+    text = bind_values("SELECT * WHERE { ?s ?p ?o }", {"o": hostile})
+    assert 'VALUES (?o) { ("x\\" } } ; DROP ALL ; SELECT * { \\"") }' in text
+    assert query_form(text) == "SELECT"
+
+
+def test_an_update_is_not_a_query():
+    assert query_form("PREFIX a: <http://x/> INSERT DATA { a:a a:b a:c }") == "INSERT"
+    with pytest.raises(QueryError):
+        SparqlStore("http://127.0.0.1:9/sparql").query("DROP ALL")
+
+
+def test_a_server_that_is_down_gives_a_clear_error_after_retries():
+    slept: list[float] = []
+    store = SparqlStore("http://127.0.0.1:9/sparql", sleep=slept.append)
+    with pytest.raises(RemoteError, match=r"did not answer after 5 tries.*(refused|Errno)"):
+        store.query("ASK {}")
+    assert len(slept) == 4 and slept == sorted(slept)  # backing off
+
+
+def test_a_load_killed_midway_changes_nothing_and_completes_when_run_again(virtuoso, request, tmp_path):
+    store, config = make_store("virtuoso", tmp_path, request)
+    build(store, config)
+    uninterrupted = snapshot(store)
+    assert uninterrupted
+
+    with store.transaction(fresh=True):  # start again from an empty store
+        pass
+    store, config = make_store("virtuoso", tmp_path, request)
+    store.options = config.with_(remote_batch=40).remote
+    sent = 0
+    send = store._send
+
+    def send_then_kill(text, **kwargs):
+        nonlocal sent
+        if kwargs.get("update"):
+            sent += 1
+            if sent == 25:  # the server dies in the middle of the load
+                virtuoso.kill()
+        return send(text, **kwargs)
+
+    store._send = send_then_kill
+    try:
+        with pytest.raises(RemoteError) as failure:
+            build(store, config)
+    finally:
+        virtuoso.start()
+    message = str(failure.value)
+    assert "did not answer after" in message and "Nothing was changed" in message
+    assert "Run the same command again" in message
+    store._send = send
+    assert store.count() == 0  # as before the failed load: still empty
+
+    build(store, config)
+    assert snapshot(store) == uninterrupted
