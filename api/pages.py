@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
@@ -83,6 +84,10 @@ def _entity(path: str) -> Response:
     if media_type is None:
         stem, media_type = path, _negotiate(OFFERS)
     iri = _ns().base + stem
+    try:
+        ox.NamedNode(iri)
+    except ValueError:  # spaces, control characters ...: no entity can have it
+        abort(404, f"{iri!r} is not an IRI the graph can hold")
     reader = _reader()
     entity = describe(reader, _ns(), iri)
     if entity is None:
@@ -236,10 +241,12 @@ def dump(name: str) -> Response:
 def http_error(error: HTTPException) -> Response:
     """Errors as a page for browsers, as plain text for everything else."""
     wants_html = request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html"
+    # keep the error's own headers (Allow on a 405, Retry-After ...), not its body's type
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if wants_html and not request.path.startswith(("/sparql", "/api/")):
         page = render_template("error.html", error=error)
-        return Response(page, status=error.code, mimetype="text/html")
-    return Response(f"{error.description}\n", status=error.code, mimetype="text/plain")
+        return Response(page, status=error.code, mimetype="text/html", headers=headers)
+    return Response(f"{error.description}\n", status=error.code, mimetype="text/plain", headers=headers)
 
 
 @bp.errorhandler(QueryError)

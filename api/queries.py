@@ -67,8 +67,8 @@ def run(name: str):
         bindings = q.bindings(values)
     except QueryError as e:
         return error_response(400, str(e))
-    fmt = (request.args.get("format") or "").lower()
-    if not fmt:
+    fmt = request.args.get("format")
+    if fmt is None:
         best = request.accept_mimetypes.best_match(
             ["application/json", "text/csv", "application/sparql-results+json"], default="application/json"
         )
@@ -110,8 +110,15 @@ def openapi():
                 schema["default"] = p.default
             if p.enum:
                 schema["enum"] = list(p.enum)
-            parameters.append(
-                {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": schema}
+            parameters.append(  # an empty value (a blank form field) means the parameter is not given
+                {
+                    "name": p.name,
+                    "in": "query",
+                    "required": False,
+                    "allowEmptyValue": True,
+                    "description": p.description,
+                    "schema": schema,
+                }
             )
         parameters.append(
             {

@@ -363,13 +363,15 @@ class _FileMapper:
     def chunks(self, handle, size: int = 5000) -> Iterator[str]:
         """N-Triples text, `size` rows at a time."""
         where, mapping = self.where, self.mapping
-        first = handle.readline()
-        handle.seek(0)
-        reader = csv.reader(handle, delimiter=sniff_delimiter(first), strict=True)
         try:
+            first = handle.readline()
+            handle.seek(0)
+            reader = csv.reader(handle, delimiter=sniff_delimiter(first), strict=True)
             header = [h.strip() for h in next(reader, [])]
         except csv.Error as e:
             raise DataError(where, f"malformed CSV: {e}", line=1) from None
+        except (UnicodeDecodeError, EOFError, OSError) as e:
+            raise DataError(where, f"cannot read the file as UTF-8 text: {e}", line=1) from None
         if not header:
             raise DataError(where, "the file is empty: a header row is expected", line=1)
         unknown = [h for h in header if h not in mapping.columns]
@@ -413,6 +415,10 @@ class _FileMapper:
                     lines = []
         except csv.Error as e:
             raise DataError(where, f"malformed CSV: {e}", line=reader.line_num) from None
+        except (UnicodeDecodeError, EOFError, OSError) as e:  # bad bytes, a truncated gzip
+            raise DataError(
+                where, f"cannot read the file as UTF-8 text: {e}", line=reader.line_num + 1
+            ) from None
         self.result.quads += len(lines)
         yield "".join(lines)
 

@@ -4,6 +4,7 @@ and a CLI runner working in a temporary folder."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,6 +19,16 @@ from kg.store import Store, open_store
 #: Every backend-parametrised test runs on each: Oxigraph in memory and on disk, and Virtuoso (a real
 #: SPARQL server, started by the `virtuoso` fixture) through the sparql: backend.
 BACKENDS = ["memory", "disk", "virtuoso"]
+
+#: Cases the fuzz tests tried, by kind; printed at the end of the run.
+FUZZ: Counter = Counter()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FUZZ:
+        terminalreporter.section("fuzzing (hypothesis, schemathesis)")
+        for kind, count in sorted(FUZZ.items()):
+            terminalreporter.write_line(f"{kind}: {count}")
 
 
 def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None = None) -> tuple[Store, Config]:

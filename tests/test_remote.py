@@ -50,7 +50,8 @@ def test_a_server_that_is_down_gives_a_clear_error_after_retries():
     store = SparqlStore("http://127.0.0.1:9/sparql", sleep=slept.append)
     with pytest.raises(RemoteError, match=r"did not answer after 5 tries.*(refused|Errno)"):
         store.query("ASK {}")
-    assert len(slept) == 4 and slept == sorted(slept)  # backing off
+    assert len(slept) == 4  # backing off: 0.5 s, 1 s, 2 s, 4 s, each with jitter of +-50%
+    assert all(0.5 * base <= s <= 1.5 * base for s, base in zip(slept, (0.5, 1, 2, 4), strict=True))
 
 
 def test_a_load_killed_midway_changes_nothing_and_completes_when_run_again(virtuoso, request, tmp_path):

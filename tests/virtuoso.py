@@ -9,6 +9,7 @@ accepts SPARQL Update at /sparql-auth for the user dba (password dba, digest aut
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -105,6 +106,7 @@ class Virtuoso:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        atexit.register(self.kill)  # never leave a server behind, even when the caller fails
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
