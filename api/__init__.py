@@ -38,6 +38,7 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
         JSON_SORT_KEYS=False,
     )
     app.extensions["kg_views"] = ViewCache()
+    app.extensions["kg_responses"] = ViewCache(size=64)  # the JSON of recent network and map views
     from api.network import warm_up
 
     app.extensions["kg_warm_up"] = warm_up(app)  # while the query workers start

@@ -36,6 +36,7 @@ def reload_app(app: Flask) -> str:
     app.extensions["kg_executor"].restart()
     config: Config = app.config["KG"]
     app.extensions["kg_views"].clear()
+    app.extensions["kg_responses"].clear()
     with open_store(config.store, read_only=True, remote=config.remote) as store:
         app.extensions["kg_version"] = store.version or "unversioned"
     return app.extensions["kg_version"]

@@ -3,6 +3,7 @@ and the JSON they read: /api/network, /api/map and /api/network/options (the sam
 
 from __future__ import annotations
 
+import json
 import threading
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -35,11 +36,18 @@ def _filters() -> ViewFilters:
 
 
 def _answer(view) -> Response:
-    config = current_app.config["KG"]
+    """The view as JSON; the bytes are kept per data version and filters (a large view takes a few hundred
+    milliseconds to assemble and serialise, which under load is most of the server's time)."""
+    config, responses = current_app.config["KG"], current_app.extensions["kg_responses"]
     try:
         filters = _filters()
         with open_store(config.store, read_only=True, remote=config.remote) as store:
-            return jsonify(view(store, config.ns, filters, current_app.extensions["kg_views"]))
+            key = (store.version, view.__name__, filters)
+            body = responses.peek(key)
+            if body is None:
+                body = json.dumps(view(store, config.ns, filters, current_app.extensions["kg_views"])).encode()
+                responses.put(key, body)
+        return Response(body, mimetype="application/json")
     except StoreError:
         raise  # the store cannot answer now: 503, from the app's handler
     except (KGError, ValueError) as e:

@@ -51,6 +51,20 @@ class ViewCache:
             self._items.move_to_end(key)
             return self._items[key]
 
+    def peek(self, key: tuple):
+        """The item for `key`, or None, without building it (for callers that build outside the lock)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key: tuple, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
     def clear(self) -> None:
         """Forget everything (for stores without versions, whose data changed)."""
         with self._lock:
