@@ -41,12 +41,13 @@ def _answer(view) -> Response:
     config, responses = current_app.config["KG"], current_app.extensions["kg_responses"]
     try:
         filters = _filters()
-        with open_store(config.store, read_only=True, remote=config.remote) as store:
-            key = (store.version, view.__name__, filters)
-            body = responses.peek(key)
-            if body is None:
+        # keyed by the version the server serves (a rebuild is picked up on reload, as for queries)
+        key = (current_app.extensions["kg_version"], view.__name__, filters)
+        body = responses.peek(key)
+        if body is None:
+            with open_store(config.store, read_only=True, remote=config.remote) as store:
                 body = json.dumps(view(store, config.ns, filters, current_app.extensions["kg_views"])).encode()
-                responses.put(key, body)
+            responses.put(key, body)
         return Response(body, mimetype="application/json")
     except StoreError:
         raise  # the store cannot answer now: 503, from the app's handler

@@ -21,6 +21,7 @@ from kg.describe import (
     Entity,
     describe,
     entity_graph,
+    exists,
     list_entities,
     practice_filters,
     schema_org,
@@ -89,13 +90,15 @@ def _entity(path: str) -> Response:
     except ValueError:  # spaces, control characters ...: no entity can have it
         abort(404, f"{iri!r} is not an IRI the graph can hold")
     reader = _reader()
-    entity = describe(reader, _ns(), iri)
-    if entity is None:
-        abort(404, f"nothing in the graph has the IRI {iri}")
-    if media_type != "text/html":
+    if media_type != "text/html":  # the machine formats need the triples only, not the page's labels
+        if not exists(reader, iri):
+            abort(404, f"nothing in the graph has the IRI {iri}")
         return _rdf_response(
             entity_graph(reader, iri, media_type), media_type, f"{stem.rsplit('/', 1)[-1]}.{MACHINE_TYPES[media_type]}"
         )
+    entity = describe(reader, _ns(), iri)
+    if entity is None:
+        abort(404, f"nothing in the graph has the IRI {iri}")
     page = render_template(
         "entity.html",
         entity=entity,

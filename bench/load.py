@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--timeout", type=float, default=10.0, help="the server's query time limit (s)")
-    parser.add_argument("--workers", type=int, default=2, help="KG_WORKERS")
+    parser.add_argument("--workers", type=int, default=4, help="KG_WORKERS (the heavy query holds one)")
     parser.add_argument(
         "--in-memory",
         choices=["true", "false"],

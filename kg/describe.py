@@ -178,6 +178,11 @@ def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
     return entity
 
 
+def exists(reader: Reader, iri: str) -> bool:
+    """Whether the graph says anything about `iri` (as a subject): one cheap lookup."""
+    return bool(reader.select("SELECT ?s ?p WHERE { ?s ?p ?o } LIMIT 1", {"s": ox.NamedNode(iri)}))
+
+
 def entity_graph(reader: Reader, iri: str, media_type: str) -> bytes:
     """Every triple with the entity as subject, serialised as `media_type` (one of MACHINE_TYPES)."""
     return reader.graph("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", media_type, {"s": ox.NamedNode(iri)})
