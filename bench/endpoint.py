@@ -73,6 +73,12 @@ end
 """
 
 
+def kg_serve(port: int, env: dict[str, str], stderr) -> subprocess.Popen:
+    """`kg serve` on the H2020 store, on a loopback port, with 16 HTTP threads."""
+    command = [sys.executable, "-m", "kg", "--store", f"oxigraph:{STORE}", "serve", "--port", str(port)]
+    return subprocess.Popen([*command, "--threads", "16"], cwd=ROOT, env=env, stderr=stderr)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -188,26 +194,7 @@ def main() -> None:
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
     env = {**os.environ, "KG_WORKERS": "2", "KG_QUERY_TIMEOUT": "30"}
     port = free_port()
-    servers["kg serve"] = (
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kg",
-                "--store",
-                f"oxigraph:{STORE}",
-                "serve",
-                "--port",
-                str(port),
-                "--threads",
-                "16",
-            ],
-            cwd=ROOT,
-            env=env,
-            stderr=subprocess.DEVNULL,
-        ),
-        f"http://127.0.0.1:{port}/sparql",
-    )
+    servers["kg serve"] = (kg_serve(port, env, subprocess.DEVNULL), f"http://127.0.0.1:{port}/sparql")
     port = free_port()
     proc = subprocess.Popen(
         [PEERS / "bin" / "oxigraph", "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],

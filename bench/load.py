@@ -19,7 +19,6 @@ import collections
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,8 +27,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from endpoint import ensure_tools, free_port, light_mix
-from h2020 import DATA, STORE, ensure_store
+from endpoint import ensure_tools, free_port, kg_serve, light_mix
+from h2020 import DATA, ensure_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,23 +151,7 @@ def main() -> None:
         "KG_SPARE_WORKERS": "1",
     }
     with log.open("w") as err:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kg",
-                "--store",
-                f"oxigraph:{STORE}",
-                "serve",
-                "--port",
-                str(port),
-                "--threads",
-                "16",
-            ],
-            cwd=ROOT,
-            env=env,
-            stderr=err,
-        )
+        server = kg_serve(port, env, err)
     try:
         deadline = time.monotonic() + 900
         while True:

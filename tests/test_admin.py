@@ -29,20 +29,25 @@ def test_health_and_readiness(live):
     assert body["query_workers"]["idle"] + body["query_workers"]["busy"] >= 1
 
 
-def test_readiness_fails_when_the_store_is_gone(tmp_path):
+@pytest.fixture
+def doomed(tmp_path):
+    """A live server over a store of its own, which the test then breaks."""
     location = f"oxigraph:{tmp_path / 'store'}"
     config = Config(store=location, workers=1, spare_workers=0, serve_in_memory=False)
     with open_store(location, create=True) as store:
         build(store, config)
-    app = LiveServer(config)
-    try:
-        (tmp_path / "store" / "current").unlink()
-        ready = requests.get(app.url + "/readyz", timeout=10)
-        assert ready.status_code == 503
-        assert ready.json()["status"] == "not ready"
-        assert "cannot open" in ready.json()["store"]
-    finally:
-        app.close()
+    server = LiveServer(config)
+    yield server, tmp_path / "store"
+    server.close()
+
+
+def test_readiness_fails_when_the_store_is_gone(doomed):
+    server, folder = doomed
+    (folder / "current").unlink()
+    ready = requests.get(server.url + "/readyz", timeout=10)
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "not ready"
+    assert "cannot open" in ready.json()["store"]
 
 
 def test_each_request_is_logged_as_one_json_line(live, caplog):

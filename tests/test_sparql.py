@@ -190,6 +190,7 @@ def test_updates_are_refused(live, how):
     "query",
     [
         "SELECT * WHERE { SERVICE <http://evil.example/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }",
         "SELECT * WHERE { SERVICE SILENT <http://10.0.0.1/sparql> { ?s ?p ?o } }",
         "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
     ],
