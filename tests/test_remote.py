@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from conftest import make_store, snapshot
+from conftest import snapshot
 
+from kg.config import Config
 from kg.errors import QueryError
 from kg.load import build
 from kg.remote import RemoteError, SparqlStore, bind_values, query_form
+from kg.store import open_store
 
 
 @pytest.mark.parametrize(
@@ -54,15 +56,34 @@ def test_a_server_that_is_down_gives_a_clear_error_after_retries():
     assert all(0.5 * base <= s <= 1.5 * base for s, base in zip(slept, (0.5, 1, 2, 4), strict=True))
 
 
-def test_a_load_killed_midway_changes_nothing_and_completes_when_run_again(virtuoso, request, tmp_path):
-    store, config = make_store("virtuoso", tmp_path, request)
+@pytest.fixture
+def own_virtuoso(tmp_path):
+    """A Virtuoso of this test's own: it gets killed, and the session's server must not go through that."""
+    from tests.virtuoso import start_virtuoso
+
+    server = start_virtuoso(tmp_path / "virtuoso")
+    yield server
+    server.stop()
+
+
+def _empty_store(server):
+    config = Config(
+        store=server.location, remote_user="dba", remote_password="dba", remote_auth="digest", remote_retries=2
+    )
+    store = open_store(config.store, remote=config.remote)
+    with store.transaction(fresh=True):
+        pass
+    return store, config
+
+
+def test_a_load_killed_midway_changes_nothing_and_completes_when_run_again(own_virtuoso):
+    virtuoso = own_virtuoso
+    store, config = _empty_store(virtuoso)
     build(store, config)
     uninterrupted = snapshot(store)
     assert uninterrupted
 
-    with store.transaction(fresh=True):  # start again from an empty store
-        pass
-    store, config = make_store("virtuoso", tmp_path, request)
+    store, config = _empty_store(virtuoso)  # start again from an empty store
     store.options = config.with_(remote_batch=40).remote
     sent = 0
     send = store._send
