@@ -108,32 +108,21 @@ def ensure_tools() -> None:
         )
 
 
+def wrk_script(base_url: str, script: str, seconds: int, clients: int) -> str:
+    """wrk's report for `clients` connections over `seconds`, with a Lua script making the requests."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    try:
+        command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s", "--latency"]
+        return subprocess.run([*command, "-s", f.name, base_url], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(f.name)
+
+
 def wrk(url: str, queries: list[str], seconds: int, clients: int) -> dict:
     parsed = urllib.parse.urlparse(url)
     paths = ", ".join(json.dumps(parsed.path + "?query=" + urllib.parse.quote(q)) for q in queries)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_SCRIPT % paths)
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            "2",
-            "-c",
-            str(clients),
-            "-d",
-            f"{seconds}s",
-            "--timeout",
-            "30s",
-            "--latency",
-            "-s",
-            f.name,
-            f"{parsed.scheme}://{parsed.netloc}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(f.name)
+    out = wrk_script(f"{parsed.scheme}://{parsed.netloc}", WRK_SCRIPT % paths, seconds, clients)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
     p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)

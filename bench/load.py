@@ -18,7 +18,6 @@ import argparse
 import collections
 import json
 import os
-import subprocess
 import tempfile
 import threading
 import time
@@ -27,7 +26,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from endpoint import ensure_tools, free_port, kg_serve, light_mix
+from endpoint import ensure_tools, free_port, kg_serve, light_mix, wrk_script
 from h2020 import DATA, ensure_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,31 +96,8 @@ def heavy_client(url: str, stop: threading.Event, results: collections.Counter) 
 
 
 def run_wrk(url: str, items: list[tuple[str, str]], seconds: int, clients: int) -> str:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_SCRIPT % ", ".join(f"{{{json.dumps(p)}, {json.dumps(a)}}}" for p, a in items))
-    try:
-        return subprocess.run(
-            [
-                "wrk",
-                "-t",
-                "2",
-                "-c",
-                str(clients),
-                "-d",
-                f"{seconds}s",
-                "--timeout",
-                "30s",
-                "--latency",
-                "-s",
-                f.name,
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    finally:
-        os.unlink(f.name)
+    requests = ", ".join(f"{{{json.dumps(p)}, {json.dumps(a)}}}" for p, a in items)
+    return wrk_script(url, WRK_SCRIPT % requests, seconds, clients)
 
 
 def main() -> None:
