@@ -182,7 +182,6 @@ class Config:
     def service_prefixes(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.service_allow.split(",") if p.strip())
 
-
     @property
     def remote(self) -> RemoteOptions:
         """How to reach a sparql: store (unused by the other backends)."""

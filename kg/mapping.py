@@ -356,6 +356,7 @@ class _FileMapper:
 
             def convert(v):
                 return made(pattern.replace("{}", v))
+
         prop = iri(col.property) if col.property else None
         classes = {k.casefold(): iri(v) for k, v in col.classes.items()}
         return _Plan(name, col, prop, convert, classes)
@@ -416,9 +417,7 @@ class _FileMapper:
         except csv.Error as e:
             raise DataError(where, f"malformed CSV: {e}", line=reader.line_num) from None
         except (UnicodeDecodeError, EOFError, OSError) as e:  # bad bytes, a truncated gzip
-            raise DataError(
-                where, f"cannot read the file as UTF-8 text: {e}", line=reader.line_num + 1
-            ) from None
+            raise DataError(where, f"cannot read the file as UTF-8 text: {e}", line=reader.line_num + 1) from None
         self.result.quads += len(lines)
         yield "".join(lines)
 

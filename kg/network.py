@@ -138,9 +138,7 @@ def _organisation_links(rows: dict[str, list[list[str]]], index: dict[str, int])
     if "transfer" in rows:
         pairs = {tuple(r) for r in rows["transfer"]}
         # upper triangle, like the co-membership counts, so that each pair is one entry when they are added up
-        known = [
-            (min(index[a], index[b]), max(index[a], index[b])) for _, a, b in pairs if a in index and b in index
-        ]
+        known = [(min(index[a], index[b]), max(index[a], index[b])) for _, a, b in pairs if a in index and b in index]
         a, b = (list(x) for x in zip(*known, strict=True)) if known else ([], [])
         links["transfer"] = sp.coo_array((np.ones(len(a)), (a, b)), shape=(len(index), len(index)))
         links["transfer"].sum_duplicates()

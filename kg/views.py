@@ -300,7 +300,8 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
     if len(edges) > EDGE_LIMIT:
         edges = sorted(edges, key=lambda e: -e["weight"])[:EDGE_LIMIT]
         message = " ".join(
-            part for part in (message, f"The {EDGE_LIMIT:,} strongest of {graph.number_of_edges():,} links are drawn.")
+            part
+            for part in (message, f"The {EDGE_LIMIT:,} strongest of {graph.number_of_edges():,} links are drawn.")
             if part
         )
     return {
@@ -411,9 +412,7 @@ def map_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCach
     as arrows from place to place (a country stands for itself: the page places it on its outline)."""
     network = network_view(store, ns, ViewFilters(**{**filters.__dict__, "kind": "org"}), cache)
     shown = {n["id"] for n in network["nodes"]} if not network["aggregated"] else None
-    places = {
-        place["id"]: dict(place) for place in _cached(cache, store, ("places",), lambda: _places(store, ns))
-    }
+    places = {place["id"]: dict(place) for place in _cached(cache, store, ("places",), lambda: _places(store, ns))}
     city_of = _cities_of(store, ns, shown) if shown else {}
     links: dict[tuple[str, str], int] = {}
     if shown is not None:
