@@ -6,9 +6,10 @@ IRI starts with the graph prefix (the base IRI): each query names them as its da
 graphs (Virtuoso's system graphs) stay out. Parameters are bound by an inline VALUES block, built from
 terms serialised by Oxigraph, never by pasting text into the query.
 
-Loads are SPARQL Update in batches: each named graph is dropped, then filled again. A server cannot
-take a multi-request transaction, so a load that fails midway leaves the graphs it reached replaced or
-partly written (the error says which); running it again replaces them whole, with no duplicates.
+Loads are SPARQL Update in batches. Each named graph is written to a staging graph first, and the
+commit moves the staged graphs over the live ones, so a load that fails before the commit changes
+nothing. A server cannot take a multi-request transaction: a failure during the moves leaves some graphs
+replaced (the error says which), and running the load again replaces them whole, with no duplicates.
 """
 
 from __future__ import annotations
@@ -135,10 +136,23 @@ class SparqlStore(Store):
                 wrapper.setHTTPAuth(DIGEST)
         return wrapper
 
-    def _send(self, text: str, *, accept: str, update: bool = False, dataset: list[str] | None = None) -> bytes:
-        """One request, retried with exponential backoff (and jitter) on connection errors and 5xx."""
+    def _send(
+        self,
+        text: str,
+        *,
+        accept: str,
+        update: bool = False,
+        dataset: list[str] | None = None,
+        applied: Callable[[], bool] | None = None,
+    ) -> bytes:
+        """One request, retried with exponential backoff (and jitter) on connection errors and 5xx.
+
+        An update that is not safe to send twice passes `applied`: before a retry it is asked whether the
+        lost attempt took effect after all (the server may have done the work and lost only the answer)."""
         attempt = 0
         while True:
+            if attempt and applied is not None and applied():
+                return b""
             wrapper = self._wrapper(self.update_url if update else self.query_url)
             wrapper.setQuery(text)
             wrapper.addCustomHttpHeader("Accept", accept)
@@ -316,12 +330,25 @@ class _RemoteWriter(Writer):
 
     def commit(self) -> None:
         for graph, staging in self.staged.items():
-            self.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+            if self.sent[graph]:
+                # Not SILENT, and not sent again once done: a MOVE from a graph that is gone empties the target.
+                self.store._send(
+                    f"MOVE GRAPH <{staging}> TO GRAPH <{graph}>",
+                    accept="*/*",
+                    update=True,
+                    applied=lambda staging=staging: not self._holds_triples(staging),
+                )
+            else:  # an empty source: the graph is replaced by nothing
+                self.update(f"DROP SILENT GRAPH <{graph}>")
             self.moved.append(graph)
         if self.fresh:  # a build: the graphs of the old data that this one did not write go too
             self.store._scope = None
             for graph in set(self.store.scope()) - set(self.staged):
                 self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def _holds_triples(self, graph: str) -> bool:
+        body = self.store._send(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", accept="application/sparql-results+json")
+        return bool(_as_solutions(body))
 
     def abort(self) -> None:
         for graph, staging in self.staged.items():

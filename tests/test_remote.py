@@ -3,9 +3,14 @@ server is down, and a load interrupted by killing the server that completes when
 
 from __future__ import annotations
 
+import http.client
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
 import pyoxigraph as ox
 import pytest
-from conftest import snapshot
+from conftest import make_store, snapshot
 
 from kg.config import Config
 from kg.errors import QueryError
@@ -109,4 +114,68 @@ def test_a_load_killed_midway_changes_nothing_and_completes_when_run_again(own_v
     assert store.count() == 0  # as before the failed load: still empty
 
     build(store, config)
+    assert snapshot(store) == uninterrupted
+
+
+class _AnswerLosingProxy(ThreadingHTTPServer):
+    """Passes requests on to a server, except that the first request whose body holds `losing` is done by
+    the server and then its answer is lost: the connection closes without one, as when a network drops."""
+
+    def __init__(self, target: str, losing: bytes):
+        self.target, self.losing, self.lost = urlsplit(target), losing, 0
+        super().__init__(("127.0.0.1", 0), _Forward)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+class _Forward(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        upstream = http.client.HTTPConnection(self.server.target.hostname, self.server.target.port, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        try:
+            upstream.request("POST", self.path, body, headers)
+            answer = upstream.getresponse()
+            content = answer.read()
+        finally:
+            upstream.close()
+        if answer.status == 200 and self.server.losing in body and not self.server.lost:
+            self.server.lost += 1
+            self.close_connection = True
+            return
+        self.send_response(answer.status)
+        for key, value in answer.getheaders():
+            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_move_whose_answer_is_lost_is_not_made_again(request, tmp_path):
+    """The server moved a staged graph into place but its answer was lost: the retry must not move again
+    (a second MOVE, from a staging graph that is gone, would empty the graph just put in place)."""
+    store, config = make_store("virtuoso", tmp_path, request)
+    build(store, config)
+    uninterrupted = snapshot(store)
+
+    store, config = make_store("virtuoso", tmp_path, request)
+    proxy = _AnswerLosingProxy(store.update_url, losing=b"MOVE")
+    try:
+        lossy = SparqlStore(
+            proxy.url(urlsplit(store.query_url).path),
+            proxy.url(urlsplit(store.update_url).path),
+            options=store.options,
+            sleep=lambda _: None,
+        )
+        build(lossy, config)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert proxy.lost == 1
     assert snapshot(store) == uninterrupted
