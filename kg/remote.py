@@ -186,8 +186,9 @@ class SparqlStore(Store):
             self._sleep(min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random()))
 
     def _all_graphs(self) -> list[str]:
+        # GROUP BY, not DISTINCT: Virtuoso 7.2 took 150 s for DISTINCT over 1.4M quads, 0.03 s for this
         body = self._send(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", accept="application/sparql-results+json"
+            "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", accept="application/sparql-results+json"
         )
         return [r["g"].value for r in _as_solutions(body) if isinstance(r["g"], ox.NamedNode)]
 
