@@ -203,11 +203,18 @@ def service_description(accept: MIMEAccept) -> Response:
 
     config = current_app.config["KG"]
     executor = current_app.extensions["kg_executor"]
-    try:
-        graphs = executor.run(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", tabular_type="text/csv"))
-    except KGError as e:
-        return error_response(503, f"the service description cannot be made now: {e}")
-    names = [line.strip() for line in graphs.body.decode().splitlines()[1:] if line.strip()]
+    names: list[str] = []
+    # an empty pattern lists the graphs at once on Oxigraph; some servers (Virtuoso) match no graph with it
+    for pattern in ("{ }", "{ ?s ?p ?o }"):
+        try:
+            graphs = executor.run(
+                QueryRequest(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {pattern} }}", tabular_type="text/csv")
+            )
+        except KGError as e:
+            return error_response(503, f"the service description cannot be made now: {e}")
+        names = [line.strip() for line in graphs.body.decode().splitlines()[1:] if line.strip()]
+        if names:
+            break
     named = "".join(f"        sd:namedGraph [ sd:name <{g}> ] ;\n" for g in names)
     text = SERVICE_DESCRIPTION.format(endpoint=request.base_url, timeout=config.query_timeout, named=named)
     media_type = _best(accept, list(GRAPH_TYPES))

@@ -74,3 +74,15 @@ def test_dumps_need_a_store_on_disk(served):
         assert r.status_code == 503 and "dumps need a store on disk" in r.text
     else:
         assert r.status_code == 200 and "coopkg.nt.gz" in r.text
+
+
+def test_the_service_description_names_the_same_graphs_on_each_backend(served, answers):
+    backend, server = served
+    r = requests.get(server.url + "/sparql", headers={"Accept": "text/turtle"}, timeout=60)
+    assert r.status_code == 200, r.text
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    names = {str(n) for n in rdflib.Graph().parse(data=r.text, format="turtle").objects(None, sd.name)}
+    assert any(n.endswith("/graph/ontology/coop.ttl") for n in names), names
+    answers.setdefault("service description", {})[backend] = names
+    if len(answers["service description"]) == 2:
+        assert answers["service description"]["disk"] == answers["service description"]["virtuoso"]
