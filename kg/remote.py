@@ -303,7 +303,13 @@ class _RemoteWriter(Writer):
         if batch:
             self._insert(graph, staging, batch)
         if blank:  # INSERT DATA may not hold blank nodes (Virtuoso refuses them); a template may
-            self.update(f"INSERT {{ GRAPH <{staging}> {{\n" + "\n".join(blank) + "\n} } WHERE {}")
+            # Sent twice, a template makes its blank nodes twice: a retry first asks whether the lost try took.
+            self.store._send(
+                f"INSERT {{ GRAPH <{staging}> {{\n" + "\n".join(blank) + "\n} } WHERE {}",
+                accept="*/*",
+                update=True,
+                applied=lambda: self._holds_triples(staging, "FILTER(isBlank(?s) || isBlank(?o))"),
+            )
             self.sent[graph] += len(blank)
 
     def _insert(self, graph: str, staging: str, lines: list[str]) -> None:
@@ -347,8 +353,11 @@ class _RemoteWriter(Writer):
             for graph in set(self.store.scope()) - set(self.staged):
                 self.update(f"DROP SILENT GRAPH <{graph}>")
 
-    def _holds_triples(self, graph: str) -> bool:
-        body = self.store._send(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", accept="application/sparql-results+json")
+    def _holds_triples(self, graph: str, condition: str = "") -> bool:
+        """Whether `graph` holds a triple (meeting `condition`, a FILTER on ?s ?p ?o) on the server."""
+        body = self.store._send(
+            f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o {condition} }} }}", accept="application/sparql-results+json"
+        )
         return bool(_as_solutions(body))
 
     def abort(self) -> None:
