@@ -266,6 +266,8 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
                 keep &= allowed
             if filters.country:
                 keep &= {n for n, d in graph.nodes(data=True) if d.get("country") == filters.country}
+            if filters.city:
+                keep &= {n for n, d in graph.nodes(data=True) if d.get("city") == filters.city}
             graph = graph.subgraph(keep)
             if filters.ego:
                 if filters.ego not in graph:

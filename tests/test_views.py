@@ -28,6 +28,11 @@ def test_filters_narrow_the_organisation_network(bundled_store):
     assert 0 < len(theme["nodes"]) < 36
     in_2016 = network_view(store, NS, ViewFilters(year=2016))
     assert in_2016["edges"] == []
+    in_2013 = network_view(store, NS, ViewFilters(year=2013))
+    florence_2013 = network_view(store, NS, ViewFilters(year=2013, city="Florence"))
+    assert FLORENCE in {n["id"] for n in florence_2013["nodes"]}
+    assert {n["city"] for n in florence_2013["nodes"]} == {"Florence"}
+    assert len(florence_2013["nodes"]) < len(in_2013["nodes"])
 
 
 def test_ego_network_and_measures(bundled_store):
