@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
+from endpoint import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.chromium import chromium_page  # noqa: E402
+
 DATA = ROOT / "bench" / "out" / "synthetic"
 STORE = ROOT / "bench" / "out" / "synthetic-store"
 SMALL = ROOT / "bench" / "out" / "bundled-store"
@@ -36,12 +40,6 @@ def ensure_stores() -> None:
         subprocess.run([*KG, "--store", f"oxigraph:{STORE}", "build", "-q", DATA], check=True, cwd=ROOT)
     if not (SMALL / "current").exists():
         subprocess.run([*KG, "--store", f"oxigraph:{SMALL}", "build", "-q"], check=True, cwd=ROOT)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(store: Path) -> tuple[subprocess.Popen, str]:
@@ -81,25 +79,8 @@ def drill_down(page, country: str) -> float:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     ensure_stores()
-    profile = tempfile.mkdtemp(prefix="kg-bench-chromium-")
-    with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page()
+    with chromium_page() as page:
         results = {}
         for name, store in (("bundled (36 organisations)", SMALL), ("synthetic (100,000 organisations)", STORE)):
             shutil.rmtree(store / "cache", ignore_errors=True)
@@ -125,8 +106,6 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait(30)
-        browser.close()
-    shutil.rmtree(profile, ignore_errors=True)
     header = ("graph", "first visit", "again", "drawn", "re-colour", "search", "drill")
     print("{:<36} {:>12} {:>8} {:>16} {:>10} {:>7} {:>7}".format(*header))
     for name, (cold, warm, nodes, kind, recolour, search, drill) in results.items():

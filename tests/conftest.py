@@ -150,35 +150,13 @@ def live(tmp_path_factory) -> LiveServer:
     server.close()
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.fixture(scope="module")
 def page():
     """A page in Debian's headless Chromium, driven by Playwright (which downloads no browser of its own)."""
-    import tempfile
+    from tests.chromium import chromium_page
 
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield context.new_page()
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium_page() as page:
+        yield page
 
 
 def not_blank(png: bytes) -> bool:
