@@ -16,9 +16,10 @@ from kg.load import build
 from kg.resources import resource_dir
 from kg.store import Store, open_store
 
-#: Every backend-parametrised test runs on each: Oxigraph in memory and on disk, and Virtuoso (a real
-#: SPARQL server, started by the `virtuoso` fixture) through the sparql: backend.
-BACKENDS = ["memory", "disk", "virtuoso"]
+#: Every backend-parametrised test runs on each: Oxigraph in memory and on disk, and through the sparql:
+#: backend two real SPARQL servers, Virtuoso and Oxigraph's own server (started by the fixtures of the
+#: same names), so that the remote backend is shown on more than one engine.
+BACKENDS = ["memory", "disk", "virtuoso", "oxigraph-server"]
 
 #: Cases the fuzz tests tried, by kind; printed at the end of the run.
 FUZZ: Counter = Counter()
@@ -33,12 +34,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None = None) -> tuple[Store, Config]:
     """An empty store of the given backend and its config."""
-    if kind == "virtuoso":
-        assert request is not None, "the virtuoso backend needs the test's request"
-        server = request.getfixturevalue("virtuoso")
-        config = Config(
-            store=server.location, remote_user="dba", remote_password="dba", remote_auth="digest", remote_retries=2
-        )
+    if kind in ("virtuoso", "oxigraph-server"):
+        assert request is not None, f"the {kind} backend needs the test's request"
+        server = request.getfixturevalue(kind.replace("-", "_"))
+        config = Config(store=server.location, remote_retries=2)
+        if kind == "virtuoso":  # Oxigraph's server takes updates without credentials
+            config = config.with_(remote_user="dba", remote_password="dba", remote_auth="digest")
         store = open_store(config.store, remote=config.remote)
         with store.transaction(fresh=True):  # empty: a build that writes nothing drops every graph
             pass
@@ -54,6 +55,16 @@ def virtuoso(tmp_path_factory):
     from tests.virtuoso import start_virtuoso
 
     server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """Oxigraph's own SPARQL server on a loopback port, with a fresh store (PyPI package oxigraph)."""
+    from tests.oxigraph_server import start_oxigraph_server
+
+    server = start_oxigraph_server(tmp_path_factory.mktemp("oxigraph-server"))
     yield server
     server.stop()
 
