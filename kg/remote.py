@@ -282,8 +282,9 @@ class _RemoteWriter(Writer):
         self.sent: dict[str, int] = {}  # live graph -> triples sent
         self.moved: list[str] = []
 
-    def update(self, text: str) -> None:
-        self.store._send(text, accept="*/*", update=True)
+    def update(self, text: str, *, applied: Callable[[], bool] | None = None) -> None:
+        """One SPARQL Update; `applied` as for SparqlStore._send, for updates not safe to send twice."""
+        self.store._send(text, accept="*/*", update=True, applied=applied)
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
         staging = self.staged.setdefault(graph, f"{STAGING}{self.token}:{len(self.staged):06d}")
@@ -304,10 +305,8 @@ class _RemoteWriter(Writer):
             self._insert(graph, staging, batch)
         if blank:  # INSERT DATA may not hold blank nodes (Virtuoso refuses them); a template may
             # Sent twice, a template makes its blank nodes twice: a retry first asks whether the lost try took.
-            self.store._send(
+            self.update(
                 f"INSERT {{ GRAPH <{staging}> {{\n" + "\n".join(blank) + "\n} } WHERE {}",
-                accept="*/*",
-                update=True,
                 applied=lambda: self._holds_triples(staging, "FILTER(isBlank(?s) || isBlank(?o))"),
             )
             self.sent[graph] += len(blank)
@@ -339,10 +338,8 @@ class _RemoteWriter(Writer):
         for graph, staging in self.staged.items():
             if self.sent[graph]:
                 # Not SILENT, and not sent again once done: a MOVE from a graph that is gone empties the target.
-                self.store._send(
+                self.update(
                     f"MOVE GRAPH <{staging}> TO GRAPH <{graph}>",
-                    accept="*/*",
-                    update=True,
                     applied=lambda staging=staging: not self._holds_triples(staging),
                 )
             else:  # an empty source: the graph is replaced by nothing

@@ -264,10 +264,9 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
             keep = set(graph)
             if (allowed := _chosen_organisations(store, ns, filters)) is not None:
                 keep &= allowed
-            if filters.country:
-                keep &= {n for n, d in graph.nodes(data=True) if d.get("country") == filters.country}
-            if filters.city:
-                keep &= {n for n, d in graph.nodes(data=True) if d.get("city") == filters.city}
+            for place in ("country", "city"):
+                if wanted := getattr(filters, place):
+                    keep &= {n for n, d in graph.nodes(data=True) if d.get(place) == wanted}
             graph = graph.subgraph(keep)
             if filters.ego:
                 if filters.ego not in graph:
