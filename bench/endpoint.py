@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,10 @@ from pathlib import Path
 from h2020 import DATA, STORE, ensure_store
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.sparql_server import free_port  # noqa: E402
+
 PEERS = ROOT / "bench" / "out" / "peers-venv"
 
 PREFIXES = (
@@ -77,12 +80,6 @@ def kg_serve(port: int, env: dict[str, str], stderr) -> subprocess.Popen:
     """`kg serve` on the H2020 store, on a loopback port, with 16 HTTP threads."""
     command = [sys.executable, "-m", "kg", "--store", f"oxigraph:{STORE}", "serve", "--port", str(port)]
     return subprocess.Popen([*command, "--threads", "16"], cwd=ROOT, env=env, stderr=stderr)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(url: str, seconds: float) -> None:

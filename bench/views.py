@@ -20,12 +20,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from endpoint import free_port
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.chromium import chromium_page  # noqa: E402
+from tests.sparql_server import free_port  # noqa: E402
 
 DATA = ROOT / "bench" / "out" / "synthetic"
 STORE = ROOT / "bench" / "out" / "synthetic-store"

@@ -9,16 +9,11 @@ accepts SPARQL Update at /sparql-auth for the user dba (password dba, digest aut
 
 from __future__ import annotations
 
-import atexit
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.sparql_server import SparqlServer, free_port
 
 BINARY = shutil.which("virtuoso-t") or "/usr/bin/virtuoso-t"
 VSP = Path("/var/lib/virtuoso-opensource-7/vsp")
@@ -69,72 +64,16 @@ MaxSortedTopRows = 100000000
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
-class Virtuoso:
-    """A running Virtuoso: its SPARQL endpoints and the process."""
+class Virtuoso(SparqlServer):
+    """A running Virtuoso: SPARQL on `http_port` (updates at /sparql-auth), its SQL port, and the process.
+    `kill()` stops it as a crash would: what it had not checkpointed comes back from its log."""
 
-    folder: Path
-    http_port: int
-    sql_port: int
-    process: subprocess.Popen | None = None
+    sql_port: int = 0
+    UPDATE_PATH = "/sparql-auth"
 
-    @property
-    def query_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/sparql"
-
-    @property
-    def update_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/sparql-auth"
-
-    @property
-    def location(self) -> str:
-        """The store location for KG_STORE / --store."""
-        return f"sparql:{self.query_url},{self.update_url}"
-
-    def start(self, timeout: float = 60) -> Virtuoso:
-        with (self.folder / "stdout.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [BINARY, "+configfile", str(self.folder / "virtuoso.ini"), "+foreground"],
-                cwd=self.folder,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        atexit.register(self.kill)  # never leave a server behind, even when the caller fails
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Virtuoso stopped while starting: see {self.folder / 'virtuoso.log'}")
-            try:
-                with urllib.request.urlopen(self.query_url + "?query=ASK%7B%7D", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"Virtuoso did not answer within {timeout:g} s: see {self.folder / 'virtuoso.log'}")
-
-    def kill(self) -> None:
-        """Stop it at once, as a crash would (SIGKILL): what it had not checkpointed comes back from its log."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(30)
-        self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.process = None
+    def command(self) -> list[str]:
+        return [BINARY, "+configfile", str(self.folder / "virtuoso.ini"), "+foreground"]
 
 
 def start_virtuoso(folder: Path, *, buffers: int = 20000) -> Virtuoso:
@@ -142,7 +81,7 @@ def start_virtuoso(folder: Path, *, buffers: int = 20000) -> Virtuoso:
     if not Path(BINARY).exists():
         raise RuntimeError("Virtuoso is not installed: run `make virtuoso` (Debian's virtuoso-opensource)")
     folder.mkdir(parents=True, exist_ok=True)
-    server = Virtuoso(folder.resolve(), free_port(), free_port())
+    server = Virtuoso(folder.resolve(), free_port(), sql_port=free_port())
     ini = INI.format(
         db=server.folder,
         sql_port=server.sql_port,
