@@ -17,11 +17,11 @@ from flask_cors import CORS
 
 from kg.config import Config
 from kg.errors import KGError
-from kg.executor import QueryExecutor
-from kg.publish import DumpCache
-from kg.queries import read_saved_queries
+from kg.network.view_data import ViewCache
+from kg.publish.release import DumpCache
+from kg.query.executor import QueryExecutor
+from kg.query.saved import read_saved_queries
 from kg.store import open_store
-from kg.views import ViewCache
 
 __all__ = ["create_app"]
 
@@ -43,18 +43,17 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
 
     app.extensions["kg_warm_up"] = warm_up(app)  # while the query workers start
     app.extensions["kg_executor"] = executor or QueryExecutor(
-        config.store,
+        config,
         workers=config.workers,
         spares=config.spare_workers,
         timeout=config.query_timeout,
         max_bytes=config.max_result_bytes,
         in_memory=config.serve_in_memory,
-        remote=config.remote,
     )
     app.extensions["kg_queries"] = read_saved_queries(config.ns)  # read once, at start-up
-    with open_store(config.store, read_only=True, remote=config.remote) as store:
+    with open_store(config, read_only=True) as store:
         app.extensions["kg_version"] = store.version or "unversioned"
-    app.extensions["kg_dumps"] = DumpCache(config.store, config.ns, config.remote)
+    app.extensions["kg_dumps"] = DumpCache(config, config.ns)
     CORS(
         app,
         resources={

@@ -37,7 +37,7 @@ def reload_app(app: Flask) -> str:
     config: Config = app.config["KG"]
     app.extensions["kg_views"].clear()
     app.extensions["kg_responses"].clear()
-    with open_store(config.store, read_only=True, remote=config.remote) as store:
+    with open_store(config, read_only=True) as store:
         app.extensions["kg_version"] = store.version or "unversioned"
     return app.extensions["kg_version"]
 
@@ -60,7 +60,7 @@ def readyz() -> Response:
     }
     config: Config = current_app.config["KG"]
     try:
-        with open_store(config.store, read_only=True, remote=config.remote) as store:
+        with open_store(config, read_only=True) as store:
             body["store"] = store.version or "unversioned"
     except Exception as e:  # noqa: BLE001 - any failure to open means not ready, with the reason
         body["store"] = f"cannot open: {e}"

@@ -9,8 +9,8 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from kg.errors import KGError, StoreError
+from kg.network.view_data import DRAW_LIMIT, ViewFilters, filter_options, map_view, network_view
 from kg.store import open_store
-from kg.views import DRAW_LIMIT, ViewFilters, filter_options, map_view, network_view
 
 bp = Blueprint("network", __name__)
 
@@ -45,7 +45,7 @@ def _answer(view) -> Response:
         key = (current_app.extensions["kg_version"], view.__name__, filters)
         body = responses.peek(key)
         if body is None:
-            with open_store(config.store, read_only=True, remote=config.remote) as store:
+            with open_store(config, read_only=True) as store:
                 body = json.dumps(view(store, config.ns, filters, current_app.extensions["kg_views"])).encode()
             responses.put(key, body)
         return Response(body, mimetype="application/json")
@@ -62,7 +62,7 @@ def warm_up(app) -> threading.Thread:
 
     def work() -> None:
         try:
-            with open_store(config.store, read_only=True, remote=config.remote) as store:
+            with open_store(config, read_only=True) as store:
                 network_view(store, config.ns, ViewFilters(), cache)
                 cache.get((store.version, "options"), lambda: filter_options(store, config.ns))
                 map_view(store, config.ns, ViewFilters(), cache)
@@ -89,7 +89,7 @@ def map_json() -> Response:
 @bp.get("/api/network/options")
 def options() -> Response:
     config, cache = current_app.config["KG"], current_app.extensions["kg_views"]
-    with open_store(config.store, read_only=True, remote=config.remote) as store:
+    with open_store(config, read_only=True) as store:
         return jsonify(cache.get((store.version, "options"), lambda: filter_options(store, config.ns)))
 
 

@@ -14,9 +14,10 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
-from kg.describe import (
+from kg.errors import KGError, QueryError, StoreError
+from kg.publish.catalog import DUMPS, dataset_description
+from kg.publish.describe import (
     INDEXES,
-    MACHINE_TYPES,
     PRACTICE_FILTERS,
     Entity,
     describe,
@@ -27,12 +28,14 @@ from kg.describe import (
     schema_org,
     search,
 )
-from kg.errors import KGError, QueryError, StoreError
-from kg.executor import Busy, ExecutorReader, QueryTimeout
-from kg.publish import DUMPS, DumpCache, dataset_description
+from kg.publish.release import DumpCache
+from kg.query.executor import Busy, ExecutorReader, QueryTimeout
+from kg.rdf import GRAPH_TYPES
 
 bp = Blueprint("pages", __name__)
 
+#: The file suffix of each RDF media type an entity is served in, and the reverse.
+MACHINE_TYPES = {media_type: f.suffix for media_type, f in GRAPH_TYPES.items()}
 SUFFIXES = {suffix: media_type for media_type, suffix in MACHINE_TYPES.items()}
 #: What a browser or an RDF client may ask for; with no Accept header, the first.
 OFFERS = ["text/html", *MACHINE_TYPES]
@@ -202,13 +205,7 @@ def _description() -> tuple[bytes, str]:
         cache["graph"] = dataset_description(
             _reader(), _ns(), version=current_app.extensions["kg_version"], modified=datetime.now(UTC).date()
         )
-    formats = {
-        "text/turtle": "turtle",
-        "application/ld+json": "json-ld",
-        "application/n-triples": "nt",
-        "application/rdf+xml": "xml",
-    }
-    body = cache["graph"].serialize(format=formats[media_type], encoding="utf-8")
+    body = cache["graph"].serialize(format=GRAPH_TYPES[media_type].rdflib, encoding="utf-8")
     return body, "text/plain" if asked == "text/html" else media_type
 
 

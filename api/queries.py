@@ -8,8 +8,8 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 
 from api.sparql import error_response, run_query
 from kg.errors import QueryError
-from kg.executor import QueryRequest
-from kg.queries import SavedQuery
+from kg.query.executor import QueryRequest
+from kg.query.saved import SavedQuery
 
 bp = Blueprint("queries", __name__, url_prefix="/api")
 

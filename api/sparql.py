@@ -7,36 +7,17 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
 
 from kg.errors import KGError, QueryError
-from kg.executor import GRAPH_TYPES, TABULAR_TYPES, Busy, QueryRequest, QueryTimeout, ResultTooLarge, forbidden_service
+from kg.query.executor import (
+    Busy,
+    QueryRequest,
+    QueryTimeout,
+    ResultTooLarge,
+    forbidden_service,
+)
+from kg.rdf import FORMAT_NAMES, GRAPH_TYPES, MEDIA_ALIASES, RESULT_TYPES
 
 bp = Blueprint("sparql", __name__)
 
-#: `format=` values for browsers and scripts, standing in for an Accept header.
-FORMAT_PARAM = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle",
-    "ttl": "text/turtle",
-    "ntriples": "application/n-triples",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-    "rdf+xml": "application/rdf+xml",
-    "rdf": "application/rdf+xml",
-    "n3": "text/turtle",  # SPARQLWrapper's name; Turtle is N3
-}
-#: Other names clients use for the same formats.
-ALIASES = {
-    "application/json": "application/sparql-results+json",
-    "application/xml": "application/sparql-results+xml",
-    "text/xml": "application/sparql-results+xml",
-    "application/x-turtle": "text/turtle",
-    "text/plain": "application/n-triples",
-    "application/json+ld": "application/ld+json",
-}
 MAX_QUERY_STRING = 64 * 1024
 
 
@@ -48,9 +29,9 @@ def _accept() -> MIMEAccept:
     """The Accept header, or the `format` parameter when given (for links typed into a browser)."""
     fmt = request.args.get("format") or request.form.get("format")
     if fmt:
-        if fmt.lower() not in FORMAT_PARAM and fmt not in TABULAR_TYPES and fmt not in GRAPH_TYPES:
-            raise ValueError(f"unknown format '{fmt}' (known: {', '.join(FORMAT_PARAM)})")
-        return MIMEAccept([(FORMAT_PARAM.get(fmt.lower(), fmt), 1)])
+        if fmt.lower() not in FORMAT_NAMES and fmt not in RESULT_TYPES and fmt not in GRAPH_TYPES:
+            raise ValueError(f"unknown format '{fmt}' (known: {', '.join(FORMAT_NAMES)})")
+        return MIMEAccept([(FORMAT_NAMES.get(fmt.lower(), fmt), 1)])
     return request.accept_mimetypes
 
 
@@ -60,7 +41,7 @@ def _best(accept: MIMEAccept, offers: list[str]) -> str | None:
         return offers[0]
     best, best_q = None, 0.0
     for offer in offers:
-        names = [offer, *(alias for alias, target in ALIASES.items() if target == offer)]
+        names = [offer, *(alias for alias, target in MEDIA_ALIASES.items() if target == offer)]
         q = max(accept.quality(n) for n in names)
         if q > best_q:
             best, best_q = offer, q
@@ -147,11 +128,11 @@ def _prefers_html(accept: MIMEAccept) -> bool:
     if "text/html" not in accept.values():
         return False
     html = accept.quality("text/html")
-    return html > 0 and html >= max(accept.quality(t) for t in [*TABULAR_TYPES, *GRAPH_TYPES, *ALIASES])
+    return html > 0 and html >= max(accept.quality(t) for t in [*RESULT_TYPES, *GRAPH_TYPES, *MEDIA_ALIASES])
 
 
 def _types(accept: MIMEAccept) -> tuple[str | None, str | None]:
-    return _best(accept, list(TABULAR_TYPES)), _best(accept, list(GRAPH_TYPES))
+    return _best(accept, list(RESULT_TYPES)), _best(accept, list(GRAPH_TYPES))
 
 
 def run_query(query: QueryRequest) -> Response:
@@ -168,7 +149,7 @@ def run_query(query: QueryRequest) -> Response:
     except QueryError as e:
         return error_response(400, str(e))
     if result.media_type is None:
-        offers = TABULAR_TYPES if result.kind == "tabular" else GRAPH_TYPES
+        offers = RESULT_TYPES if result.kind == "tabular" else GRAPH_TYPES
         return error_response(406, f"none of the accepted types fits this result; it comes as {', '.join(offers)}")
     mimetype = result.media_type
     if mimetype.startswith("text/") or mimetype.endswith(("json", "xml")):
@@ -223,7 +204,7 @@ def service_description(accept: MIMEAccept) -> Response:
     if media_type != "text/turtle":
         store = ox.Store()
         store.load(text.encode(), format=ox.RdfFormat.TURTLE)
-        body = store.dump(format=GRAPH_TYPES[media_type], from_graph=ox.DefaultGraph())
+        body = store.dump(format=GRAPH_TYPES[media_type].oxigraph, from_graph=ox.DefaultGraph())
     else:
         body = text.encode()
     return Response(body, content_type=media_type, headers={"Vary": "Accept"})

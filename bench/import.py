@@ -2,7 +2,7 @@
 the saved queries and the network analysis on the result, in one run.
 
 1. A store of the bundled data (`kg build`), then `kg import -m h2020 shared/.../h2020.csv.gz` (the
-   documented mapping set, kg/mappings/sets/h2020/): wall time, quads per second, peak memory.
+   documented mapping set, kg/ingest/mappings/sets/h2020/): wall time, quads per second, peak memory.
 2. The same quads (the imported graphs, exported as N-Quads) bulk-loaded by pyoxigraph into an empty
    store in a child process: the baseline.
 3. The saved queries that apply to H2020 data, timed on the store.
@@ -87,7 +87,7 @@ def _networkx(location: str) -> None:
 
     from kg import metrics
     from kg.namespaces import Namespaces
-    from kg.network import organisation_igraph
+    from kg.network.build import organisation_igraph
     from kg.store import open_store
 
     with open_store(location, read_only=True) as store:

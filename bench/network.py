@@ -4,7 +4,7 @@ In one run on the same graph (bench/h2020.py's store: 144,726 participations, ab
 797k weighted edges):
 1. `kg network metrics` end to end as a child process, with an empty network cache (cold: SPARQL, the
    network, every measure) and again with the cache the first run left (warm), wall time and peak memory;
-2. each measure by kg.metrics (igraph and a compiled kernel) and by plain networkx, timed one by one;
+2. each measure by kg.network.metrics (igraph and a compiled kernel) and by plain networkx, timed one by one;
 3. how far the values are apart: equal where the algorithm is deterministic, and the tolerance of the
    sampled and greedy ones (closeness from pivots, Louvain's modularity).
 
@@ -30,7 +30,7 @@ from h2020 import ROOT, ensure_store
 
 from kg import metrics
 from kg.namespaces import Namespaces
-from kg.network import organisation_igraph
+from kg.network.build import organisation_igraph
 from kg.store import open_store
 
 SEED = 42

@@ -39,7 +39,7 @@ def build(env: dict[str, str]) -> float:
 
 def run_mix(config: Config, queries: list[str], rounds: int) -> tuple[float, int]:
     """Seconds for `rounds` passes over the mix, and the rows or triples the last pass returned."""
-    with open_store(config.store, read_only=True, remote=config.remote) as store:
+    with open_store(config, read_only=True) as store:
         started = time.perf_counter()
         for _ in range(rounds):
             answers = 0
@@ -88,7 +88,7 @@ def main() -> None:
         }
         counts = {}
         for name, config in (("oxigraph", oxigraph), ("virtuoso", virtuoso)):
-            with open_store(config.store, read_only=True, remote=config.remote) as store:
+            with open_store(config, read_only=True) as store:
                 counts[name] = store.count()
         rows = [line.split(",") for line in (DATA / "participations.csv").read_text().splitlines()[1:200:20]]
         light = light_mix([r[0] for r in rows], [r[1] for r in rows])

@@ -9,7 +9,6 @@ from typing import Any
 
 from kg.errors import KGError
 from kg.namespaces import DEFAULT_BASE, Namespaces
-from kg.remote import RemoteOptions
 
 
 @dataclass(frozen=True)
@@ -181,21 +180,6 @@ class Config:
     @property
     def service_prefixes(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.service_allow.split(",") if p.strip())
-
-    @property
-    def remote(self) -> RemoteOptions:
-        """How to reach a sparql: store (unused by the other backends)."""
-        if self.remote_auth.lower() not in ("basic", "digest"):
-            raise KGError(f"KG_REMOTE_AUTH must be basic or digest, not '{self.remote_auth}'")
-        return RemoteOptions(
-            graph_prefix=self.base_iri,
-            user=self.remote_user,
-            password=self.remote_password,
-            auth=self.remote_auth,
-            timeout=self.remote_timeout,
-            retries=self.remote_retries,
-            batch=max(1, self.remote_batch),
-        )
 
     @property
     def data_paths(self) -> list[str]:

@@ -25,12 +25,12 @@ def shapes_file() -> Path:
 
 
 def mapping_files() -> list[Path]:
-    return sorted((_PACKAGE / "mappings").glob("*.yaml"))
+    return sorted((_PACKAGE / "ingest" / "mappings").glob("*.yaml"))
 
 
 def mapping_sets() -> dict[str, list[Path]]:
     """The built-in sets of mappings for published layouts (cordis ...), by name."""
-    root = _PACKAGE / "mappings" / "sets"
+    root = _PACKAGE / "ingest" / "mappings" / "sets"
     return {d.name: sorted(d.glob("*.yaml")) for d in sorted(root.iterdir()) if d.is_dir()} if root.is_dir() else {}
 
 

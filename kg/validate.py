@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from kg.config import Config
 from kg.errors import ValidationFailed
-from kg.mapping import shipped
+from kg.ingest.schema import shipped
 from kg.namespaces import SH, Namespaces
 from kg.resources import shapes_file
 

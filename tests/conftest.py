@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.config import Config
-from kg.load import build
+from kg.ingest.loader import build
 from kg.resources import resource_dir
 from kg.store import Store, open_store
 
@@ -40,7 +40,7 @@ def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None 
         config = Config(store=server.location, remote_retries=2)
         if kind == "virtuoso":  # Oxigraph's server takes updates without credentials
             config = config.with_(remote_user="dba", remote_password="dba", remote_auth="digest")
-        store = open_store(config.store, remote=config.remote)
+        store = open_store(config)
         with store.transaction(fresh=True):  # empty: a build that writes nothing drops every graph
             pass
         return store, config

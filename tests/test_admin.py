@@ -11,7 +11,7 @@ import requests
 
 from kg.config import Config
 from kg.errors import KGError
-from kg.load import build
+from kg.ingest.loader import build
 from kg.store import open_store
 from tests.conftest import LiveServer
 
@@ -108,7 +108,7 @@ def test_reload_serves_a_store_changed_beside_the_server(admin, tmp_path):
     before = _count(server)
     extra = tmp_path / "extra.ttl"
     extra.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
-    from kg.load import load
+    from kg.ingest.loader import load
 
     with open_store(f"oxigraph:{root / 'store'}") as store:
         load(store, server.app.config["KG"], [extra])

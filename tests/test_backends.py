@@ -13,7 +13,7 @@ import rdflib
 import requests
 from conftest import LiveServer, make_store
 
-from kg.load import build
+from kg.ingest.loader import build
 
 SURFACES = [
     "/sparql?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D&format=csv",

@@ -10,7 +10,7 @@ import pytest
 from kg.cli import cli
 from kg.config import SETTINGS
 from kg.namespaces import Namespaces
-from kg.queries import read_saved_queries
+from kg.query.saved import read_saved_queries
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

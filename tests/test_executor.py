@@ -8,8 +8,8 @@ import time
 import pytest
 
 from kg.config import Config
-from kg.executor import Busy, QueryExecutor, QueryRequest, QueryTimeout, ResultTooLarge, forbidden_service
-from kg.load import build
+from kg.ingest.loader import build
+from kg.query.executor import Busy, QueryExecutor, QueryRequest, QueryTimeout, ResultTooLarge, forbidden_service
 from kg.store import open_store
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import KGError, ValidationFailed
-from kg.load import import_files, load
+from kg.ingest.loader import import_files, load
 
 # derandomize: the same cases on every run (CI stays reproducible); raise max_examples to search wider.
 HTTP = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -228,7 +228,7 @@ def built_fuzz_store():
     """One in-memory store of the bundled data, shared by the loader cases (each compares with the state
     just before it)."""
     from kg.config import Config
-    from kg.load import build
+    from kg.ingest.loader import build
     from kg.store import open_store
 
     config = Config(store="memory")

@@ -14,7 +14,7 @@ from conftest import snapshot
 
 from kg.cli import cli
 from kg.errors import DataError
-from kg.load import import_files
+from kg.ingest.loader import import_files
 
 ID = "https://w3id.org/coopkg/id/"
 PROJECT_COLUMNS = (
@@ -91,7 +91,7 @@ def write_cordis(folder: Path, delimiter: str, *, projects=None, organisations=N
 
 def _rows(store, query: str) -> list[dict[str, str]]:
     from kg.namespaces import Namespaces
-    from kg.results import select_rows
+    from kg.store.rows import select_rows
 
     return select_rows(store, Namespaces().sparql_prefixes() + query)
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import BACKENDS, make_store, rows, snapshot
 
 from kg.errors import DataError, ValidationFailed
-from kg.load import build, load
+from kg.ingest.loader import build, load
 
 
 def test_bundled_data_builds_and_conforms(bundled_store):
@@ -229,7 +229,7 @@ def test_shacl_violation_fails_unless_allowed(backend, request, tmp_path):
 def test_rdf_files_load_in_every_format(fmt, tmp_path, bundled_store):
     import pyoxigraph as ox
 
-    from kg.results import GRAPH_FORMATS
+    from kg.cli.output import GRAPH_FORMATS
     from kg.store import open_store
 
     source, config = bundled_store

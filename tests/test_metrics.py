@@ -1,4 +1,4 @@
-"""The measures of kg.metrics (igraph and a compiled kernel underneath) against plain networkx."""
+"""The measures of kg.network.metrics (igraph and a compiled kernel underneath) against plain networkx."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-import kg.metrics
-from kg.metrics import analyse
+import kg.network.metrics
+from kg.network.metrics import analyse
 
 
 def _weighted_test_graph() -> nx.Graph:
@@ -94,7 +94,7 @@ def test_sampled_betweenness_equals_networkx_with_the_same_seed(directed):
 
 
 def test_sampled_closeness_is_within_its_stated_tolerance(monkeypatch):
-    monkeypatch.setattr(kg.metrics, "EXACT_LIMIT", 500)  # estimate the 3,000-node component
+    monkeypatch.setattr(kg.network.metrics, "EXACT_LIMIT", 500)  # estimate the 3,000-node component
     graph = nx.connected_watts_strogatz_graph(3000, 6, 0.05, seed=1)
     nx.add_path(graph, range(5000, 5031))  # a small component: computed exactly even when sampling
     result = analyse(graph)

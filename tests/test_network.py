@@ -7,19 +7,19 @@ import doctest
 import networkx as nx
 import pytest
 
-import kg.metrics
+import kg.network.metrics
 from kg.cli import cli
 from kg.errors import KGError
-from kg.metrics import ego_network, node_metrics, summary
 from kg.namespaces import Namespaces
-from kg.network import build_network, write_network
+from kg.network.build import build_network, write_network
+from kg.network.metrics import ego_network, node_metrics, summary
 
 COOP = str(Namespaces().coop)
 FLORENCE = "https://w3id.org/coopkg/id/innocrafts/organisation/P01"
 
 
 def test_doctests_of_the_measures():
-    assert doctest.testmod(kg.metrics).failed == 0
+    assert doctest.testmod(kg.network.metrics).failed == 0
 
 
 def test_measures_on_a_small_graph_match_hand_values():
@@ -133,7 +133,7 @@ def test_measures_are_saved_into_the_graph_and_queryable(runner):
 
 
 def test_recommendations_are_explained(bundled_store):
-    from kg.recommend import recommend_partners, recommend_practices, resolve_organisation
+    from kg.network.recommend import recommend_partners, recommend_practices, resolve_organisation
 
     store, _ = bundled_store
     graph = build_network(store, COOP, "org")
@@ -152,7 +152,7 @@ def test_recommendations_are_explained(bundled_store):
 
 
 def test_unknown_organisation_is_a_clear_error(bundled_store, runner):
-    from kg.recommend import resolve_organisation
+    from kg.network.recommend import resolve_organisation
 
     with pytest.raises(KGError, match="no organisation has the id or IRI 'P99'"):
         resolve_organisation(bundled_store[0], COOP, "P99")
@@ -177,8 +177,8 @@ def test_networks_per_year(bundled_store, runner):
 
 
 def test_analysis_straight_into_igraph_equals_the_networkx_route_and_is_cached(built, tmp_path):
-    from kg.load import load
-    from kg.network import analyse_network, organisation_igraph
+    from kg.ingest.loader import load
+    from kg.network.build import analyse_network, organisation_igraph
 
     store, config = built
     graph = build_network(store, COOP, "org")

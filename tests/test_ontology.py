@@ -6,7 +6,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.mapping import read_mappings
+from kg.ingest.schema import read_mappings
 from kg.namespaces import Namespaces
 from kg.resources import mapping_files, ontology_files, shapes_file
 
@@ -68,7 +68,7 @@ def test_project_organisation_and_participation_are_aligned_with_eurio():
 
 
 def test_the_mapping_sets_use_only_declared_terms():
-    from kg.mapping import read_mapping_set
+    from kg.ingest.schema import read_mapping_set
     from kg.resources import mapping_sets
 
     declared = set(TERMS)

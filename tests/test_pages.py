@@ -19,7 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, VOID
 
 from kg.config import Config
-from kg.load import build
+from kg.ingest.loader import build
 from kg.resources import resource_dir
 from kg.store import open_store
 

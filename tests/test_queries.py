@@ -7,7 +7,7 @@ from conftest import rows
 
 from kg.errors import QueryError
 from kg.namespaces import Namespaces
-from kg.queries import read_saved_queries
+from kg.query.saved import read_saved_queries
 
 SAVED = read_saved_queries(Namespaces())
 

@@ -16,9 +16,9 @@ from rdflib.compare import isomorphic
 
 from kg.config import Config
 from kg.errors import QueryError
-from kg.load import build
-from kg.remote import RemoteError, SparqlStore, bind_values, query_form
+from kg.ingest.loader import build
 from kg.store import open_store
+from kg.store.sparql import RemoteError, RemoteOptions, SparqlStore, bind_values, query_form
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def _empty_store(server):
     config = Config(
         store=server.location, remote_user="dba", remote_password="dba", remote_auth="digest", remote_retries=2
     )
-    store = open_store(config.store, remote=config.remote)
+    store = open_store(config)
     with store.transaction(fresh=True):
         pass
     return store, config
@@ -91,7 +91,7 @@ def test_a_load_killed_midway_changes_nothing_and_completes_when_run_again(own_v
     assert uninterrupted
 
     store, config = _empty_store(virtuoso)  # start again from an empty store
-    store.options = config.with_(remote_batch=40).remote
+    store.options = RemoteOptions.from_config(config.with_(remote_batch=40))
     sent = 0
     send = store._send
 

@@ -23,7 +23,7 @@ BAD_EVENT = """
 
 
 def _load_extra(built, tmp_path, text):
-    from kg.load import load
+    from kg.ingest.loader import load
 
     store, config = built
     folder = tmp_path / "extra"
@@ -57,7 +57,7 @@ def test_bundled_data_conforms_with_warnings_only(bundled_store):
 def test_large_classes_are_sampled_and_small_ones_checked_whole(tmp_path, monkeypatch):
     from kg import validate as validation
     from kg.config import Config
-    from kg.load import build
+    from kg.ingest.loader import build
 
     monkeypatch.setattr(validation, "FULL_CHECK_LIMIT", 20)
 

@@ -1,4 +1,4 @@
-"""The data behind the network and map views (kg.views) and its JSON endpoints."""
+"""The data behind the network and map views (kg.network.view_data) and its JSON endpoints."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import networkx as nx
 import pytest
 import requests
 
-import kg.views
+import kg.network.view_data
 from kg.errors import KGError
 from kg.namespaces import Namespaces
-from kg.views import ViewFilters, filter_options, map_view, network_view
+from kg.network.view_data import ViewFilters, filter_options, map_view, network_view
 
 NS = Namespaces()
 ID = "https://w3id.org/coopkg/id/"
@@ -46,24 +46,25 @@ def test_ego_network_and_measures(bundled_store):
 
 
 def test_a_large_network_is_shown_by_country_first(bundled_store, monkeypatch):
-    monkeypatch.setattr(kg.views, "DRAW_LIMIT", 10)
+    monkeypatch.setattr(kg.network.view_data, "DRAW_LIMIT", 10)
     view = network_view(bundled_store[0], NS, ViewFilters())
     assert view["aggregated"] and view["kind"] == "country" and "choose a country" in view["message"]
     assert "IT" in {n["id"] for n in view["nodes"]}
     italy = network_view(bundled_store[0], NS, ViewFilters(country="IT"))  # the drill-down
     assert not italy["aggregated"]
-    monkeypatch.setattr(kg.views, "DRAW_LIMIT", 3)
+    monkeypatch.setattr(kg.network.view_data, "DRAW_LIMIT", 3)
     cities = network_view(bundled_store[0], NS, ViewFilters(country="IT"))  # still too many: by city
     assert cities["aggregated"] and cities["kind"] == "city"
     assert {n["id"] for n in cities["nodes"]} >= {"Florence"}
     assert sum(n["organisations"] for n in cities["nodes"]) <= 6
     by_city = network_view(bundled_store[0], NS, ViewFilters(kind="city"))  # 17 cities: their countries
     assert by_city["kind"] == "country" and "cities are too many" in by_city["message"]
-    monkeypatch.setattr(kg.views, "DRAW_LIMIT", 1)  # Ireland: three organisations, too few cities to group by
+    # Ireland: three organisations, too few cities to group by
+    monkeypatch.setattr(kg.network.view_data, "DRAW_LIMIT", 1)
     ireland = network_view(bundled_store[0], NS, ViewFilters(country="IE"))
     assert not ireland["aggregated"] and len(ireland["nodes"]) == 1
     assert "the 1 with the most links are shown" in ireland["message"]
-    monkeypatch.setattr(kg.views, "DRAW_LIMIT", 3)
+    monkeypatch.setattr(kg.network.view_data, "DRAW_LIMIT", 3)
     florence = network_view(bundled_store[0], NS, ViewFilters(country="IT", city="Florence"))
     assert not florence["aggregated"] and FLORENCE in {n["id"] for n in florence["nodes"]}
     assert {n["city"] for n in florence["nodes"]} == {"Florence"}
@@ -118,7 +119,7 @@ def test_nodes_come_laid_out_and_large_views_draw_the_strongest_links(bundled_st
     assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in view["nodes"])
     assert len({(n["x"], n["y"]) for n in view["nodes"]}) == len(view["nodes"])  # no two on one spot
     assert network_view(bundled_store[0], NS, ViewFilters())["nodes"] == view["nodes"]  # seeded: the same
-    monkeypatch.setattr(kg.views, "EDGE_LIMIT", 10)
+    monkeypatch.setattr(kg.network.view_data, "EDGE_LIMIT", 10)
     trimmed = network_view(bundled_store[0], NS, ViewFilters())
     assert len(trimmed["edges"]) == 10 and "The 10 strongest of 183 links are drawn." in trimmed["message"]
     weakest_drawn = min(e["weight"] for e in trimmed["edges"])

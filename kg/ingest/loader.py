@@ -17,10 +17,13 @@ import pyoxigraph as ox
 
 from kg.config import Config
 from kg.errors import DataError
-from kg.gazetteer import Gazetteer
-from kg.mapping import MappedFile, Mapping, map_file, read_header, read_mapping_set, read_mappings, shipped
+from kg.ingest.gazetteer import Gazetteer
+from kg.ingest.mapper import MappedFile, map_file
+from kg.ingest.schema import Mapping, read_mapping_set, read_mappings, shipped
+from kg.ingest.sources import read_header
+from kg.rdf import FILE_FORMATS
 from kg.resources import bundled_datasets, mapping_sets, ontology_files
-from kg.store import RDF_FORMATS, Store, Writer
+from kg.store import Store, Writer
 from kg.validate import ValidationReport, validate
 
 __all__ = ["Loader", "LoadReport", "SourceFile", "build", "load", "import_files"]
@@ -170,7 +173,7 @@ class Loader:
                 str(path),
                 "quad formats (N-Quads, TriG) cannot be loaded file by file; use Turtle, N-Triples, JSON-LD or RDF/XML",
             )
-        fmt = RDF_FORMATS.get(suffix.lstrip("."))
+        fmt = FILE_FORMATS.get(suffix.lstrip("."))
         if fmt is None:
             raise DataError(str(path), "unknown file type: expected .csv, .ttl, .nt, .jsonld or .rdf")
         return SourceFile(path, dataset, graph, rdf_format=fmt)
@@ -339,7 +342,7 @@ def import_files(
 def _one_iri_per_organisation(writer: Writer, config: Config, report: LoadReport) -> None:
     """Link organisations that share a VAT number (owl:sameAs, in a graph rebuilt each time) and report
     likely duplicates by name and place without merging them."""
-    from kg.duplicates import candidates, merge_graph, vat_merges
+    from kg.ingest.organisations import candidates, merge_graph, vat_merges
 
     ns = config.ns
     report.merged = vat_merges(writer, ns)

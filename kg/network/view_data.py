@@ -1,7 +1,7 @@
 """What the network and map views draw: JSON-ready data made from the store's networks and places.
 
 The same networks as `kg network` (kg.network), narrowed by the filters a partner picks (project,
-country, theme, year, one organisation's ego network), with the measures of kg.metrics on what is
+country, theme, year, one organisation's ego network), with the measures of kg.network.metrics on what is
 shown. A network too large to draw is sent as its country aggregate first, to drill down from.
 """
 
@@ -18,11 +18,11 @@ import numpy as np
 import pycountry
 
 from kg.errors import KGError
-from kg.metrics import analyse, ego_network, layout
 from kg.namespaces import Namespaces
-from kg.network import build_network, organisation_attributes, organisation_igraph
-from kg.results import select_rows
+from kg.network.build import build_network, organisation_attributes, organisation_igraph
+from kg.network.metrics import analyse, ego_network, layout
 from kg.store import Store
+from kg.store.rows import select_rows
 
 __all__ = ["ViewFilters", "ViewCache", "network_view", "map_view", "filter_options", "DRAW_LIMIT"]
 

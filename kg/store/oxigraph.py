@@ -1,8 +1,8 @@
-"""The store: one small interface the rest of the code uses, with Oxigraph (on disk or in memory) behind it.
+"""Oxigraph behind the store interface, on disk or in memory.
 
-Reads go through `query` (SPARQL over the union of all named graphs). Writes only happen inside a
-`transaction()`: the changes are made on a copy, and the copy replaces the live data only when the
-block ends without an error, so a failed or killed load leaves the store exactly as it was.
+Writes only happen inside a `transaction()`: the changes are made on a copy, and the copy replaces the
+live data only when the block ends without an error, so a failed or killed load leaves the store exactly
+as it was.
 
 The on-disk store is a folder holding numbered generations (`gen-00000001`, ...) and a `current`
 symbolic link. A transaction writes a new generation (a RocksDB checkpoint of the current one, made with
@@ -16,8 +16,7 @@ import os
 import queue
 import shutil
 import threading
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,107 +25,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
-
-__all__ = ["Store", "Writer", "OxigraphStore", "open_store", "RDF_FORMATS"]
-
-#: Serialisation formats by their usual name and file extension.
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ttl": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "json-ld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "rdf": ox.RdfFormat.RDF_XML,
-    "xml": ox.RdfFormat.RDF_XML,
-    "owl": ox.RdfFormat.RDF_XML,
-}
-
-QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-
-
-class Writer(ABC):
-    """What a transaction can do: replace whole named graphs, and read what it has written so far."""
-
-    @abstractmethod
-    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
-        """Drop `graph`, then fill it with triples given as chunks of N-Triples text."""
-
-    @abstractmethod
-    def replace_graph_from_file(
-        self, graph: str, path: Path, format: ox.RdfFormat, *, rewrite: Callable[[str], str] | None = None
-    ) -> None:
-        """Drop `graph`, then parse an RDF file into it. Raises SyntaxError with the line on bad input."""
-
-    @abstractmethod
-    def query(
-        self, sparql: str, *, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None
-    ) -> QueryResult:
-        """Query the data as it stands inside the transaction."""
-
-
-class Store(ABC):
-    """A quad store that answers SPARQL over the union of its named graphs."""
-
-    #: A short name for messages ("oxigraph:/path", "memory").
-    location: str
-
-    @abstractmethod
-    def query(
-        self,
-        sparql: str,
-        *,
-        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
-        default_graph: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-    ) -> QueryResult:
-        """Run a SPARQL query. By default the default graph is the union of all named graphs; relative IRIs
-        in the query resolve against `base_iri`."""
-
-    @abstractmethod
-    def transaction(self, *, fresh: bool = False) -> Iterator[Writer]:
-        """A context manager giving a Writer; nothing is visible until the block ends without error.
-        With fresh=True the transaction starts from an empty store."""
-
-    @abstractmethod
-    def dump(self, output: BinaryIO, *, format: ox.RdfFormat, prefixes: Mapping[str, str] | None = None) -> None:
-        """Write the whole dataset (quad formats) or the union of its graphs (triple formats)."""
-
-    @abstractmethod
-    def graphs(self) -> list[str]:
-        """The named graphs, sorted."""
-
-    @abstractmethod
-    def count(self) -> int:
-        """The number of quads (triples in their named graphs)."""
-
-    @property
-    def version(self) -> str | None:
-        """A name for this state of the data (each write makes a new one), or None when there are no versions."""
-        return None
-
-    def cache_dir(self) -> Path | None:
-        """A folder for files derived from exactly this state of the data (a new state gets a new folder,
-        so nothing in it is ever stale), or None when the store keeps no files."""
-        return None
-
-    def in_memory(self) -> Store:
-        """A copy held in memory where that makes queries faster; a backend that cannot returns itself."""
-        return self
-
-    def close(self) -> None:  # noqa: B027 - optional for backends
-        """Release the store's files or connections."""
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+from kg.store.base import QueryResult, Store, Writer
 
 
 def _terms(substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> dict[ox.Variable, object] | None:
@@ -251,18 +150,7 @@ class OxigraphStore(Store):
         return len(self._live())
 
     def dump(self, output, *, format, prefixes=None):
-        store = self._live()
-        if format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            store.dump(output, format=format, prefixes=dict(prefixes or {}) or None)
-            return
-        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-        if format == ox.RdfFormat.N_TRIPLES or not prefixes:
-            triples.serialize(output, format=format)
-            return
-        # QueryTriples cannot take prefixes: gather the union into the default graph of a scratch store.
-        scratch = ox.Store()
-        scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-        scratch.dump(output, format=format, from_graph=ox.DefaultGraph(), prefixes=dict(prefixes))
+        dump_quads(self._live(), output, format=format, prefixes=prefixes)
 
     # -- writing
 
@@ -381,39 +269,26 @@ class OxigraphStore(Store):
         gc.collect()
 
 
+def dump_quads(
+    store: ox.Store, output: BinaryIO, *, format: ox.RdfFormat, prefixes: Mapping[str, str] | None = None
+) -> None:
+    """Write an Oxigraph store's dataset (quad formats) or the union of its graphs (triple formats)."""
+    if format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        store.dump(output, format=format, prefixes=dict(prefixes or {}) or None)
+        return
+    triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    if format == ox.RdfFormat.N_TRIPLES or not prefixes:
+        triples.serialize(output, format=format)
+        return
+    # QueryTriples cannot take prefixes: gather the union into the default graph of a scratch store.
+    scratch = ox.Store()
+    scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    scratch.dump(output, format=format, from_graph=ox.DefaultGraph(), prefixes=dict(prefixes))
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _sparql_store(rest: str, *, create: bool = False, read_only: bool = False, remote=None) -> Store:
-    from kg.remote import SparqlStore
-
-    query_url, _, update_url = rest.partition(",")
-    if not query_url.startswith(("http://", "https://")):
-        raise StoreError(f"store location 'sparql:{rest}' needs an http(s) URL: sparql:QUERY_URL[,UPDATE_URL]")
-    return SparqlStore(query_url, update_url or None, options=remote, read_only=read_only)
-
-
-#: Backends by the scheme of a store location; each takes the rest of the location.
-_BACKENDS: dict[str, Callable[..., Store]] = {
-    "memory": lambda rest, **kw: OxigraphStore(None),
-    "oxigraph": lambda rest, remote=None, **kw: OxigraphStore(Path(rest), **kw),
-    "sparql": _sparql_store,
-}
-
-
-def open_store(location: str, *, create: bool = False, read_only: bool = False, remote=None) -> Store:
-    """Open a store from a location: 'memory', 'oxigraph:PATH' or a plain PATH (meaning oxigraph:PATH), or
-    'sparql:QUERY_URL[,UPDATE_URL]' (a SPARQL server; `remote` holds its RemoteOptions)."""
-    scheme, sep, rest = location.partition(":")
-    if scheme == "memory" and not rest:
-        return OxigraphStore(None)
-    if not sep or scheme not in _BACKENDS or len(scheme) == 1:  # a plain path (or a Windows drive letter)
-        scheme, rest = "oxigraph", location
-    if not rest:
-        raise StoreError(f"store location '{location}' names no path")
-    return _BACKENDS[scheme](rest, create=create, read_only=read_only, remote=remote)

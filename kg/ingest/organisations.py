@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from kg.namespaces import Namespaces
-from kg.results import select_rows
+from kg.store.rows import select_rows
 
 __all__ = ["Candidate", "vat_merges", "candidates", "merge_graph"]
 

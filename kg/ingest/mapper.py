@@ -1,242 +1,38 @@
-"""Declared column mappings: tabular files -> RDF, one YAML mapping per entity kind.
+"""The row mapper: a tabular file and its mapping -> N-Triples text, every cell checked as it is read.
 
-A mapping (see `kg/mappings/*.yaml`) says which file it reads, how a row's IRI is made, which classes
-the entity gets, and for each column the property, and whether the value is a literal (with language
-or datatype), a link to another kind's entity, a concept of a SKOS scheme, or an IRI made from a
-template. Every cell is checked as it is read, and errors name the file, line and column.
-"""
+Errors name the file, line and column."""
 
 from __future__ import annotations
 
 import csv
-import functools
-import gzip
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote
 
-import yaml
-from rdflib import Graph
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import RDF
 
 from kg.errors import DataError
+from kg.ingest.concepts import ConceptIndex
+from kg.ingest.schema import PLACEHOLDER, Column, Mapping
+from kg.ingest.sources import open_text, sniff_delimiter
 from kg.namespaces import Namespaces
+from kg.rdf import iri, literal
 
-__all__ = [
-    "Column",
-    "Mapping",
-    "ConceptIndex",
-    "read_mappings",
-    "read_mapping_set",
-    "read_header",
-    "shipped",
-    "MappedFile",
-    "map_file",
-]
-
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
 _GAZETTEER_COLUMNS = ("latitude", "longitude", "geonames")
-
-
-@dataclass(frozen=True)
-class Column:
-    """How one column's cells become triples."""
-
-    name: str
-    property: str | None = None
-    required: bool = False
-    lang: str | None = None
-    datatype: str | None = None
-    split: str | None = None
-    link: str | None = None
-    concept: str | None = None
-    iri: str | None = None
-    classes: dict[str, str] = field(default_factory=dict)
-    uncertain: bool = False
-    #: a value map applied to each cell first (keys compared case-insensitively), e.g. EL -> GR, LP -> lead-partner
-    values: dict[str, str] = field(default_factory=dict)
-    #: one property per part of a split cell, e.g. "lat,lon" -> geo:lat and geo:long
-    parts: tuple[str, ...] = ()
-    #: a literal made from the cell, e.g. "Organisation PIC {}" (for files that lack a name column)
-    text: str | None = None
-
-
-@dataclass(frozen=True)
-class Also:
-    """An extra triple between two linked entities of the row (e.g. organisation org:memberOf project)."""
-
-    subject: str
-    property: str
-    object: str
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """One entity kind: the file it is read from and how rows become RDF."""
-
-    kind: str
-    file: str
-    subject: str
-    classes: tuple[str, ...]
-    columns: dict[str, tuple[Column, ...]]
-    order: tuple[tuple[str, str], ...] = ()
-    also: tuple[Also, ...] = ()
-    gazetteer: bool = False
-    source: str = ""
-    #: the columns that tell this layout apart from others (default: the required ones), for `kg import`
-    header: tuple[str, ...] = ()
-    #: rows may describe the same entity again (an organisation on each of its participations): the first
-    #: row describing it is used, later ones are skipped
-    repeats: bool = False
-    #: columns the mapping does not name are ignored instead of refused (published exports grow columns)
-    other_columns: str = "refuse"
-    #: property -> IRI given to every entity (e.g. the source of a published export with no source column)
-    fixed: tuple[tuple[str, str], ...] = ()
-    #: cell values that mean "no value" in this layout, such as NA
-    missing: tuple[str, ...] = ()
-
-    @cached_property
-    def signature(self) -> tuple[str, ...]:
-        return self.header or tuple(n for n, cols in self.columns.items() if any(c.required for c in cols))
-
-    @cached_property
-    def key(self) -> str | None:
-        """The column whose value names an entity, if the subject template has exactly one."""
-        names = [n for n in _PLACEHOLDER.findall(self.subject) if n != "dataset"]
-        return names[0] if len(names) == 1 else None
 
 
 def _segment(value: str) -> str:
     return value if _SAFE.match(value) else quote(value, safe="")
-
-
-def _expand(curie: str, ns: Namespaces, where: str) -> str:
-    prefix, sep, local = curie.partition(":")
-    if sep and prefix in ns.prefixes:
-        return ns.prefixes[prefix] + local
-    if curie.startswith(("http://", "https://")):
-        return curie
-    raise DataError(where, f"unknown prefix in '{curie}' (known: {', '.join(sorted(ns.prefixes))})")
-
-
-def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
-    try:
-        columns = {}
-        for name, specs in spec["columns"].items():
-            specs = specs if isinstance(specs, list) else [specs or {}]
-            cols = []
-            for s in specs:
-                s = dict(s)
-                if "property" in s:
-                    s["property"] = _expand(s["property"], ns, where)
-                if "datatype" in s:
-                    s["datatype"] = _expand(s["datatype"], ns, where)
-                if "classes" in s:
-                    s["classes"] = {k: _expand(v, ns, where) for k, v in s["classes"].items()}
-                if "values" in s:
-                    s["values"] = {str(k).casefold(): str(v) for k, v in s["values"].items()}
-                if "parts" in s:
-                    s["parts"] = tuple(_expand(part, ns, where) for part in s["parts"])
-                cols.append(Column(name=str(name), **s))
-            columns[str(name)] = tuple(cols)
-        other = spec.get("other_columns", "refuse")
-        if other not in ("refuse", "ignore"):
-            raise DataError(where, f"other_columns is refuse or ignore, not '{other}'")
-        return Mapping(
-            kind=spec["kind"],
-            file=spec.get("file", ""),
-            subject=spec["subject"],
-            classes=tuple(_expand(c, ns, where) for c in spec.get("class", [])),
-            columns=columns,
-            order=tuple(tuple(pair) for pair in spec.get("order", [])),
-            also=tuple(
-                Also(a["subject"], _expand(a["property"], ns, where), a["object"]) for a in spec.get("also", [])
-            ),
-            gazetteer=bool(spec.get("gazetteer", False)),
-            source=where,
-            header=tuple(spec.get("header", ())),
-            repeats=bool(spec.get("repeats", False)),
-            other_columns=other,
-            fixed=tuple((_expand(k, ns, where), str(v)) for k, v in (spec.get("fixed") or {}).items()),
-            missing=tuple(str(v) for v in spec.get("missing", ())),
-        )
-    except (KeyError, TypeError) as e:
-        raise DataError(where, f"not a valid mapping: missing or wrong entry {e}") from None
-
-
-def _specs(path: Path) -> list[dict]:
-    """The mapping specs in a YAML file: one mapping, or several under `mappings:`."""
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        line = getattr(getattr(e, "problem_mark", None), "line", None)
-        raise DataError(str(path), f"not valid YAML: {e}", line=None if line is None else line + 1) from None
-    except OSError as e:
-        raise DataError(str(path), f"cannot read the mapping: {e.strerror}") from None
-    if isinstance(spec, dict) and isinstance(spec.get("mappings"), list):
-        return spec["mappings"]
-    if not isinstance(spec, dict):
-        raise DataError(str(path), "not a valid mapping: expected a mapping (kind, subject, columns ...)")
-    return [spec]
-
-
-def read_mappings(paths: list[Path], ns: Namespaces) -> dict[str, Mapping]:
-    """Parse mapping files into Mappings, keyed by the file name each one reads."""
-    result: dict[str, Mapping] = {}
-    for path in paths:
-        for spec in _specs(path):
-            mapping = _mapping(spec, ns, str(path))
-            result[mapping.file] = mapping
-    return result
-
-
-def read_mapping_set(paths: list[Path], ns: Namespaces) -> list[Mapping]:
-    """Every mapping in the given files (a set such as the CORDIS layouts), for choosing by header row."""
-    return [_mapping(spec, ns, str(path)) for path in paths for spec in _specs(path)]
-
-
-@functools.lru_cache(maxsize=4)
-def shipped(ns: Namespaces) -> tuple[dict[str, Mapping], ConceptIndex]:
-    """The built-in mappings and the concept index: read once per process, they ship with the code."""
-    from kg.resources import mapping_files, ontology_files
-
-    return read_mappings(mapping_files(), ns), ConceptIndex(ontology_files(), ns)
-
-
-class ConceptIndex:
-    """The SKOS schemes' concepts, found by notation or label, to check and map code-list cells."""
-
-    def __init__(self, vocabulary_files: list[Path], ns: Namespaces):
-        graph = Graph()
-        for path in vocabulary_files:
-            graph.parse(data=ns.rebase(path.read_text(encoding="utf-8")), format="turtle")
-        self._by_scheme: dict[str, dict[str, str]] = {}
-        self._codes: dict[str, list[str]] = {}
-        prefix = str(ns.scheme)
-        for concept in graph.subjects(RDF.type, SKOS.Concept):
-            for scheme in graph.objects(concept, SKOS.inScheme):
-                name = str(scheme)[len(prefix) :]
-                index = self._by_scheme.setdefault(name, {})
-                for value in [*graph.objects(concept, SKOS.notation), *graph.objects(concept, SKOS.prefLabel)]:
-                    index[str(value).casefold()] = str(concept)
-                self._codes.setdefault(name, []).extend(str(n) for n in graph.objects(concept, SKOS.notation))
-
-    def schemes(self) -> list[str]:
-        return sorted(self._by_scheme)
-
-    def lookup(self, scheme: str, value: str) -> str | None:
-        return self._by_scheme.get(scheme, {}).get(value.casefold())
-
-    def codes(self, scheme: str) -> list[str]:
-        return sorted(self._codes.get(scheme, []))
 
 
 @dataclass
@@ -250,30 +46,6 @@ class MappedFile:
     defined: set[str] = field(default_factory=set)
     #: target IRI as an N-Triples term -> (target kind, line, column, value) of its first use, for messages
     links: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """Comma or semicolon, whichever the header row uses (both are in circulation for EU data)."""
-    return ";" if header_line.count(";") > header_line.count(",") else ","
-
-
-_ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`]*$")
-
-
-def literal(value: str, *, lang: str | None = None, datatype: str | None = None) -> str:
-    """A literal in N-Triples syntax."""
-    text = '"' + value.translate(_ECHAR) + '"'
-    if lang:
-        return f"{text}@{lang}"
-    return f"{text}^^<{datatype}>" if datatype else text
-
-
-def iri(value: str) -> str:
-    """An IRI in N-Triples syntax, checked: raises ValueError for what is not an absolute IRI."""
-    if not _IRI.match(value):
-        raise ValueError(f"'{value}' is not a valid IRI (an absolute address with no spaces or <>\"{{}}|\\^`)")
-    return f"<{value}>"
 
 
 class _Plan:
@@ -301,7 +73,7 @@ class _FileMapper:
         self.class_terms = [iri(c) for c in mapping.classes]
         self.fixed = [(iri(prop), iri(value)) for prop, value in mapping.fixed]
         self.uncertain_prop = iri(str(ns.coop.uncertainProperty))
-        self.subject_names = [n for n in _PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
+        self.subject_names = [n for n in PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
         self.subject_format = self._format(mapping)
         for kind in {c.link for cols in mapping.columns.values() for c in cols if c.link}:
             if kind not in mappings_by_kind:
@@ -527,49 +299,8 @@ def map_file(
     """Yield one tabular file as chunks of N-Triples text, checking each cell; raises DataError at the
     first bad one. `result` gathers the rows read, the triples made, the entities defined and the links."""
     mapper = _FileMapper(path, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer)
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         yield from mapper.chunks(handle)
-
-
-def _xlsx_as_csv(path: Path) -> io.StringIO:
-    """The first sheet of a spreadsheet as CSV text, so that it goes through the same checks (row numbers
-    are the sheet's). Dates become YYYY-MM-DD; numbers keep their value."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise DataError(str(path), f"not a readable XLSX spreadsheet: {e}") from None
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in book.worksheets[0].iter_rows(values_only=True):
-        writer.writerow(["" if v is None else v.date().isoformat() if isinstance(v, datetime) else v for v in row])
-    book.close()
-    out.seek(0)
-    return out
-
-
-def _open_text(path: Path):
-    """A CSV file for reading as text, gzipped or not, or an XLSX spreadsheet's first sheet as CSV."""
-    try:
-        if path.suffix.lower() == ".xlsx":
-            return _xlsx_as_csv(path)
-        if path.suffix.lower() == ".gz":
-            return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-        return path.open(encoding="utf-8-sig", newline="")
-    except OSError as e:
-        raise DataError(str(path), f"cannot read the file: {e.strerror}") from None
-
-
-def read_header(path: Path) -> list[str]:
-    """The column names of a CSV file (comma or semicolon separated, gzipped or not)."""
-    with _open_text(path) as handle:
-        try:
-            first = handle.readline()
-        except (OSError, UnicodeDecodeError, EOFError) as e:
-            raise DataError(str(path), f"cannot read the file: {e}") from None
-    row = next(csv.reader([first], delimiter=sniff_delimiter(first)), [])
-    return [h.strip() for h in row]
 
 
 def _check_datatype(value: str, datatype: str) -> str:

@@ -28,10 +28,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from kg.errors import KGError
-from kg.metrics import Analysis, analyse, analyse_igraph
 from kg.namespaces import Namespaces
-from kg.results import select_rows, select_tuples
+from kg.network.metrics import Analysis, analyse, analyse_igraph
 from kg.store import Store
+from kg.store.rows import select_rows, select_tuples
 
 __all__ = [
     "KINDS",
@@ -284,7 +284,7 @@ def build_network(store: Store, coop_namespace: str, kind: str = "org", *, year:
 
 
 def analyse_network(store: Store, coop_namespace: str, kind: str = "org", *, seed: int = 42) -> Analysis:
-    """Every measure of `kg.metrics` for the network of `kind`; the organisation network goes straight into
+    """Every measure of `kg.network.metrics` for the network of `kind`; the organisation network goes straight into
     igraph, and its measures are kept beside the store for the same state of the data, so that large
     ones take seconds the first time and about one after."""
     if kind != "org":
@@ -347,7 +347,7 @@ MEASURES = {
 def save_metrics(store: Store, ns: Namespaces, kind: str, rows: list[dict], parameters: dict, when: str) -> str:
     """Write measures back into the graph, in the named graph of this network kind (replaced whole), with the
     analysis (date and parameters) as provenance. Returns the analysis IRI."""
-    from kg.mapping import iri, literal
+    from kg.rdf import iri, literal
 
     analysis = f"{ns.id}network-analysis/{kind}"
     graph = f"{ns.graph}network/{kind}"

@@ -23,7 +23,9 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from kg.config import Config
 from kg.errors import KGError, QueryError, StoreError
+from kg.rdf import GRAPH_TYPES, RESULT_TYPES
 
 __all__ = [
     "QueryRequest",
@@ -33,24 +35,8 @@ __all__ = [
     "QueryTimeout",
     "ResultTooLarge",
     "Busy",
-    "TABULAR_TYPES",
-    "GRAPH_TYPES",
     "forbidden_service",
 ]
-
-#: Media types of SELECT/ASK results and of CONSTRUCT/DESCRIBE graphs, preferred first.
-TABULAR_TYPES: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_TYPES: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
 
 
 class QueryTimeout(KGError):
@@ -122,12 +108,12 @@ class _Limited(io.RawIOBase):
         return len(data)
 
 
-def _worker(conn: Connection, location: str, in_memory: bool, max_bytes: int, remote) -> None:
+def _worker(conn: Connection, location: Config | str, in_memory: bool, max_bytes: int) -> None:
     """Worker process: open the store, then answer requests until the pipe closes."""
     from kg.store import open_store
 
     try:
-        store = open_store(location, read_only=True, remote=remote)
+        store = open_store(location, read_only=True)
         if in_memory:
             store = store.in_memory()
         conn.send(("ready", None))
@@ -151,11 +137,11 @@ def _worker(conn: Connection, location: str, in_memory: bool, max_bytes: int, re
             if isinstance(result, ox.QueryTriples):
                 kind, media_type = "graph", request.graph_type
                 if media_type is not None:
-                    result.serialize(sink, format=GRAPH_TYPES[media_type])
+                    result.serialize(sink, format=GRAPH_TYPES[media_type].oxigraph)
             else:
                 kind, media_type = "tabular", request.tabular_type
                 if media_type is not None:
-                    result.serialize(sink, format=TABULAR_TYPES[media_type])
+                    result.serialize(sink, format=RESULT_TYPES[media_type].oxigraph)
             conn.send(("ok", QueryResponse(bytes(sink.buffer), media_type, kind)))
         except ResultTooLarge as e:
             conn.send(("too-large", str(e)))
@@ -166,11 +152,11 @@ def _worker(conn: Connection, location: str, in_memory: bool, max_bytes: int, re
 
 
 class _Worker:
-    def __init__(self, ctx, location: str, in_memory: bool, max_bytes: int, remote=None, generation: int = 0):
+    def __init__(self, ctx, location: Config | str, in_memory: bool, max_bytes: int, generation: int = 0):
         self.generation, self.killed = generation, False
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker, args=(child, location, in_memory, max_bytes, remote), daemon=True, name="kg-query-worker"
+            target=_worker, args=(child, location, in_memory, max_bytes), daemon=True, name="kg-query-worker"
         )
         self.process.start()
         child.close()
@@ -198,11 +184,12 @@ class _Worker:
 
 
 class QueryExecutor:
-    """A pool of query worker processes over one store location, with spares ready to replace killed ones."""
+    """A pool of query worker processes over one store (a Config, or a location with the default settings),
+    with spares ready to replace killed ones."""
 
     def __init__(
         self,
-        location: str,
+        location: Config | str,
         *,
         workers: int = 2,
         timeout: float = 10.0,
@@ -210,9 +197,7 @@ class QueryExecutor:
         in_memory: bool = True,
         start_timeout: float = 600.0,
         spares: int = 1,
-        remote=None,
     ):
-        self.remote = remote  # a sparql: store's RemoteOptions
         self.location, self.timeout, self.in_memory, self.max_bytes = location, timeout, in_memory, max_bytes
         self._ctx = mp.get_context("spawn")  # no fork: the parent may hold threads and open stores
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -225,7 +210,7 @@ class QueryExecutor:
         self._fill(self._idle, self._spares, start_timeout)
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._ctx, self.location, self.in_memory, self.max_bytes, self.remote, self._generation)
+        return _Worker(self._ctx, self.location, self.in_memory, self.max_bytes, self._generation)
 
     def _fill(self, idle: queue.Queue, spares: queue.Queue, start_timeout: float) -> None:
         started = [self._spawn() for _ in range(self.size + self.spare_count)]
@@ -336,7 +321,7 @@ class QueryExecutor:
 
 
 class ExecutorReader:
-    """A `kg.describe.Reader` whose queries run in the executor's workers (time and size limits apply)."""
+    """A `kg.publish.describe.Reader` whose queries run in the executor's workers (time and size limits apply)."""
 
     def __init__(self, executor: QueryExecutor):
         self.executor = executor

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import networkx as nx
 
 from kg.errors import KGError
-from kg.results import select_rows
 from kg.store import Store
+from kg.store.rows import select_rows
 
 __all__ = ["Recommendation", "resolve_organisation", "recommend_practices", "recommend_partners"]
 

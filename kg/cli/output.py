@@ -1,47 +1,20 @@
-"""Query results as text tables, or serialised as SPARQL results / RDF formats."""
+"""Query results on the command line: text tables, or serialised as SPARQL results / RDF formats."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
-__all__ = ["SELECT_FORMATS", "GRAPH_FORMATS", "write_results", "compact", "select_rows", "select_tuples"]
+from kg.rdf import GRAPH_TYPES, RESULT_TYPES
 
+#: `-f` names of SELECT and ASK result formats ("table" is the text table), and of graph formats.
 SELECT_FORMATS: dict[str, ox.QueryResultsFormat | None] = {
     "table": None,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
+    **{f.name: f.oxigraph for f in RESULT_TYPES.values()},
 }
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-
-
-def select_rows(store, sparql: str) -> list[dict[str, str]]:
-    """A SELECT query's rows as plain strings by variable name ("" where a variable is unbound)."""
-    result = store.query(sparql)
-    names = [v.value for v in result.variables]
-    return [{n: (row[n].value if row[n] is not None else "") for n in names} for row in result]
-
-
-def select_tuples(store, sparql: str) -> list[list[str]]:
-    """A SELECT query's rows as lists of strings in the order of its variables ("" where unbound).
-
-    For large results: Oxigraph writes them as CSV and Python's C reader splits it, several times faster
-    than building a term object per cell."""
-    text = store.query(sparql).serialize(format=ox.QueryResultsFormat.CSV).decode()
-    rows = csv.reader(io.StringIO(text, newline=""))
-    next(rows, None)  # the header
-    return list(rows)
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {f.name: f.oxigraph for f in GRAPH_TYPES.values()}
 
 
 def compact(term: object, prefixes: Mapping[str, str]) -> str:

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import click
 
+from kg.cli.output import GRAPH_FORMATS, SELECT_FORMATS, compact, write_results
 from kg.config import SETTINGS, Config
 from kg.errors import KGError
-from kg.load import build as build_store
-from kg.load import load as load_files
-from kg.queries import read_saved_queries
-from kg.results import GRAPH_FORMATS, SELECT_FORMATS, compact, write_results
-from kg.store import RDF_FORMATS, Store, open_store
+from kg.ingest.loader import build as build_store
+from kg.ingest.loader import load as load_files
+from kg.query.saved import read_saved_queries
+from kg.rdf import FILE_FORMATS
+from kg.store import Store, open_store
 from kg.validate import validate as validate_store
 
 
@@ -37,7 +38,7 @@ def _user_errors(func):
 
 def _open(config: Config, *, create: bool = False, read_only: bool = False) -> Store:
     """The configured store; commands that only read open it read-only (it may sit on read-only media)."""
-    return open_store(config.store, create=create, read_only=read_only, remote=config.remote)
+    return open_store(config, create=create, read_only=read_only)
 
 
 #: -o/--output, shared by the commands that write a file or standard output.
@@ -130,7 +131,7 @@ def import_(config: Config, mapping: str, paths: tuple[Path, ...], allow_invalid
     Each file's header row says which mappings of the set read it (a CORDIS organisations file gives
     organisations and their participations); comma or semicolon separated, plain or gzipped.
     """
-    from kg.load import import_files
+    from kg.ingest.loader import import_files
 
     with _open(config) as store:
         report = import_files(
@@ -241,10 +242,10 @@ def export(config: Config, fmt: str, output: Path | None) -> None:
     """Write the whole graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
     with _open(config, read_only=True) as store:
         if output is None:
-            store.dump(sys.stdout.buffer, format=RDF_FORMATS[fmt], prefixes=config.ns.prefixes)
+            store.dump(sys.stdout.buffer, format=FILE_FORMATS[fmt], prefixes=config.ns.prefixes)
         else:
             with output.open("wb") as target:
-                store.dump(target, format=RDF_FORMATS[fmt], prefixes=config.ns.prefixes)
+                store.dump(target, format=FILE_FORMATS[fmt], prefixes=config.ns.prefixes)
 
 
 @cli.command()
@@ -269,8 +270,8 @@ def release(config: Config, out: Path, on) -> None:
     description (DCAT-AP 3 and VoID, catalog.ttl)."""
     from datetime import UTC, datetime
 
-    from kg.describe import StoreReader
-    from kg.publish import release as write_release
+    from kg.publish.describe import StoreReader
+    from kg.publish.release import release as write_release
 
     day = (on or datetime.now(UTC)).date()
     with _open(config, read_only=True) as store:
@@ -294,195 +295,6 @@ def stats(config: Config) -> None:
     click.echo(f"{'class':<32} {'entities':>9}")
     for row in rows:
         click.echo(f"{compact(row['class'], config.ns.prefixes):<32} {int(row['n'].value):>9}")
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads answering HTTP requests.")
-@click.option(
-    "--read-only/--admin",
-    default=None,
-    help="--read-only (the default, or KG_READ_ONLY) serves the public surfaces only; --admin adds "
-    "/admin/rebuild and /admin/reload, which need the token in KG_ADMIN_TOKEN.",
-)
-@click.pass_obj
-@_user_errors
-def serve(config: Config, host: str, port: int, threads: int, read_only: bool | None) -> None:
-    """Serve the graph over HTTP: the SPARQL endpoint and query UI at /sparql, saved queries at /api.
-
-    Runs Waitress, a production WSGI server. Queries run in KG_WORKERS worker processes that each hold a
-    copy of the store, and stop after KG_QUERY_TIMEOUT seconds. One JSON line per request goes to standard
-    error (KG_ACCESS_LOG); /healthz and /readyz are for health checks.
-    """
-    import logging
-
-    import waitress
-
-    from api import create_app
-
-    if read_only is not None:
-        config = config.with_(read_only=read_only)
-    with _open(config, read_only=True):  # fail early, with a clear message, if there is no store
-        pass
-    access = logging.getLogger("coopkg.access")
-    if not access.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access.addHandler(handler)
-        access.setLevel(logging.INFO)
-        access.propagate = False
-    app = create_app(config)
-    click.echo(f"serving {config.store} on http://{host}:{port}/sparql", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="coopkg")
-
-
-@cli.group(invoke_without_command=True)
-@click.option(
-    "--kind",
-    type=click.Choice(["org", "city", "country", "transfer", "bipartite"]),
-    default="org",
-    show_default=True,
-    help="org: organisations linked by shared projects, co-hosted events and "
-    "transfers; city/country: the same by place; transfer: directed, from source to target place; "
-    "bipartite: organisations and projects.",
-)
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["gexf", "graphml", "json", "csv"]),
-    default="gexf",
-    show_default=True,
-    help="GEXF and GraphML open in Gephi and Cytoscape; json is node-link; csv is "
-    "an edge list (and a -nodes.csv beside it when writing a file).",
-)
-@OUTPUT_OPTION
-@click.pass_context
-@_user_errors
-def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> None:
-    """Export a collaboration network built from the graph (see also `kg network metrics`)."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from kg.network import build_network, write_network
-
-    config: Config = ctx.obj
-    with _open(config, read_only=True) as store:
-        graph = build_network(store, str(config.ns.coop), kind)
-    text = write_network(graph, fmt, output)
-    if text is not None:
-        click.echo(text, nl=False)
-
-
-@network.command("metrics")
-@click.option("--kind", type=click.Choice(["org", "city", "country", "transfer"]), default="org", show_default=True)
-@click.option("--top", default=15, show_default=True, help="How many nodes to list, most central first.")
-@click.option("--communities", default=20, show_default=True, help="How many communities to list, largest first.")
-@click.option(
-    "--by",
-    type=click.Choice(["betweenness", "pagerank", "degree", "weighted_degree", "closeness"]),
-    default="betweenness",
-    show_default=True,
-    help="The measure to rank by.",
-)
-@click.option(
-    "--save",
-    is_flag=True,
-    help="Also write the measures back into the graph (named graph "
-    "<base>graph/network/KIND, replaced on each run), queryable by SPARQL next to the facts.",
-)
-@click.pass_obj
-@_user_errors
-def network_metrics(config: Config, kind: str, top: int, by: str, communities: int, save: bool) -> None:
-    """Print the network's summary, its most central nodes and its communities."""
-    from datetime import UTC, datetime
-
-    from kg.network import analyse_network, save_metrics
-
-    with _open(config, read_only=True) as store:
-        analysis = analyse_network(store, str(config.ns.coop), kind)
-    facts = analysis.summary
-    click.echo(", ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in facts.items()))
-    rows = sorted(analysis.rows, key=lambda r: (-r[by], r["label"]))
-    click.echo(
-        f"\n{'node':<58} {'deg':>4} {'wdeg':>5} {'betw':>6} {'close':>6} {'prank':>6} {'clust':>6} {'comm':>4} broker"
-    )
-    for r in rows[:top]:
-        click.echo(
-            f"{r['label'][:58]:<58} {r['degree']:>4} {r['weighted_degree']:>5} {r['betweenness']:>6.3f} "
-            f"{r['closeness']:>6.3f} {r['pagerank']:>6.3f} {r['clustering']:>6.3f} {r['community']:>4} "
-            f"{'yes' if r['articulation_point'] else ''}"
-        )
-    click.echo(f"\ncommunities (Louvain, seed {analysis.parameters['seed']}), largest first:")
-    members: dict[int, list[str]] = {}
-    for r in rows:
-        members.setdefault(r["community"], []).append(r["label"])
-    for community, labels in sorted(members.items())[:communities]:
-        click.echo(
-            f"  {community}: {len(labels)} nodes: {', '.join(sorted(labels)[:8])}{' ...' if len(labels) > 8 else ''}"
-        )
-    if len(members) > communities:
-        click.echo(f"  ... and {len(members) - communities} smaller ones (--communities N lists more)")
-    click.echo(f"\nbetweenness and closeness: {analysis.parameters['betweenness']}")
-    if save:
-        when = datetime.now(UTC).replace(microsecond=0).isoformat()
-        with _open(config) as store:
-            iri = save_metrics(store, config.ns, kind, rows, analysis.parameters, when)
-        click.echo(f"\nsaved into the graph as <{iri}>")
-
-
-@network.command("recommend")
-@click.argument("organisation")
-@click.option("--top", default=5, show_default=True, help="How many of each to list.")
-@click.pass_obj
-@_user_errors
-def network_recommend(config: Config, organisation: str, top: int) -> None:
-    """Good practices worth studying and potential new partners for ORGANISATION (its id, e.g. P01, or IRI)."""
-    from kg.network import build_network
-    from kg.recommend import recommend_partners, recommend_practices, resolve_organisation
-
-    coop = str(config.ns.coop)
-    with _open(config, read_only=True) as store:
-        iri = resolve_organisation(store, coop, organisation)
-        graph = build_network(store, coop, "org")
-        practices = recommend_practices(store, coop, graph, iri, top)
-        partners = recommend_partners(store, coop, graph, iri, top)
-    click.echo(f"for {graph.nodes[iri]['label'] if iri in graph else iri}\n\ngood practices worth studying:")
-    for r in practices:
-        click.echo(f"  {r.score:>6.2f}  {r.label}: {r.why}")
-    click.echo("\npotential new partners:")
-    for r in partners:
-        click.echo(f"  {r.score:>6.2f}  {r.label}: {r.why}")
-    if not partners:
-        click.echo("  none: no organisation shares a partner with it yet")
-
-
-@network.command("timeline")
-@click.option("--kind", type=click.Choice(["org", "city", "country"]), default="org", show_default=True)
-@click.pass_obj
-@_user_errors
-def network_timeline(config: Config, kind: str) -> None:
-    """How the network changed: one line a year, from the projects running and the events held that year."""
-    from kg.metrics import summary
-    from kg.network import build_network
-
-    with _open(config, read_only=True) as store:
-        rows = store.query(
-            "PREFIX schema: <https://schema.org/> SELECT (MIN(YEAR(?s)) AS ?first) "
-            "(MAX(YEAR(?e)) AS ?last) WHERE { ?x schema:startDate ?s ; schema:endDate ?e }"
-        )
-        bounds = next(iter(rows))
-        if bounds["first"] is None:
-            raise KGError("no dated projects or events: there is no timeline to draw")
-        click.echo(f"{'year':<6} {'linked':>7} {'edges':>6} {'density':>8} {'components':>11} {'communities':>12}")
-        for year in range(int(bounds["first"].value), int(bounds["last"].value) + 1):
-            graph = build_network(store, str(config.ns.coop), kind, year=year)
-            graph.remove_nodes_from([n for n in list(graph) if graph.degree(n) == 0])
-            facts = summary(graph)
-            click.echo(
-                f"{year:<6} {facts['nodes']:>7} {facts['edges']:>6} {facts['density']:>8.3f} "
-                f"{facts['components']:>11} {facts['communities']:>12}"
-            )
 
 
 def main() -> None:

@@ -1,45 +1,51 @@
-"""Publishing the dataset for other projects: its description (VoID and DCAT-AP 3), dumps, dated releases.
+"""The dataset's description for catalogues and other projects: VoID and DCAT-AP 3.
 
-The description's statistics are computed from the store by SPARQL; its addresses (catalogue, SPARQL
-endpoint, dumps) are all under the configured base IRI, which is the server's address once deployed.
-"""
+Its statistics are computed from the store by SPARQL; its addresses (catalogue, SPARQL endpoint, dumps) are
+all under the configured base IRI, which is the server's address once deployed."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import shutil
-import threading
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD, Namespace
 
-from kg.describe import Reader
-from kg.errors import KGError
 from kg.namespaces import DCAT, VOID, Namespaces
-from kg.store import RDF_FORMATS, Store
-
-__all__ = ["DUMPS", "Dump", "dataset_description", "write_dumps", "release", "DumpCache"]
+from kg.publish.describe import Reader
 
 IANA = "http://www.iana.org/assignments/media-types/"
+
+
 FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+
+
 LICENCE = "http://creativecommons.org/licenses/by/4.0/"
+
+
 SPDX = "http://spdx.org/rdf/terms#"
+
+
 DATA_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
+
+
 LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
+
+
 CONTINENT = "http://publications.europa.eu/resource/authority/continent/"
+
+
 #: The EU's data themes that fit: regions and cities; economy and finance.
 THEMES = {"REGI": "Regions and cities", "ECON": "Economy and finance"}
+
+
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 
 @dataclass(frozen=True)
 class Dump:
     suffix: str
-    format: str  # a kg.store.RDF_FORMATS name
+    format: str  # a kg.store.FILE_FORMATS name
     media_type: str
     file_type: str  # the EU's file-type authority code
     title: str
@@ -50,6 +56,8 @@ DUMPS: tuple[Dump, ...] = (
     Dump("ttl.gz", "turtle", "text/turtle", "RDF_TURTLE", "Turtle"),
     Dump("jsonld.gz", "jsonld", "application/ld+json", "JSON_LD", "JSON-LD"),
 )
+
+
 DUMP_NAME = "coopkg"
 
 
@@ -246,58 +254,3 @@ def dataset_description(
 def _typed(g: Graph, node: URIRef, cls: URIRef) -> URIRef:
     g.add((node, RDF.type, cls))
     return node
-
-
-def write_dumps(store: Store, ns: Namespaces, folder: Path) -> dict[str, str]:
-    """Write the whole graph as each of DUMPS (gzipped) into `folder`; return file name -> SHA-256."""
-    folder.mkdir(parents=True, exist_ok=True)
-    checksums = {}
-    for dump in DUMPS:
-        path = folder / f"{DUMP_NAME}.{dump.suffix}"
-        partial = path.with_name(path.name + ".partial")
-        with gzip.open(partial, "wb") as out:
-            store.dump(out, format=RDF_FORMATS[dump.format], prefixes=ns.prefixes)
-        partial.replace(path)
-        checksums[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return checksums
-
-
-def release(store: Store, reader: Reader, ns: Namespaces, root: Path, *, on: date) -> Path:
-    """A dated release folder: the dumps, SHA256SUMS, and the dataset description (catalog.ttl)."""
-    folder = root / on.isoformat()
-    if folder.exists():
-        raise KGError(f"a release for {on.isoformat()} already exists at {folder}; remove it or choose --date")
-    partial = root / f".{on.isoformat()}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    try:
-        checksums = write_dumps(store, ns, partial)
-        (partial / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sorted(checksums.items())))
-        description = dataset_description(reader, ns, version=on.isoformat(), modified=on, checksums=checksums)
-        description.serialize(partial / "catalog.ttl", format="turtle")
-        partial.replace(folder)
-    except OSError as e:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise KGError(f"cannot write the release at {folder}: {e}") from None
-    return folder
-
-
-class DumpCache:
-    """The dumps of the store's current state, written once on first request into the store's cache
-    folder (a new state of the data gets new dumps), for a web service to send."""
-
-    def __init__(self, location: str, ns: Namespaces, remote=None):
-        self.location, self.ns, self.remote = location, ns, remote
-        self._lock = threading.Lock()
-
-    def folder(self) -> Path:
-        from kg.store import open_store
-
-        with self._lock, open_store(self.location, read_only=True, remote=self.remote) as store:
-            cache = store.cache_dir()
-            if cache is None:
-                raise KGError("dumps need a store on disk (KG_STORE=oxigraph:PATH)")
-            folder = cache / "dumps"
-            if not (folder / "SHA256SUMS").exists():
-                checksums = write_dumps(store, self.ns, folder)
-                (folder / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sorted(checksums.items())))
-            return folder.resolve()

@@ -32,8 +32,10 @@ import pyoxigraph as ox
 from SPARQLWrapper import DIGEST, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from kg.config import Config
 from kg.errors import KGError, QueryError, StoreError
-from kg.store import Store, Writer
+from kg.store.base import Store, Writer
+from kg.store.oxigraph import dump_quads
 
 __all__ = ["RemoteOptions", "SparqlStore", "RemoteError", "bind_values", "query_form"]
 
@@ -53,6 +55,21 @@ class RemoteOptions:
     timeout: float = 60.0
     retries: int = 4
     batch: int = 2000  # triples per update request (Virtuoso's SPARQL parser runs out of memory near 5,000)
+
+    @classmethod
+    def from_config(cls, config: Config) -> RemoteOptions:
+        """The KG_REMOTE_* settings, checked."""
+        if config.remote_auth.lower() not in ("basic", "digest"):
+            raise KGError(f"KG_REMOTE_AUTH must be basic or digest, not '{config.remote_auth}'")
+        return cls(
+            graph_prefix=config.base_iri,
+            user=config.remote_user,
+            password=config.remote_password,
+            auth=config.remote_auth,
+            timeout=config.remote_timeout,
+            retries=config.remote_retries,
+            batch=max(1, config.remote_batch),
+        )
 
 
 _TOKENS = re.compile(
@@ -236,14 +253,7 @@ class SparqlStore(Store):
             triples = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=[graph])
             node = ox.NamedNode(graph)
             scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
-        if format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            scratch.dump(output, format=format, prefixes=dict(prefixes or {}) or None)
-            return
-        from kg.store import OxigraphStore
-
-        copy = OxigraphStore(None)
-        copy._store = scratch
-        copy.dump(output, format=format, prefixes=prefixes)
+        dump_quads(scratch, output, format=format, prefixes=prefixes)
 
     # -- writing
 

@@ -17,12 +17,12 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.namespaces import Namespaces
+from kg.rdf import GRAPH_TYPES
 from kg.store import Store
 
 __all__ = [
     "Reader",
     "StoreReader",
-    "MACHINE_TYPES",
     "Fact",
     "Entity",
     "describe",
@@ -36,20 +36,6 @@ __all__ = [
 
 Row = dict[str, dict]
 Bindings = Mapping[str, ox.NamedNode | ox.Literal]
-
-#: RDF media types an entity is served in, with their file suffix.
-MACHINE_TYPES: dict[str, str] = {
-    "text/turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "rdf",
-}
-_RDF_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
 
 
 class Reader(Protocol):
@@ -73,7 +59,7 @@ class StoreReader:
 
     def graph(self, sparql: str, media_type: str, bindings: Bindings | None = None) -> bytes:
         out = io.BytesIO()
-        self.store.query(sparql, substitutions=bindings).serialize(out, format=_RDF_FORMATS[media_type])
+        self.store.query(sparql, substitutions=bindings).serialize(out, format=GRAPH_TYPES[media_type].oxigraph)
         return out.getvalue()
 
 
@@ -184,7 +170,7 @@ def exists(reader: Reader, iri: str) -> bool:
 
 
 def entity_graph(reader: Reader, iri: str, media_type: str) -> bytes:
-    """Every triple with the entity as subject, serialised as `media_type` (one of MACHINE_TYPES)."""
+    """Every triple with the entity as subject, serialised as `media_type` (one of kg.rdf.GRAPH_TYPES)."""
     return reader.graph("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", media_type, {"s": ox.NamedNode(iri)})
 
 

@@ -1,0 +1,103 @@
+"""RDF formats and terms: the one table of formats (names, media types, suffixes, parsers), and the
+N-Triples writers that the mappers and the network code make triples with."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal as Kind
+
+import pyoxigraph as ox
+
+__all__ = [
+    "Format",
+    "FORMATS",
+    "GRAPH_TYPES",
+    "RESULT_TYPES",
+    "FILE_FORMATS",
+    "FORMAT_NAMES",
+    "MEDIA_ALIASES",
+    "graph_format",
+    "literal",
+    "iri",
+]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialisation: its name, media type, file suffix, other names, and how Oxigraph and rdflib call it."""
+
+    name: str
+    media_type: str
+    suffix: str
+    kind: Kind["graph", "dataset", "results"]
+    oxigraph: ox.RdfFormat | ox.QueryResultsFormat
+    aliases: tuple[str, ...] = ()
+    rdflib: str = ""
+
+
+#: Every format the tool reads or writes, preferred first within each kind.
+FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle", "ttl", "graph", ox.RdfFormat.TURTLE, ("ttl",), "turtle"),
+    Format("ntriples", "application/n-triples", "nt", "graph", ox.RdfFormat.N_TRIPLES, ("nt",), "nt"),
+    Format("jsonld", "application/ld+json", "jsonld", "graph", ox.RdfFormat.JSON_LD, ("json-ld",), "json-ld"),
+    Format("rdfxml", "application/rdf+xml", "rdf", "graph", ox.RdfFormat.RDF_XML, ("rdf", "rdf+xml"), "xml"),
+    Format("nquads", "application/n-quads", "nq", "dataset", ox.RdfFormat.N_QUADS, ("nq",), "nquads"),
+    Format("trig", "application/trig", "trig", "dataset", ox.RdfFormat.TRIG, (), "trig"),
+    Format("json", "application/sparql-results+json", "srj", "results", ox.QueryResultsFormat.JSON),
+    Format("xml", "application/sparql-results+xml", "srx", "results", ox.QueryResultsFormat.XML),
+    Format("csv", "text/csv", "csv", "results", ox.QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", "tsv", "results", ox.QueryResultsFormat.TSV),
+)
+
+#: Graph formats (CONSTRUCT and DESCRIBE answers, entity descriptions) by media type, preferred first.
+GRAPH_TYPES: dict[str, Format] = {f.media_type: f for f in FORMATS if f.kind == "graph"}
+#: SELECT and ASK result formats by media type, preferred first.
+RESULT_TYPES: dict[str, Format] = {f.media_type: f for f in FORMATS if f.kind == "results"}
+#: RDF files by name or suffix (what `kg load` reads and `kg export` writes); .xml and .owl are RDF/XML.
+FILE_FORMATS: dict[str, ox.RdfFormat] = {
+    **{key: f.oxigraph for f in FORMATS if f.kind != "results" for key in (f.name, f.suffix, *f.aliases)},
+    "xml": ox.RdfFormat.RDF_XML,
+    "owl": ox.RdfFormat.RDF_XML,
+}
+#: The short names that stand in for a media type (`format=` on the web, `-f` on the command line).
+FORMAT_NAMES: dict[str, str] = {
+    **{key: f.media_type for f in FORMATS if f.kind != "dataset" for key in (f.name, *f.aliases)},
+    "n3": "text/turtle",  # SPARQLWrapper's name; Turtle is N3
+}
+#: Other media types clients send for the same formats.
+MEDIA_ALIASES: dict[str, str] = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+    "application/x-turtle": "text/turtle",
+    "text/plain": "application/n-triples",
+    "application/json+ld": "application/ld+json",
+}
+
+
+def graph_format(name: str) -> Format:
+    """A graph format by its name or an alias (turtle, ttl, nt, jsonld ...); KeyError if there is none."""
+    for f in FORMATS:
+        if f.kind == "graph" and name in (f.name, *f.aliases):
+            return f
+    raise KeyError(name)
+
+
+_ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`]*$")
+
+
+def literal(value: str, *, lang: str | None = None, datatype: str | None = None) -> str:
+    """A literal in N-Triples syntax."""
+    text = '"' + value.translate(_ECHAR) + '"'
+    if lang:
+        return f"{text}@{lang}"
+    return f"{text}^^<{datatype}>" if datatype else text
+
+
+def iri(value: str) -> str:
+    """An IRI in N-Triples syntax, checked: raises ValueError for what is not an absolute IRI."""
+    if not _IRI.match(value):
+        raise ValueError(f"'{value}' is not a valid IRI (an absolute address with no spaces or <>\"{{}}|\\^`)")
+    return f"<{value}>"
