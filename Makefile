@@ -20,6 +20,7 @@ run: install
 lint: install
 	$(BIN)/ruff check kg api tests bench
 	$(BIN)/ruff format --check kg api tests bench
+	$(BIN)/lint-imports
 
 # Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser of its own).
 browser:

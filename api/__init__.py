@@ -1,8 +1,8 @@
 """The web service: SPARQL endpoint and query UI, saved queries as a REST API, linked-data pages.
 
 `create_app(config)` builds the Flask app, as in Flask's tutorial: settings from the Config object,
-one blueprint per surface, and the query executor (worker processes over the store) opened once per
-process, not per request.
+one blueprint per surface, and the services (`api.services`: the store, the query workers, the caches)
+opened once per process, not per request.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ import uuid
 from flask import Flask, g, request
 from flask_cors import CORS
 
+from api.services import Services
 from kg.config import Config
 from kg.errors import KGError
-from kg.network.view_data import ViewCache
-from kg.publish.release import DumpCache
 from kg.query.executor import QueryExecutor
-from kg.query.saved import read_saved_queries
-from kg.store import open_store
 
 __all__ = ["create_app"]
 
@@ -37,23 +34,7 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
         MAX_CONTENT_LENGTH=config.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
-    app.extensions["kg_views"] = ViewCache()
-    app.extensions["kg_responses"] = ViewCache(size=64)  # the JSON of recent network and map views
-    from api.network import warm_up
-
-    app.extensions["kg_warm_up"] = warm_up(app)  # while the query workers start
-    app.extensions["kg_executor"] = executor or QueryExecutor(
-        config,
-        workers=config.workers,
-        spares=config.spare_workers,
-        timeout=config.query_timeout,
-        max_bytes=config.max_result_bytes,
-        in_memory=config.serve_in_memory,
-    )
-    app.extensions["kg_queries"] = read_saved_queries(config.ns)  # read once, at start-up
-    with open_store(config, read_only=True) as store:
-        app.extensions["kg_version"] = store.version or "unversioned"
-    app.extensions["kg_dumps"] = DumpCache(config, config.ns)
+    app.extensions["coopkg"] = Services.start(config, executor)
     CORS(
         app,
         resources={
@@ -81,7 +62,7 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | None =
     app.register_blueprint(network.bp)
     app.register_blueprint(admin.ops)
     if not config.read_only:
-        app.extensions["kg_admin"] = admin.AdminState()
+        app.extensions["coopkg_admin"] = admin.AdminState()
         app.register_blueprint(admin.bp)
     if config.access_log:
         _log_requests(app)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
+from api.services import services
 from kg.config import Config
 from kg.store import open_store
 
@@ -31,17 +32,6 @@ class AdminState:
     last: dict = field(default_factory=dict)
 
 
-def reload_app(app: Flask) -> str:
-    """Point the query workers and the version at the store's current data; returns the new version."""
-    app.extensions["kg_executor"].restart()
-    config: Config = app.config["KG"]
-    app.extensions["kg_views"].clear()
-    app.extensions["kg_responses"].clear()
-    with open_store(config, read_only=True) as store:
-        app.extensions["kg_version"] = store.version or "unversioned"
-    return app.extensions["kg_version"]
-
-
 @ops.get("/healthz")
 def healthz() -> Response:
     """The process answers HTTP (liveness)."""
@@ -50,11 +40,13 @@ def healthz() -> Response:
 
 @ops.get("/readyz")
 def readyz() -> Response:
-    """The server can answer queries: the store opens and a query worker is alive (readiness)."""
-    workers = current_app.extensions["kg_executor"].status()
-    views = current_app.extensions.get("kg_warm_up")
+    """The server can answer queries: the store opens and a query worker is alive (readiness). The store is
+    opened afresh here, beside the one the process holds, to see that its files are still there."""
+    served = services()
+    workers = served.executor.status()
+    views = served.warm_up
     body = {
-        "version": current_app.extensions["kg_version"],
+        "version": served.version,
         "query_workers": workers,
         "network_views": "ready" if views is None or not views.is_alive() else "preparing",
     }
@@ -86,13 +78,13 @@ def require_token() -> Response | None:
 
 
 def _state() -> AdminState:
-    return current_app.extensions["kg_admin"]
+    return current_app.extensions["coopkg_admin"]
 
 
 @bp.get("/admin/status")
 def status() -> Response:
     state = _state()
-    return jsonify(running=state.running, last=state.last, version=current_app.extensions["kg_version"])
+    return jsonify(running=state.running, last=state.last, version=services().version)
 
 
 @bp.post("/admin/reload")
@@ -103,7 +95,7 @@ def reload() -> Response:
         return jsonify(error=f"busy: a {state.running} is running"), 409
     try:
         state.running = "reload"
-        version = reload_app(current_app._get_current_object())
+        version = services().reload()
         state.last = {"action": "reload", "ok": True, "version": version}
         return jsonify(state.last)
     finally:
@@ -131,7 +123,7 @@ def _rebuild(app: Flask, state: AdminState) -> None:
         done = subprocess.run([*command, *config.data_paths], capture_output=True, text=True, check=False)
         result = {"action": "rebuild", "ok": done.returncode == 0, "output": (done.stdout + done.stderr)[-4000:]}
         if done.returncode == 0:
-            result["version"] = reload_app(app)
+            result["version"] = app.extensions["coopkg"].reload()
     except Exception as e:  # noqa: BLE001 - reported through /admin/status
         result = {"action": "rebuild", "ok": False, "output": str(e)}
     result["seconds"] = round(time.monotonic() - started, 1)

@@ -4,13 +4,12 @@ and the JSON they read: /api/network, /api/map and /api/network/options (the sam
 from __future__ import annotations
 
 import json
-import threading
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
+from api.services import services
 from kg.errors import KGError, StoreError
 from kg.network.view_data import DRAW_LIMIT, ViewFilters, filter_options, map_view, network_view
-from kg.store import open_store
 
 bp = Blueprint("network", __name__)
 
@@ -38,40 +37,20 @@ def _filters() -> ViewFilters:
 def _answer(view) -> Response:
     """The view as JSON; the bytes are kept per data version and filters (a large view takes a few hundred
     milliseconds to assemble and serialise, which under load is most of the server's time)."""
-    config, responses = current_app.config["KG"], current_app.extensions["kg_responses"]
+    served = services()
     try:
         filters = _filters()
         # keyed by the version the server serves (a rebuild is picked up on reload, as for queries)
-        key = (current_app.extensions["kg_version"], view.__name__, filters)
-        body = responses.peek(key)
+        key = (served.version, view.__name__, filters)
+        body = served.responses.peek(key)
         if body is None:
-            with open_store(config, read_only=True) as store:
-                body = json.dumps(view(store, config.ns, filters, current_app.extensions["kg_views"])).encode()
-            responses.put(key, body)
+            body = json.dumps(view(served.store, served.config.ns, filters, served.views)).encode()
+            served.responses.put(key, body)
         return Response(body, mimetype="application/json")
     except StoreError:
         raise  # the store cannot answer now: 503, from the app's handler
     except (KGError, ValueError) as e:
         return Response(f"{e}\n", status=400, mimetype="text/plain")
-
-
-def warm_up(app) -> threading.Thread:
-    """Build, in the background, the networks the first visitor of /network and /map asks for (on large
-    data this takes seconds; the query workers take longer to start, so it is usually done first)."""
-    config, cache = app.config["KG"], app.extensions["kg_views"]
-
-    def work() -> None:
-        try:
-            with open_store(config, read_only=True) as store:
-                network_view(store, config.ns, ViewFilters(), cache)
-                cache.get((store.version, "options"), lambda: filter_options(store, config.ns))
-                map_view(store, config.ns, ViewFilters(), cache)
-        except Exception as e:  # noqa: BLE001 - the first request builds it again and reports the error
-            app.logger.warning("the network views were not prepared: %s", e)
-
-    thread = threading.Thread(target=work, name="kg-views-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 @bp.get("/api/network")
@@ -88,9 +67,9 @@ def map_json() -> Response:
 
 @bp.get("/api/network/options")
 def options() -> Response:
-    config, cache = current_app.config["KG"], current_app.extensions["kg_views"]
-    with open_store(config, read_only=True) as store:
-        return jsonify(cache.get((store.version, "options"), lambda: filter_options(store, config.ns)))
+    served = services()
+    store = served.store
+    return jsonify(served.views.get((store.version, "options"), lambda: filter_options(store, served.config.ns)))
 
 
 @bp.get("/network")

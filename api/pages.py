@@ -8,14 +8,13 @@ query is read-only and runs in the query workers; every literal is escaped by Ji
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
+from api.services import services
 from kg.errors import KGError, QueryError, StoreError
-from kg.publish.catalog import DUMPS, dataset_description
+from kg.publish.catalog import DUMPS
 from kg.publish.describe import (
     INDEXES,
     PRACTICE_FILTERS,
@@ -43,7 +42,7 @@ RDF_OFFERS = [*MACHINE_TYPES, "text/html"]
 
 
 def _reader() -> ExecutorReader:
-    return ExecutorReader(current_app.extensions["kg_executor"])
+    return services().reader
 
 
 def _ns():
@@ -200,12 +199,7 @@ def _description() -> tuple[bytes, str]:
     """The description in the format asked for; a browser gets Turtle as plain text, which it shows."""
     asked = _negotiate(RDF_OFFERS)
     media_type = "text/turtle" if asked == "text/html" else asked
-    cache = current_app.extensions.setdefault("kg_description", {})
-    if "graph" not in cache:  # statistics are computed once per process: the served data does not change
-        cache["graph"] = dataset_description(
-            _reader(), _ns(), version=current_app.extensions["kg_version"], modified=datetime.now(UTC).date()
-        )
-    body = cache["graph"].serialize(format=GRAPH_TYPES[media_type].rdflib, encoding="utf-8")
+    body = services().catalog().serialize(format=GRAPH_TYPES[media_type].rdflib, encoding="utf-8")
     return body, "text/plain" if asked == "text/html" else media_type
 
 
@@ -218,12 +212,12 @@ def catalog() -> Response:
 
 
 def _dumps() -> DumpCache:
-    return current_app.extensions["kg_dumps"]
+    return services().dumps
 
 
 @bp.get("/dumps/")
 def dumps() -> str:
-    return render_template("dumps.html", dumps=DUMPS, version=current_app.extensions["kg_version"])
+    return render_template("dumps.html", dumps=DUMPS, version=services().version)
 
 
 @bp.get("/dumps/<name>")

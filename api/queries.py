@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
+from api.services import services
 from api.sparql import error_response, run_query
 from kg.errors import QueryError
 from kg.query.executor import QueryRequest
@@ -26,7 +27,7 @@ _RESERVED = {"format"}
 
 
 def _saved() -> dict[str, SavedQuery]:
-    return current_app.extensions["kg_queries"]
+    return services().queries
 
 
 def _describe(q: SavedQuery) -> dict:

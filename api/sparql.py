@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
 
+from api.services import services
 from kg.errors import KGError, QueryError
 from kg.query.executor import (
     Busy,
@@ -137,7 +138,7 @@ def _types(accept: MIMEAccept) -> tuple[str | None, str | None]:
 
 def run_query(query: QueryRequest) -> Response:
     """Run a query on the workers and turn the outcome into an HTTP response."""
-    executor = current_app.extensions["kg_executor"]
+    executor = services().executor
     try:
         result = executor.run(query)
     except QueryTimeout as e:
@@ -183,19 +184,10 @@ def service_description(accept: MIMEAccept) -> Response:
     import pyoxigraph as ox
 
     config = current_app.config["KG"]
-    executor = current_app.extensions["kg_executor"]
-    names: list[str] = []
-    # an empty pattern lists the graphs at once on Oxigraph; some servers (Virtuoso) match no graph with it
-    for pattern in ("{ }", "{ ?s ?p ?o }"):
-        try:
-            graphs = executor.run(
-                QueryRequest(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {pattern} }}", tabular_type="text/csv")
-            )
-        except KGError as e:
-            return error_response(503, f"the service description cannot be made now: {e}")
-        names = [line.strip() for line in graphs.body.decode().splitlines()[1:] if line.strip()]
-        if names:
-            break
+    try:
+        names = services().store.graphs()
+    except KGError as e:
+        return error_response(503, f"the service description cannot be made now: {e}")
     named = "".join(f"        sd:namedGraph [ sd:name <{g}> ] ;\n" for g in names)
     text = SERVICE_DESCRIPTION.format(endpoint=request.base_url, timeout=config.query_timeout, named=named)
     media_type = _best(accept, list(GRAPH_TYPES))
@@ -212,7 +204,7 @@ def service_description(accept: MIMEAccept) -> Response:
 
 def ui(query: str | None) -> Response:
     """The query UI: YASGUI with the saved queries one click away; ?query= reopens a shared query."""
-    saved = current_app.extensions["kg_queries"]
+    saved = services().queries
     page = render_template(
         "sparql.html", query=query, saved=list(saved.values()), saved_texts={q.name: q.text for q in saved.values()}
     )

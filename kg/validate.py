@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,8 +13,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from kg.config import Config
 from kg.errors import ValidationFailed
-from kg.ingest.schema import shipped
-from kg.namespaces import SH, Namespaces
+from kg.namespaces import SH
 from kg.resources import shapes_file
 
 __all__ = ["Violation", "ValidationReport", "validate", "FULL_CHECK_LIMIT"]
@@ -78,17 +78,6 @@ class ValidationReport:
         raise ValidationFailed("\n".join(v.line() for v in self.errors), len(self.errors))
 
 
-def _columns_by_property(ns: Namespaces) -> dict[str, str]:
-    """Property IRI -> the column of a data file that fills it, to name fields as the files do."""
-    result: dict[str, str] = {}
-    for mapping in shipped(ns)[0].values():
-        for name, columns in mapping.columns.items():
-            for column in columns:
-                if column.property:
-                    result.setdefault(column.property, name)
-    return result
-
-
 def _data_graph(data: Queryable, sample: int) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef] | None]:
     """The triples SHACL needs, as an rdflib Graph: per class, its instances (the first `sample` of them when
     there are more than FULL_CHECK_LIMIT and `sample`; 0 means all) with their triples, and the classes and
@@ -133,8 +122,10 @@ def _target_only(shapes: Graph, data: Graph, checked: set[URIRef]) -> None:
                 shapes.add((shape, SH.targetNode, node))
 
 
-def validate(data: Queryable, config: Config) -> ValidationReport:
-    """Validate the union of all graphs of `data` (a store or an open transaction) against the shapes."""
+def validate(data: Queryable, config: Config, *, fields: Mapping[str, str] | None = None) -> ValidationReport:
+    """Validate the union of all graphs of `data` (a store or an open transaction) against the shapes.
+
+    `fields` names a property as the files name it (property IRI -> column); other properties by IRI."""
     ns = config.ns
     graph, sampled, checked = _data_graph(data, config.shacl_sample)
     shapes = Graph().parse(data=ns.rebase(shapes_file().read_text(encoding="utf-8")), format="turtle")
@@ -145,7 +136,7 @@ def validate(data: Queryable, config: Config) -> ValidationReport:
         allow_warnings=True,
         focus_nodes=None if checked is None else sorted(checked),
     )
-    columns = _columns_by_property(ns)
+    columns = fields or {}
     graph_prefix = str(ns.graph)
     violations = []
     nested = set(report_graph.objects(None, SH.detail))

@@ -146,7 +146,7 @@ class LiveServer:
 
     def close(self) -> None:
         self.server.close()
-        self.app.extensions["kg_executor"].close()
+        self.app.extensions["coopkg"].close()
 
 
 @pytest.fixture(scope="session")

@@ -102,10 +102,20 @@ def _count(server) -> int:
     return int(r.json()["results"]["bindings"][0]["n"]["value"])
 
 
+def _catalogued_triples(server) -> int:
+    from rdflib import Graph
+    from rdflib.namespace import VOID
+
+    turtle = requests.get(server.url + "/catalog", headers={"Accept": "text/turtle"}, timeout=30).text
+    catalog = Graph().parse(data=turtle, format="turtle")
+    return max(int(n) for n in catalog.objects(None, VOID.triples))
+
+
 def test_reload_serves_a_store_changed_beside_the_server(admin, tmp_path):
     server, root = admin
     auth = {"Authorization": f"Bearer {TOKEN}"}
     before = _count(server)
+    catalogued = _catalogued_triples(server)
     extra = tmp_path / "extra.ttl"
     extra.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
     from kg.ingest.loader import load
@@ -117,6 +127,7 @@ def test_reload_serves_a_store_changed_beside_the_server(admin, tmp_path):
     assert r.status_code == 200 and r.json()["ok"]
     assert _count(server) == before + 1
     assert requests.get(server.url + "/readyz", timeout=10).json()["version"] == r.json()["version"]
+    assert _catalogued_triples(server) == catalogued + 1  # the catalogue describes the reloaded data
 
 
 def test_rebuild_runs_in_the_background_and_then_serves_the_new_store(admin):

@@ -17,6 +17,7 @@ from kg.config import SETTINGS, Config
 from kg.errors import KGError
 from kg.ingest.loader import build as build_store
 from kg.ingest.loader import load as load_files
+from kg.ingest.schema import columns_by_property
 from kg.query.saved import read_saved_queries
 from kg.rdf import FILE_FORMATS
 from kg.store import Store, open_store
@@ -155,7 +156,7 @@ def import_(config: Config, mapping: str, paths: tuple[Path, ...], allow_invalid
 def validate(config: Config, fmt: str, no_warnings: bool) -> None:
     """Check the store against the SHACL shapes; exit code 1 if it does not conform."""
     with _open(config, read_only=True) as store:
-        report = validate_store(store, config)
+        report = validate_store(store, config, fields=columns_by_property(config.ns))
     if fmt == "turtle":
         click.echo(report.graph.serialize(format="turtle"))
     else:

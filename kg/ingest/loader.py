@@ -19,7 +19,7 @@ from kg.config import Config
 from kg.errors import DataError
 from kg.ingest.gazetteer import Gazetteer
 from kg.ingest.mapper import MappedFile, map_file
-from kg.ingest.schema import Mapping, read_mapping_set, read_mappings, shipped
+from kg.ingest.schema import Mapping, columns_by_property, read_mapping_set, read_mappings, shipped
 from kg.ingest.sources import read_header
 from kg.rdf import FILE_FORMATS
 from kg.resources import bundled_datasets, mapping_sets, ontology_files
@@ -280,7 +280,7 @@ def _run(
             after(writer, report)
         say("validating against the SHACL shapes")
         checked = time.perf_counter()
-        report.validation = validate(writer, config)
+        report.validation = validate(writer, config, fields=columns_by_property(config.ns))
         say(f"validated in {time.perf_counter() - checked:.1f} s; saving the store")
         if not report.validation.conforms and not allow_invalid:
             report.validation.raise_failure()

@@ -181,3 +181,14 @@ def shipped(ns: Namespaces) -> tuple[dict[str, Mapping], ConceptIndex]:
     from kg.resources import mapping_files, ontology_files
 
     return read_mappings(mapping_files(), ns), ConceptIndex(ontology_files(), ns)
+
+
+def columns_by_property(ns: Namespaces) -> dict[str, str]:
+    """Property IRI -> the column of a data file that fills it, to name fields as the files do."""
+    result: dict[str, str] = {}
+    for mapping in shipped(ns)[0].values():
+        for name, columns in mapping.columns.items():
+            for column in columns:
+                if column.property:
+                    result.setdefault(column.property, name)
+    return result

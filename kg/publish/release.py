@@ -9,7 +9,6 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from kg.config import Config
 from kg.errors import KGError
 from kg.namespaces import Namespaces
 from kg.publish.catalog import DUMP_NAME, DUMPS, dataset_description
@@ -52,22 +51,24 @@ def release(store: Store, reader: Reader, ns: Namespaces, root: Path, *, on: dat
 
 
 class DumpCache:
-    """The dumps of the store's current state, written once on first request into the store's cache
+    """The dumps of one store's current state, written once on first request into the store's cache
     folder (a new state of the data gets new dumps), for a web service to send."""
 
-    def __init__(self, location: Config | str, ns: Namespaces):
-        self.location, self.ns = location, ns
+    def __init__(self, store: Store, ns: Namespaces):
+        self.store, self.ns = store, ns
         self._lock = threading.Lock()
 
     def folder(self) -> Path:
-        from kg.store import open_store
-
-        with self._lock, open_store(self.location, read_only=True) as store:
-            cache = store.cache_dir()
-            if cache is None:
+        with self._lock:
+            if not self.store.keeps_files:
                 raise KGError("dumps need a store on disk (KG_STORE=oxigraph:PATH)")
+            cache = self.store.cache_dir()
+            if cache is None:
+                raise KGError(
+                    f"the store's folder is read-only, so no dumps can be written beside it ({self.store.location})"
+                )
             folder = cache / "dumps"
             if not (folder / "SHA256SUMS").exists():
-                checksums = write_dumps(store, self.ns, folder)
+                checksums = write_dumps(self.store, self.ns, folder)
                 (folder / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sorted(checksums.items())))
             return folder.resolve()

@@ -74,9 +74,14 @@ class Store(ABC):
         """A name for this state of the data (each write makes a new one), or None when there are no versions."""
         return None
 
+    @property
+    def keeps_files(self) -> bool:
+        """Whether this backend keeps files beside the data (caches, dumps): a store on disk does."""
+        return False
+
     def cache_dir(self) -> Path | None:
         """A folder for files derived from exactly this state of the data (a new state gets a new folder,
-        so nothing in it is ever stale), or None when the store keeps no files."""
+        so nothing in it is ever stale), or None when there is none (no files kept, or read-only media)."""
         return None
 
     def in_memory(self) -> Store:

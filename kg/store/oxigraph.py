@@ -248,6 +248,10 @@ class OxigraphStore(Store):
             return None
         return f"{written.isoformat()}.{int(self._generation.split('-')[1])}"
 
+    @property
+    def keeps_files(self) -> bool:
+        return self.path is not None
+
     def cache_dir(self) -> Path | None:
         if self.path is None or self._generation is None:
             return None

@@ -1,0 +1,125 @@
+"""What one web process holds, opened once at start and replaced together by `reload()`: the read-only
+store, the query workers, the saved queries, the served version, the caches and the catalogue."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app
+from rdflib import Graph
+
+from kg.config import Config
+from kg.network.view_data import ViewCache, ViewFilters, filter_options, map_view, network_view
+from kg.publish.catalog import dataset_description
+from kg.publish.describe import Reader
+from kg.publish.release import DumpCache
+from kg.query.executor import ExecutorReader, QueryExecutor
+from kg.query.saved import SavedQuery, read_saved_queries
+from kg.store import Store, open_store
+
+__all__ = ["Services", "services"]
+
+LOG = logging.getLogger("coopkg")
+
+
+@dataclass
+class Services:
+    """The web process's services. Views read `store` (this process's read-only store); SPARQL and the
+    pages' queries go through `executor`, whose workers hold their own copies."""
+
+    config: Config
+    executor: QueryExecutor
+    queries: dict[str, SavedQuery]
+    store: Store
+    version: str
+    views: ViewCache = field(default_factory=ViewCache)
+    #: the JSON of recent network and map views, by version and filters
+    responses: ViewCache = field(default_factory=lambda: ViewCache(size=64))
+    dumps: DumpCache | None = None
+    warm_up: threading.Thread | None = None
+    _catalog: Graph | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, config: Config, executor: QueryExecutor | None = None) -> Services:
+        """Open the store, start the network views' warm-up, then the query workers (they take longest)."""
+        store = open_store(config, read_only=True)
+        services = cls(
+            config=config,
+            executor=None,  # type: ignore[arg-type]  # started below, after the warm-up has begun
+            queries=read_saved_queries(config.ns),
+            store=store,
+            version=store.version or "unversioned",
+        )
+        services.dumps = DumpCache(store, config.ns)
+        services.warm_up = services._start_warm_up()
+        try:
+            services.executor = executor or QueryExecutor(
+                config,
+                workers=config.workers,
+                spares=config.spare_workers,
+                timeout=config.query_timeout,
+                max_bytes=config.max_result_bytes,
+                in_memory=config.serve_in_memory,
+            )
+        except BaseException:
+            store.close()
+            raise
+        return services
+
+    @property
+    def reader(self) -> Reader:
+        """The pages' queries, answered by the query workers (with their time limit)."""
+        return ExecutorReader(self.executor)
+
+    def catalog(self) -> Graph:
+        """The dataset description of the served version, made on first use (its statistics take queries)."""
+        with self._lock:
+            if self._catalog is None:
+                self._catalog = dataset_description(
+                    self.reader, self.config.ns, version=self.version, modified=datetime.now(UTC).date()
+                )
+            return self._catalog
+
+    def reload(self) -> str:
+        """Serve the store's current data: new query workers, the store reopened, every cache emptied."""
+        self.executor.restart()
+        store = open_store(self.config, read_only=True)
+        with self._lock:
+            old, self.store = self.store, store
+            self.version = store.version or "unversioned"
+            self.dumps = DumpCache(store, self.config.ns)
+            self._catalog = None
+            self.views.clear()
+            self.responses.clear()
+        old.close()
+        return self.version
+
+    def _start_warm_up(self) -> threading.Thread:
+        """Build, in the background, the networks the first visitor of /network and /map asks for (on large
+        data this takes seconds; the query workers take longer to start, so it is usually done first)."""
+        store, ns, cache = self.store, self.config.ns, self.views
+
+        def work() -> None:
+            try:
+                network_view(store, ns, ViewFilters(), cache)
+                cache.get((store.version, "options"), lambda: filter_options(store, ns))
+                map_view(store, ns, ViewFilters(), cache)
+            except Exception as e:  # noqa: BLE001 - the first request builds it again and reports the error
+                LOG.warning("the network views were not prepared: %s", e)
+
+        thread = threading.Thread(target=work, name="kg-views-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        self.executor.close()
+        self.store.close()
+
+
+def services() -> Services:
+    """The services of the app handling the current request."""
+    return current_app.extensions["coopkg"]
