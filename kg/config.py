@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from kg.errors import KGError
 from kg.namespaces import DEFAULT_BASE, Namespaces
@@ -169,6 +170,14 @@ class Config:
                 values[setting.name] = _parse(setting, env[setting.env])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_iri)
+        if parts.scheme not in ("http", "https") or not parts.netloc or not self.base_iri.endswith("/"):
+            raise KGError(
+                f"the base IRI (--base-iri or KG_BASE_IRI) must be an http(s) address ending in '/', "
+                f"such as https://example.org/coopkg/, not '{self.base_iri}'"
+            )
 
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)

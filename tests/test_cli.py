@@ -201,3 +201,36 @@ def test_a_bad_setting_is_a_clear_error(runner, monkeypatch):
     assert result.exit_code == 1
     assert "KG_QUERY_TIMEOUT must be a float, not 'soon'" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "-f", "turtle"], "-f turtle is for CONSTRUCT and DESCRIBE"),
+        (["--base-iri", "https://example.org", "query", "ASK {}"], "must be an http(s) address ending in '/'"),
+        (["query", "missing.rq"], "no saved query and no file named 'missing.rq'"),
+        (["query", "SELECT " + "x" * 300], "SPARQL syntax error"),
+        (["export", "-o", "missing/dir/x.ttl"], "cannot open 'missing/dir/x.ttl': No such file or directory"),
+        (["network", "-o", "missing/dir/x.gexf"], "cannot open 'missing/dir/x.gexf': No such file or directory"),
+    ],
+    ids=["select-as-turtle", "base-iri", "missing-rq", "long-query", "export-folder", "network-folder"],
+)
+def test_user_mistakes_are_one_line_errors(built_here, args, message):
+    result = built_here.invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert message in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_main_prints_an_os_error_left_over_in_one_line(monkeypatch, capsys):
+    import kg.cli.commands as commands
+
+    def broken(**kwargs):
+        raise PermissionError(13, "Permission denied", "/srv/kg-store")
+
+    monkeypatch.setattr(commands, "cli", broken)
+    with pytest.raises(SystemExit) as exit_info:
+        commands.main()
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == "Error: cannot open '/srv/kg-store': Permission denied\n"

@@ -33,6 +33,8 @@ def _user_errors(func):
             return func(*args, **kwargs)
         except KGError as e:
             raise click.ClickException(str(e)) from None
+        except OSError as e:  # a file or folder that cannot be read or written
+            raise click.ClickException(os_error_message(e)) from None
 
     return wrapper
 
@@ -205,12 +207,25 @@ def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None
     else:
         if values:
             raise click.BadParameter("parameters only go with a saved query", param_hint="--param")
-        path = Path(query)
-        text = path.read_text(encoding="utf-8") if query.endswith(".rq") or path.is_file() else query
+        text = _query_text(query)
         if "PREFIX" not in text.upper():
             text = ns.sparql_prefixes() + text
     with _open(config, read_only=True) as store:
         write_results(store.query(text, substitutions=substitutions), sys.stdout.buffer, fmt, ns.prefixes)
+
+
+def _query_text(query: str) -> str:
+    """The text of a .rq file, or of a file the argument names; otherwise the argument is the query."""
+    path = Path(query)
+    try:
+        is_file = "\n" not in query and len(query) < 4096 and path.is_file()
+    except OSError:  # a long query with no '/' is no file name
+        is_file = False
+    if is_file:
+        return path.read_text(encoding="utf-8")
+    if query.endswith(".rq"):
+        raise KGError(f"no saved query and no file named '{query}' (see `kg queries` for the saved ones)")
+    return query
 
 
 @cli.command()
@@ -298,5 +313,20 @@ def stats(config: Config) -> None:
         click.echo(f"{compact(row['class'], config.ns.prefixes):<32} {int(row['n'].value):>9}")
 
 
+def os_error_message(e: OSError) -> str:
+    """Which file, and what went wrong: "cannot open 'out/x.ttl': No such file or directory (is the folder there?)"."""
+    where = f" '{e.filename}'" if e.filename else ""
+    hint = " (is the folder there?)" if isinstance(e, FileNotFoundError) and e.filename else ""
+    return f"cannot open{where}: {e.strerror or e}{hint}"
+
+
 def main() -> None:
-    cli(prog_name="kg")
+    """The `kg` command; any error left is printed in one line, with exit code 1, never as a traceback."""
+    try:
+        cli(prog_name="kg")
+    except KGError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(1)
+    except OSError as e:
+        click.echo(f"Error: {os_error_message(e)}", err=True)
+        sys.exit(1)

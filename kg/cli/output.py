@@ -7,6 +7,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from kg.errors import KGError
 from kg.rdf import GRAPH_TYPES, RESULT_TYPES
 
 #: `-f` names of SELECT and ASK result formats ("table" is the text table), and of graph formats.
@@ -51,7 +52,10 @@ def write_results(result: object, out: BinaryIO, fmt: str, prefixes: Mapping[str
         result.serialize(out, format=GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
         return
     if fmt not in SELECT_FORMATS:
-        raise ValueError(f"'{fmt}' is for graphs; SELECT and ASK results come as {', '.join(SELECT_FORMATS)}")
+        raise KGError(
+            f"-f {fmt} is for CONSTRUCT and DESCRIBE results; a SELECT or ASK result comes as "
+            f"{', '.join(SELECT_FORMATS)}"
+        )
     if SELECT_FORMATS[fmt] is None:
         text = (
             (str(bool(result)).lower() + "\n")
