@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint browser virtuoso
+.PHONY: install run test quick lint browser virtuoso
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ virtuoso:
 
 test: lint browser virtuoso
 	$(BIN)/python -m pytest
+
+# The one-minute loop: everything but the SPARQL servers, the browser and the deliberately slow tests.
+quick: install
+	$(BIN)/python -m pytest -q -n 2 -m "not remote and not browser and not slow"

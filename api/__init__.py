@@ -18,12 +18,12 @@ from flask_cors import CORS
 from api.services import Services
 from kg.config import Config
 from kg.errors import KGError
-from kg.query.executor import QueryExecutor
+from kg.query.executor import InlineExecutor, QueryExecutor
 
 __all__ = ["create_app"]
 
 
-def create_app(config: Config | None = None, *, executor: QueryExecutor | None = None) -> Flask:
+def create_app(config: Config | None = None, *, executor: QueryExecutor | InlineExecutor | None = None) -> Flask:
     """Build the app for `config` (default: from the environment)."""
     config = config or Config.from_env()
     if not config.read_only and not config.admin_token:

@@ -16,7 +16,7 @@ from kg.network.view_data import ViewCache, ViewFilters, filter_options, map_vie
 from kg.publish.catalog import dataset_description
 from kg.publish.describe import Reader
 from kg.publish.release import DumpCache
-from kg.query.executor import ExecutorReader, QueryExecutor
+from kg.query.executor import ExecutorReader, InlineExecutor, QueryExecutor
 from kg.query.saved import SavedQuery, read_saved_queries
 from kg.store import Store, open_store
 
@@ -31,7 +31,7 @@ class Services:
     pages' queries go through `executor`, whose workers hold their own copies."""
 
     config: Config
-    executor: QueryExecutor
+    executor: QueryExecutor | InlineExecutor
     queries: dict[str, SavedQuery]
     store: Store
     version: str
@@ -44,7 +44,7 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def start(cls, config: Config, executor: QueryExecutor | None = None) -> Services:
+    def start(cls, config: Config, executor: QueryExecutor | InlineExecutor | None = None) -> Services:
         """Open the store, start the network views' warm-up, then the query workers (they take longest)."""
         store = open_store(config, read_only=True)
         services = cls(
@@ -116,6 +116,8 @@ class Services:
         return thread
 
     def close(self) -> None:
+        if self.warm_up is not None:
+            self.warm_up.join(timeout=60)  # it reads the store that is closed next
         self.executor.close()
         self.store.close()
 

@@ -3,6 +3,7 @@ and a CLI runner working in a temporary folder."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -16,10 +17,16 @@ from kg.ingest.loader import build
 from kg.resources import resource_dir
 from kg.store import Store, open_store
 
-#: Every backend-parametrised test runs on each: Oxigraph in memory and on disk, and through the sparql:
-#: backend two real SPARQL servers, Virtuoso and Oxigraph's own server (started by the fixtures of the
-#: same names), so that the remote backend is shown on more than one engine.
-BACKENDS = ["memory", "disk", "virtuoso", "oxigraph-server"]
+#: The SPARQL servers that the sparql: backend is tested on (started by the fixtures of the same names).
+REMOTE = ("virtuoso", "oxigraph-server")
+#: Every backend-parametrised test runs on each backend of KG_TEST_BACKENDS (default: all): Oxigraph in memory
+#: and on disk, and through the sparql: backend two real SPARQL servers, Virtuoso and Oxigraph's own server,
+#: so that the remote backend is shown on more than one engine. The remote ones carry the `remote` marker.
+BACKENDS = [
+    pytest.param(name, marks=pytest.mark.remote, id=name) if name in REMOTE else pytest.param(name, id=name)
+    for name in os.environ.get("KG_TEST_BACKENDS", "memory,disk," + ",".join(REMOTE)).split(",")
+    if name.strip()
+]
 
 #: Cases the fuzz tests tried, by kind; printed at the end of the run.
 FUZZ: Counter = Counter()
@@ -30,6 +37,16 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("fuzzing (hypothesis, schemathesis)")
         for kind, count in sorted(FUZZ.items()):
             terminalreporter.write_line(f"{kind}: {count}")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Markers from the fixtures a test uses: `page` means the browser, a SPARQL server means remote."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "page" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        if fixtures & {"virtuoso", "oxigraph_server"}:
+            item.add_marker(pytest.mark.remote)
 
 
 def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None = None) -> tuple[Store, Config]:
@@ -52,8 +69,10 @@ def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory):
     """Debian's Virtuoso on loopback ports, with a fresh database (installed by `make virtuoso`)."""
-    from tests.virtuoso import start_virtuoso
+    from tests.virtuoso import BINARY, start_virtuoso
 
+    if not Path(BINARY).exists():
+        pytest.skip("Virtuoso is not installed: `make virtuoso` installs Debian's virtuoso-opensource")
     server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
     yield server
     server.stop()
@@ -62,18 +81,42 @@ def virtuoso(tmp_path_factory):
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
     """Oxigraph's own SPARQL server on a loopback port, with a fresh store (PyPI package oxigraph)."""
-    from tests.oxigraph_server import start_oxigraph_server
+    from tests.oxigraph_server import BINARY, start_oxigraph_server
 
+    if not Path(BINARY).exists():
+        pytest.skip("Oxigraph's server is not installed: pip install -e '.[test]' (package oxigraph)")
     server = start_oxigraph_server(tmp_path_factory.mktemp("oxigraph-server"))
     yield server
     server.stop()
 
 
-@pytest.fixture(params=BACKENDS)
-def built(request, tmp_path) -> tuple[Store, Config]:
-    """A store built from the bundled data, once per backend."""
-    store, config = make_store(request.param, tmp_path, request)
+@pytest.fixture(scope="module", params=BACKENDS)
+def built_template(request, tmp_path_factory) -> tuple[str, Store, Config]:
+    """A store of the bundled data per backend, built once per test module; tests get copies (`built`)."""
+    kind = request.param
+    store, config = make_store(kind, tmp_path_factory.mktemp(f"built-{kind}"), request)
     build(store, config)
+    if kind == "disk":
+        store.close()  # copied as files: closed, so that the copy is consistent
+    yield kind, store, config
+    store.close()
+
+
+@pytest.fixture
+def built(built_template, tmp_path, request) -> tuple[Store, Config]:
+    """A store built from the bundled data, once per backend: a copy of the module's template, which the
+    test may change. On a SPARQL server, where a copy costs as much as a build, it is built again."""
+    kind, template, config = built_template
+    if kind == "memory":
+        store = template.in_memory()
+    elif kind == "disk":
+        source = Path(config.store.removeprefix("oxigraph:"))
+        shutil.copytree(source, tmp_path / "store", symlinks=True)
+        config = config.with_(store=f"oxigraph:{tmp_path / 'store'}")
+        store = open_store(config)
+    else:
+        store, config = make_store(kind, tmp_path, request)
+        build(store, config)
     yield store, config
     store.close()
 
@@ -93,6 +136,17 @@ def dataset(tmp_path) -> Path:
     target = tmp_path / "innocrafts"
     shutil.copytree(resource_dir("data") / "innocrafts", target)
     return target
+
+
+def wait_for(condition, *, timeout: float = 30.0, what: str = "the condition"):
+    """Poll `condition` until it returns something true, and return that; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout:g} s"
+        time.sleep(0.05)
+    return value
 
 
 def snapshot(store: Store) -> set[str]:
@@ -150,13 +204,38 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live(tmp_path_factory) -> LiveServer:
-    """A live server over an on-disk store of the bundled data (queries stop after 3 s)."""
+def served_config(tmp_path_factory) -> Config:
+    """An on-disk store of the bundled data, built once, that the web tests read (never write)."""
     location = f"oxigraph:{tmp_path_factory.mktemp('served') / 'store'}"
-    config = Config(store=location, query_timeout=3.0, workers=2)
+    config = Config(store=location)
     with open_store(location, create=True) as store:
         build(store, config)
-    server = LiveServer(config)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(served_config):
+    """The Flask app over the served store, answering queries in this process (as in Flask's tutorial)."""
+    from api import create_app
+    from kg.query.executor import InlineExecutor
+
+    app = create_app(served_config, executor=InlineExecutor(served_config))
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["coopkg"].close()
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client: requests without a server or worker processes."""
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live(served_config) -> LiveServer:
+    """A live server (Waitress, query worker processes) over the served store: for time limits, kills and
+    real clients (queries stop after 3 s)."""
+    server = LiveServer(served_config.with_(query_timeout=3.0, workers=2))
     yield server
     server.close()
 

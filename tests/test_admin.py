@@ -8,12 +8,12 @@ import time
 
 import pytest
 import requests
+from conftest import LiveServer, wait_for
 
 from kg.config import Config
 from kg.errors import KGError
 from kg.ingest.loader import build
 from kg.store import open_store
-from tests.conftest import LiveServer
 
 TOKEN = "s3cret-for-tests"
 
@@ -51,12 +51,14 @@ def test_readiness_fails_when_the_store_is_gone(doomed):
 
 
 def test_each_request_is_logged_as_one_json_line(live, caplog):
+    def logged():
+        lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "coopkg.access"]
+        return next((line for line in lines if line["request_id"] == "abc123"), None)
+
     with caplog.at_level(logging.INFO, logger="coopkg.access"):
         r = requests.get(live.sparql, params={"query": "ASK {}"}, headers={"X-Request-Id": "abc123"}, timeout=10)
-        time.sleep(0.1)
+        entry = wait_for(logged, what="the access-log line")
     assert r.headers["X-Request-Id"] == "abc123"
-    lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "coopkg.access"]
-    entry = next(line for line in lines if line["request_id"] == "abc123")
     assert entry["method"] == "GET" and entry["path"] == "/sparql" and entry["status"] == 200
     assert entry["ms"] > 0 and entry["bytes"] == len(r.content)
 
@@ -130,6 +132,7 @@ def test_reload_serves_a_store_changed_beside_the_server(admin, tmp_path):
     assert _catalogued_triples(server) == catalogued + 1  # the catalogue describes the reloaded data
 
 
+@pytest.mark.slow
 def test_rebuild_runs_in_the_background_and_then_serves_the_new_store(admin):
     server, _ = admin
     auth = {"Authorization": f"Bearer {TOKEN}"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
+from conftest import wait_for
 
 from kg.config import Config
 from kg.ingest.loader import build
@@ -34,6 +34,7 @@ def test_results_past_the_size_limit_are_refused(location):
         executor.close()
 
 
+@pytest.mark.slow
 def test_a_timed_out_worker_is_replaced(location):
     executor = QueryExecutor(location, workers=1, timeout=1)
     try:
@@ -45,12 +46,13 @@ def test_a_timed_out_worker_is_replaced(location):
         executor.close()
 
 
+@pytest.mark.slow
 def test_queries_wait_for_a_free_worker_then_give_up(location):
     executor = QueryExecutor(location, workers=1, timeout=2)
     try:
         heavy = threading.Thread(target=lambda: pytest.raises(QueryTimeout, executor.run, QueryRequest(HEAVY)))
         heavy.start()
-        time.sleep(0.3)
+        wait_for(lambda: executor.busy == 1, what="the heavy query taking the only worker")
         with pytest.raises(Busy, match="busy"):
             executor.run(QueryRequest("ASK { ?s ?p ?o }"), timeout=0.5)
         heavy.join()

@@ -18,6 +18,8 @@ from conftest import snapshot
 from kg.resources import resource_dir
 from kg.store import open_store
 
+pytestmark = pytest.mark.slow  # generated cases by the thousand; kills and mounts
+
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = 8
 

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from kg.errors import KGError, ValidationFailed
 from kg.ingest.loader import import_files, load
 
+pytestmark = pytest.mark.slow  # generated cases by the thousand; kills and mounts
+
 # derandomize: the same cases on every run (CI stays reproducible); raise max_examples to search wider.
 HTTP = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 FILES = settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))

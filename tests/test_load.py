@@ -7,6 +7,7 @@ import csv
 import pytest
 from conftest import BACKENDS, make_store, rows, snapshot
 
+from kg.cli.output import GRAPH_FORMATS
 from kg.errors import DataError, ValidationFailed
 from kg.ingest.loader import build, load
 
@@ -225,25 +226,16 @@ def test_shacl_violation_fails_unless_allowed(backend, request, tmp_path):
     assert len(snapshot(store)) == len(before) + 1
 
 
-@pytest.mark.parametrize("fmt", ["turtle", "nt", "jsonld", "rdfxml"])
+@pytest.mark.parametrize("fmt", sorted(GRAPH_FORMATS))  # every graph format the CLI offers
 def test_rdf_files_load_in_every_format(fmt, tmp_path, bundled_store):
-    import pyoxigraph as ox
-
-    from kg.cli.output import GRAPH_FORMATS
     from kg.store import open_store
 
     source, config = bundled_store
     triples = source.query(config.ns.sparql_prefixes() + "CONSTRUCT { ?s ?p ?o } WHERE { ?s a coop:Project ; ?p ?o }")
-    rdf_format = {
-        "turtle": ox.RdfFormat.TURTLE,
-        "nt": ox.RdfFormat.N_TRIPLES,
-        "jsonld": ox.RdfFormat.JSON_LD,
-        "rdfxml": ox.RdfFormat.RDF_XML,
-    }[fmt]
+    rdf_format = GRAPH_FORMATS[fmt]
     folder = tmp_path / "projects"
     folder.mkdir()
     (folder / f"projects.{rdf_format.file_extension}").write_bytes(triples.serialize(format=rdf_format))
-    assert GRAPH_FORMATS  # the formats the CLI offers are those tested here
     store = open_store("memory")
     build(store, config, [folder], allow_invalid=True)
     n = rows(store.query(config.ns.sparql_prefixes() + "SELECT (COUNT(*) AS ?n) WHERE { ?s a coop:Project }"))

@@ -93,6 +93,7 @@ def test_sampled_betweenness_equals_networkx_with_the_same_seed(directed):
     assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_sampled_closeness_is_within_its_stated_tolerance(monkeypatch):
     monkeypatch.setattr(kg.network.metrics, "EXACT_LIMIT", 500)  # estimate the 3,000-node component
     graph = nx.connected_watts_strogatz_graph(3000, 6, 0.05, seed=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -66,7 +67,10 @@ def test_a_server_that_is_down_gives_a_clear_error_after_retries():
 @pytest.fixture
 def own_virtuoso(tmp_path):
     """A Virtuoso of this test's own: it gets killed, and the session's server must not go through that."""
-    from tests.virtuoso import start_virtuoso
+    from tests.virtuoso import BINARY, start_virtuoso
+
+    if not Path(BINARY).exists():
+        pytest.skip("Virtuoso is not installed: `make virtuoso` installs Debian's virtuoso-opensource")
 
     server = start_virtuoso(tmp_path / "virtuoso")
     yield server
@@ -83,6 +87,8 @@ def _empty_store(server):
     return store, config
 
 
+@pytest.mark.remote
+@pytest.mark.slow
 def test_a_load_killed_midway_changes_nothing_and_completes_when_run_again(own_virtuoso):
     virtuoso = own_virtuoso
     store, config = _empty_store(virtuoso)
@@ -167,6 +173,7 @@ TRIPLES = [
 ]
 
 
+@pytest.mark.remote
 @pytest.mark.parametrize("server", ["virtuoso", "oxigraph-server"])
 @pytest.mark.parametrize(
     "losing",

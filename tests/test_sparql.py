@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 import warnings
 
 import pytest
 import requests
+from conftest import wait_for
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
@@ -206,41 +206,45 @@ def test_service_in_a_string_or_comment_is_not_a_service_call(live):
     assert r.status_code == 200
 
 
+@pytest.mark.slow
 def test_a_heavy_query_is_stopped_and_the_server_keeps_answering(live):
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-    started = time.monotonic()
     r = requests.post(live.sparql, data={"query": heavy}, timeout=30)
-    assert r.status_code == 503 and "time limit" in r.text
-    assert time.monotonic() - started < 10
+    assert r.status_code == 503 and "ran past the time limit of 3 s and was stopped" in r.text
     light = requests.get(
         live.sparql, params={"query": ASK}, headers={"Accept": "application/sparql-results+json"}, timeout=10
     )
     assert light.status_code == 200 and light.json()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_the_killed_worker_stops_using_cpu(live):
     import psutil
 
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-    requests.post(live.sparql, data={"query": heavy}, timeout=30)
-    time.sleep(1.0)
+    assert requests.post(live.sparql, data={"query": heavy}, timeout=30).status_code == 503
     me = psutil.Process()
-    busy = [c for c in me.children(recursive=True) if c.cpu_percent(interval=0.5) > 50]
-    assert busy == []
+    wait_for(
+        lambda: not [c for c in me.children(recursive=True) if c.cpu_percent(interval=0.5) > 50],
+        timeout=20,
+        what="every query worker going idle after the kill",
+    )
 
 
+@pytest.mark.slow
 def test_light_queries_are_answered_while_a_heavy_one_runs(live):
     import threading
 
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     worker = threading.Thread(target=lambda: requests.post(live.sparql, data={"query": heavy}, timeout=30))
     worker.start()
-    time.sleep(0.3)
-    started = time.monotonic()
+    executor = live.app.extensions["coopkg"].executor
+    wait_for(lambda: executor.busy >= 1, what="the heavy query taking a worker")
     r = requests.get(
         live.sparql, params={"query": ASK}, headers={"Accept": "application/sparql-results+json"}, timeout=10
     )
-    assert r.status_code == 200 and time.monotonic() - started < 2
+    assert r.status_code == 200 and r.json()["boolean"] is True
+    assert worker.is_alive()  # answered while the heavy query was still running
     worker.join()
 
 

@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from kg.config import Config
 from kg.errors import KGError, QueryError, StoreError
 from kg.rdf import GRAPH_TYPES, RESULT_TYPES
+from kg.store import Store, open_store
 
 __all__ = [
     "QueryRequest",
@@ -36,6 +37,8 @@ __all__ = [
     "ResultTooLarge",
     "Busy",
     "forbidden_service",
+    "InlineExecutor",
+    "answer",
 ]
 
 
@@ -110,8 +113,6 @@ class _Limited(io.RawIOBase):
 
 def _worker(conn: Connection, location: Config | str, in_memory: bool, max_bytes: int) -> None:
     """Worker process: open the store, then answer requests until the pipe closes."""
-    from kg.store import open_store
-
     try:
         store = open_store(location, read_only=True)
         if in_memory:
@@ -126,29 +127,34 @@ def _worker(conn: Connection, location: Config | str, in_memory: bool, max_bytes
         except EOFError:
             return
         try:
-            result = store.query(
-                request.query,
-                substitutions=request.substitutions,
-                default_graph=list(request.default_graph) if request.default_graph is not None else None,
-                named_graphs=list(request.named_graphs) if request.named_graphs is not None else None,
-                base_iri=request.base_iri,
-            )
-            sink = _Limited(max_bytes)
-            if isinstance(result, ox.QueryTriples):
-                kind, media_type = "graph", request.graph_type
-                if media_type is not None:
-                    result.serialize(sink, format=GRAPH_TYPES[media_type].oxigraph)
-            else:
-                kind, media_type = "tabular", request.tabular_type
-                if media_type is not None:
-                    result.serialize(sink, format=RESULT_TYPES[media_type].oxigraph)
-            conn.send(("ok", QueryResponse(bytes(sink.buffer), media_type, kind)))
+            conn.send(("ok", answer(store, request, max_bytes)))
         except ResultTooLarge as e:
             conn.send(("too-large", str(e)))
         except StoreError as e:
             conn.send(("store-error", str(e)))
         except (QueryError, SyntaxError, ValueError, OSError, RuntimeError) as e:
             conn.send(("error", str(e)))
+
+
+def answer(store: Store, request: QueryRequest, max_bytes: int) -> QueryResponse:
+    """Run one request on a store and serialise its result as asked, up to `max_bytes`."""
+    result = store.query(
+        request.query,
+        substitutions=request.substitutions,
+        default_graph=list(request.default_graph) if request.default_graph is not None else None,
+        named_graphs=list(request.named_graphs) if request.named_graphs is not None else None,
+        base_iri=request.base_iri,
+    )
+    sink = _Limited(max_bytes)
+    if isinstance(result, ox.QueryTriples):
+        kind, media_type = "graph", request.graph_type
+        if media_type is not None:
+            result.serialize(sink, format=GRAPH_TYPES[media_type].oxigraph)
+    else:
+        kind, media_type = "tabular", request.tabular_type
+        if media_type is not None:
+            result.serialize(sink, format=RESULT_TYPES[media_type].oxigraph)
+    return QueryResponse(bytes(sink.buffer), media_type, kind)
 
 
 class _Worker:
@@ -320,10 +326,36 @@ class QueryExecutor:
                     break
 
 
+class InlineExecutor:
+    """Answers in this process, with the result-size limit but no time limit (a thread cannot be stopped):
+    for the Flask test client and for embedding. A public server uses QueryExecutor."""
+
+    def __init__(self, location: Config | str, *, max_bytes: int = 50_000_000):
+        self.location, self.max_bytes = location, max_bytes
+        self.store = open_store(location, read_only=True)
+
+    def run(self, request: QueryRequest, timeout: float | None = None) -> QueryResponse:
+        try:
+            return answer(self.store, request, self.max_bytes)
+        except (SyntaxError, ValueError, OSError, RuntimeError) as e:
+            raise QueryError(str(e)) from None
+
+    def restart(self, start_timeout: float = 600.0) -> None:
+        """Reopen the store on its current data."""
+        old, self.store = self.store, open_store(self.location, read_only=True)
+        old.close()
+
+    def status(self) -> dict[str, int]:
+        return {"workers": 1, "idle": 1, "busy": 0, "spares": 0}
+
+    def close(self) -> None:
+        self.store.close()
+
+
 class ExecutorReader:
     """A `kg.publish.describe.Reader` whose queries run in the executor's workers (time and size limits apply)."""
 
-    def __init__(self, executor: QueryExecutor):
+    def __init__(self, executor: QueryExecutor | InlineExecutor):
         self.executor = executor
 
     def select(self, sparql: str, bindings=None) -> list[dict]:
