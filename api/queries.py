@@ -86,6 +86,78 @@ def run(name: str):
     return {"query": name, "parameters": {k: v.value for k, v in bindings.items()}, "columns": columns, "rows": rows}
 
 
+#: What every saved query answers, by status (the same for all of them).
+_RESPONSES: dict = {
+    "200": {
+        "description": "The result rows",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "columns": {"type": "array", "items": {"type": "string"}},
+                        "rows": {
+                            "type": "array",
+                            "items": {"type": "object", "additionalProperties": {"type": "string"}},
+                        },
+                    },
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+            "application/sparql-results+json": {"schema": {"type": "object"}},
+        },
+    },
+    "400": {
+        "description": "A parameter is missing, unknown or of the wrong type (the message names it)",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    },
+    "503": {
+        "description": "The query ran past the time limit, or the server is busy",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    },
+}
+_FORMAT_PARAMETER = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": "json (rows), csv, or sparql-json; default from the Accept header",
+    "schema": {"type": "string", "enum": ["json", "csv", "sparql-json"]},
+}
+
+
+def _parameter(p) -> dict:
+    """One typed query parameter; an empty value (a blank form field) means it is not given."""
+    kind, fmt = _TYPES[p.type]
+    schema: dict = {"type": kind}
+    if fmt:
+        schema["format"] = fmt
+    if p.type == "year":
+        schema["pattern"] = "^[0-9]{4}$"
+    if p.default is not None:
+        schema["default"] = p.default
+    if p.enum:
+        schema["enum"] = list(p.enum)
+    return {
+        "name": p.name,
+        "in": "query",
+        "required": False,
+        "allowEmptyValue": True,
+        "description": p.description,
+        "schema": schema,
+    }
+
+
+def _operation(q: SavedQuery) -> dict:
+    return {
+        "summary": q.title,
+        "description": q.description,
+        "operationId": q.name.replace("-", "_"),
+        "tags": list(q.tags),
+        "parameters": [*(_parameter(p) for p in q.parameters), _FORMAT_PARAMETER],
+        "responses": _RESPONSES,
+    }
+
+
 @bp.get("/openapi.json")
 def openapi():
     """An OpenAPI 3 document describing every saved query."""
@@ -97,77 +169,8 @@ def openapi():
                 "responses": {"200": {"description": "The saved queries", "content": {"application/json": {}}}},
             }
         },
+        **{f"/api/queries/{q.name}": {"get": _operation(q)} for q in _saved().values()},
     }
-    for q in _saved().values():
-        parameters = []
-        for p in q.parameters:
-            kind, fmt = _TYPES[p.type]
-            schema: dict = {"type": kind}
-            if fmt:
-                schema["format"] = fmt
-            if p.type == "year":
-                schema["pattern"] = "^[0-9]{4}$"
-            if p.default is not None:
-                schema["default"] = p.default
-            if p.enum:
-                schema["enum"] = list(p.enum)
-            parameters.append(  # an empty value (a blank form field) means the parameter is not given
-                {
-                    "name": p.name,
-                    "in": "query",
-                    "required": False,
-                    "allowEmptyValue": True,
-                    "description": p.description,
-                    "schema": schema,
-                }
-            )
-        parameters.append(
-            {
-                "name": "format",
-                "in": "query",
-                "required": False,
-                "description": "json (rows), csv, or sparql-json; default from the Accept header",
-                "schema": {"type": "string", "enum": ["json", "csv", "sparql-json"]},
-            }
-        )
-        paths[f"/api/queries/{q.name}"] = {
-            "get": {
-                "summary": q.title,
-                "description": q.description,
-                "operationId": q.name.replace("-", "_"),
-                "tags": list(q.tags),
-                "parameters": parameters,
-                "responses": {
-                    "200": {
-                        "description": "The result rows",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "columns": {"type": "array", "items": {"type": "string"}},
-                                        "rows": {
-                                            "type": "array",
-                                            "items": {"type": "object", "additionalProperties": {"type": "string"}},
-                                        },
-                                    },
-                                }
-                            },
-                            "text/csv": {"schema": {"type": "string"}},
-                            "application/sparql-results+json": {"schema": {"type": "object"}},
-                        },
-                    },
-                    "400": {
-                        "description": "A parameter is missing, unknown or of the wrong type (the message names it)",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    },
-                    "503": {
-                        "description": "The query ran past the time limit, or the server is busy",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    },
-                },
-            }
-        }
     return {
         "openapi": "3.0.3",
         "info": {

@@ -245,6 +245,53 @@ def _organisation_view(
     return _organisation_graph(graph, nodes, labels, attributes, keep), ""
 
 
+def _one_year_organisations(graph: nx.Graph, store: Store, ns: Namespaces, filters: ViewFilters) -> nx.Graph:
+    """A network of one year, narrowed to the filters' project, theme, country, city and ego network."""
+    keep = set(graph)
+    if (allowed := _chosen_organisations(store, ns, filters)) is not None:
+        keep &= allowed
+    for place in ("country", "city"):
+        if wanted := getattr(filters, place):
+            keep &= {n for n, d in graph.nodes(data=True) if d.get(place) == wanted}
+    graph = graph.subgraph(keep)
+    if filters.ego:
+        if filters.ego not in graph:
+            raise KGError(f"no organisation {filters.ego} is in this network")
+        graph = ego_network(graph, filters.ego, filters.radius)
+    return graph
+
+
+#: The measures each drawn node carries.
+_MEASURES = ("degree", "weighted_degree", "betweenness", "closeness", "pagerank", "community")
+
+
+def _drawn_nodes(graph: nx.Graph, ns: Namespaces, kind: str, rows: list[dict]) -> list[dict]:
+    """Each node with its facts, measures and laid-out position."""
+    positions = layout(graph)
+    nodes = []
+    for row in rows:
+        data = graph.nodes[row["node"]]
+        x, y = (round(c * 40, 1) for c in positions[row["node"]])
+        nodes.append(
+            {
+                "id": row["node"],
+                "label": data.get("label", row["node"]),
+                "country": data.get("country", row["node"] if kind == "country" else ""),
+                "city": data.get("city", row["node"] if kind == "city" else ""),
+                "type": data.get("type", ""),
+                "organisations": data.get("organisations"),
+                "page": _page(ns, row["node"]),
+                **{
+                    k: row[k]
+                    for k in ("degree", "weighted_degree", "betweenness", "closeness", "pagerank", "community")
+                },
+                "x": x,
+                "y": y,
+            }
+        )
+    return nodes
+
+
 def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCache | None = None) -> dict:
     """The nodes (with their measures and facts) and edges to draw for `filters`.
 
@@ -261,57 +308,26 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
     elif filters.year is not None:
         graph = source(filters.kind, filters.year)
         if filters.kind == "org":
-            keep = set(graph)
-            if (allowed := _chosen_organisations(store, ns, filters)) is not None:
-                keep &= allowed
-            for place in ("country", "city"):
-                if wanted := getattr(filters, place):
-                    keep &= {n for n, d in graph.nodes(data=True) if d.get(place) == wanted}
-            graph = graph.subgraph(keep)
-            if filters.ego:
-                if filters.ego not in graph:
-                    raise KGError(f"no organisation {filters.ego} is in this network")
-                graph = ego_network(graph, filters.ego, filters.radius)
+            graph = _one_year_organisations(graph, store, ns, filters)
     else:
         graph, message = _organisation_view(store, ns, filters, cache)
     kind = graph.graph.get("kind", filters.kind)
-    aggregated = kind != filters.kind
     analysis = analyse(graph)
-    nodes = []
-    for row in analysis.rows:
-        data = graph.nodes[row["node"]]
-        node = {
-            "id": row["node"],
-            "label": data.get("label", row["node"]),
-            "country": data.get("country", row["node"] if kind == "country" else ""),
-            "city": data.get("city", row["node"] if kind == "city" else ""),
-            "type": data.get("type", ""),
-            "organisations": data.get("organisations"),
-            "page": _page(ns, row["node"]),
-            **{k: row[k] for k in ("degree", "weighted_degree", "betweenness", "closeness", "pagerank", "community")},
-        }
-        nodes.append(node)
-    positions = layout(graph)
-    for node in nodes:
-        node["x"], node["y"] = (round(c * 40, 1) for c in positions[node["id"]])
     edges = [
         {"source": a, "target": b, "weight": d.get("weight", 1), "kinds": d.get("kinds", "")}
         for a, b, d in graph.edges(data=True)
     ]
     if len(edges) > EDGE_LIMIT:
         edges = sorted(edges, key=lambda e: -e["weight"])[:EDGE_LIMIT]
-        message = " ".join(
-            part
-            for part in (message, f"The {EDGE_LIMIT:,} strongest of {graph.number_of_edges():,} links are drawn.")
-            if part
-        )
+        drawn = f"The {EDGE_LIMIT:,} strongest of {graph.number_of_edges():,} links are drawn."
+        message = f"{message} {drawn}".strip()
     return {
         "kind": kind,
         "directed": graph.is_directed(),
-        "aggregated": aggregated,
+        "aggregated": kind != filters.kind,
         "message": message,
         "summary": analysis.summary,
-        "nodes": nodes,
+        "nodes": _drawn_nodes(graph, ns, kind, analysis.rows),
         "edges": edges,
     }
 

@@ -66,6 +66,35 @@ def _count(reader: Reader, ns: Namespaces, query: str) -> int:
     return int(rows[0]["n"]["value"]) if rows else 0
 
 
+@dataclass(frozen=True)
+class _Nodes:
+    """The description's own nodes, all under the base IRI."""
+
+    base: str
+    catalog: URIRef
+    dataset: URIRef
+    service: URIRef
+    publisher: URIRef
+    licence: URIRef
+    endpoint: URIRef
+    contact: URIRef
+    today: Literal
+
+    @classmethod
+    def under(cls, base: str, modified: date) -> _Nodes:
+        return cls(
+            base=base,
+            catalog=URIRef(base + "catalog"),
+            dataset=URIRef(base + "dataset"),
+            service=URIRef(base + "sparql-service"),
+            publisher=URIRef(base + "id/publisher"),
+            licence=URIRef(LICENCE),
+            endpoint=URIRef(base + "sparql"),
+            contact=URIRef(base + "id/contact"),
+            today=Literal(modified.isoformat(), datatype=XSD.date),
+        )
+
+
 def dataset_description(
     reader: Reader, ns: Namespaces, *, version: str, modified: date, checksums: dict[str, str] | None = None
 ) -> Graph:
@@ -78,21 +107,26 @@ def dataset_description(
     g.bind("dcat", str(DCAT))
     g.bind("void", str(VOID))
     g.bind("spdx", SPDX)
-    base = ns.base
-    catalog, dataset, service = URIRef(base + "catalog"), URIRef(base + "dataset"), URIRef(base + "sparql-service")
-    publisher, licence = URIRef(base + "id/publisher"), URIRef(LICENCE)
-    endpoint = URIRef(base + "sparql")
-    today = Literal(modified.isoformat(), datatype=XSD.date)
+    n = _Nodes.under(ns.base, modified)
+    _catalog(g, n)
+    _dataset(g, n, ns, version)
+    _statistics(g, n.dataset, reader, ns)
+    _dumps(g, n, checksums or {})
+    _sparql_service(g, n)
+    return g
 
-    g.add((publisher, RDF.type, FOAF.Agent))
-    g.add((publisher, FOAF.name, Literal("The coopkg project", lang="en")))
-    g.add((licence, RDF.type, DCTERMS.LicenseDocument))
 
-    g.add((catalog, RDF.type, DCAT.Catalog))
-    g.add((catalog, DCTERMS.title, Literal("EU cooperation knowledge graph", lang="en")))
+def _catalog(g: Graph, n: _Nodes) -> None:
+    """The publisher, the licence and the catalogue."""
+    g.add((n.publisher, RDF.type, FOAF.Agent))
+    g.add((n.publisher, FOAF.name, Literal("The coopkg project", lang="en")))
+    g.add((n.licence, RDF.type, DCTERMS.LicenseDocument))
+
+    g.add((n.catalog, RDF.type, DCAT.Catalog))
+    g.add((n.catalog, DCTERMS.title, Literal("EU cooperation knowledge graph", lang="en")))
     g.add(
         (
-            catalog,
+            n.catalog,
             DCTERMS.description,
             Literal(
                 "Good practices, partners, events and transfers of practice of European cooperation projects, "
@@ -101,19 +135,22 @@ def dataset_description(
             ),
         )
     )
-    g.add((catalog, DCTERMS.publisher, publisher))
-    g.add((catalog, DCTERMS.license, licence))
-    g.add((catalog, DCTERMS.modified, today))
-    g.add((catalog, FOAF.homepage, _typed(g, URIRef(base), FOAF.Document)))
-    g.add((catalog, DCAT.dataset, dataset))
-    g.add((catalog, DCAT.service, service))
+    g.add((n.catalog, DCTERMS.publisher, n.publisher))
+    g.add((n.catalog, DCTERMS.license, n.licence))
+    g.add((n.catalog, DCTERMS.modified, n.today))
+    g.add((n.catalog, FOAF.homepage, _typed(g, URIRef(n.base), FOAF.Document)))
+    g.add((n.catalog, DCAT.dataset, n.dataset))
+    g.add((n.catalog, DCAT.service, n.service))
 
-    g.add((dataset, RDF.type, DCAT.Dataset))
-    g.add((dataset, RDF.type, VOID.Dataset))
-    g.add((dataset, DCTERMS.title, Literal("Knowledge graph of European cooperation projects", lang="en")))
+
+def _dataset(g: Graph, n: _Nodes, ns: Namespaces, version: str) -> None:
+    """The dataset: title, themes, places, contact point and the VoID basics."""
+    g.add((n.dataset, RDF.type, DCAT.Dataset))
+    g.add((n.dataset, RDF.type, VOID.Dataset))
+    g.add((n.dataset, DCTERMS.title, Literal("Knowledge graph of European cooperation projects", lang="en")))
     g.add(
         (
-            dataset,
+            n.dataset,
             DCTERMS.description,
             Literal(
                 "Projects, partner organisations, cities, regions and countries, good practices (with the fields "
@@ -124,50 +161,52 @@ def dataset_description(
             ),
         )
     )
-    g.add((dataset, DCTERMS.publisher, publisher))
-    g.add((dataset, DCTERMS.license, licence))
-    g.add((dataset, DCTERMS.modified, today))
-    g.add((dataset, DCAT.version, Literal(version)))
-    g.add((dataset, DCAT.landingPage, _typed(g, URIRef(base + "practices"), FOAF.Document)))
+    g.add((n.dataset, DCTERMS.publisher, n.publisher))
+    g.add((n.dataset, DCTERMS.license, n.licence))
+    g.add((n.dataset, DCTERMS.modified, n.today))
+    g.add((n.dataset, DCAT.version, Literal(version)))
+    g.add((n.dataset, DCAT.landingPage, _typed(g, URIRef(n.base + "practices"), FOAF.Document)))
     for word in ("European territorial cooperation", "Interreg", "good practices", "crafts", "partner networks"):
-        g.add((dataset, DCAT.keyword, Literal(word, lang="en")))
+        g.add((n.dataset, DCAT.keyword, Literal(word, lang="en")))
     for theme, label in THEMES.items():
-        g.add((dataset, DCAT.theme, _typed(g, URIRef(DATA_THEME + theme), SKOS.Concept)))
+        g.add((n.dataset, DCAT.theme, _typed(g, URIRef(DATA_THEME + theme), SKOS.Concept)))
         g.add((URIRef(DATA_THEME + theme), SKOS.prefLabel, Literal(label, lang="en")))
     taxonomy = _typed(g, URIRef(DATA_THEME.rstrip("/")), SKOS.ConceptScheme)
     g.add((taxonomy, DCTERMS.title, Literal("Data theme", lang="en")))
-    g.add((catalog, DCAT.themeTaxonomy, taxonomy))
-    g.add((catalog, DCTERMS.language, _typed(g, URIRef(LANGUAGE + "ENG"), DCTERMS.LinguisticSystem)))
+    g.add((n.catalog, DCAT.themeTaxonomy, taxonomy))
+    g.add((n.catalog, DCTERMS.language, _typed(g, URIRef(LANGUAGE + "ENG"), DCTERMS.LinguisticSystem)))
     europe = _typed(g, URIRef(CONTINENT + "EUROPE"), DCTERMS.Location)
-    g.add((catalog, DCTERMS.spatial, europe))
-    g.add((dataset, DCTERMS.spatial, europe))
-    contact = URIRef(base + "id/contact")
-    g.add((contact, RDF.type, VCARD.Kind))
-    g.add((contact, RDF.type, VCARD.Organization))
-    g.add((contact, VCARD.fn, Literal("The coopkg project", lang="en")))
-    g.add((contact, VCARD.hasURL, URIRef(base)))
-    g.add((dataset, DCAT.contactPoint, contact))
-    g.add((dataset, VOID.uriSpace, Literal(str(ns.id))))
-    g.add((dataset, VOID.sparqlEndpoint, endpoint))
-    g.add((dataset, VOID.rootResource, URIRef(base + "practices")))
+    g.add((n.catalog, DCTERMS.spatial, europe))
+    g.add((n.dataset, DCTERMS.spatial, europe))
+    g.add((n.contact, RDF.type, VCARD.Kind))
+    g.add((n.contact, RDF.type, VCARD.Organization))
+    g.add((n.contact, VCARD.fn, Literal("The coopkg project", lang="en")))
+    g.add((n.contact, VCARD.hasURL, URIRef(n.base)))
+    g.add((n.dataset, DCAT.contactPoint, n.contact))
+    g.add((n.dataset, VOID.uriSpace, Literal(str(ns.id))))
+    g.add((n.dataset, VOID.sparqlEndpoint, n.endpoint))
+    g.add((n.dataset, VOID.rootResource, URIRef(n.base + "practices")))
     for vocabulary in (str(ns.coop), "http://www.w3.org/ns/org#", "https://schema.org/", str(ns.scheme)):
-        g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+        g.add((n.dataset, VOID.vocabulary, URIRef(vocabulary)))
 
+
+def _statistics(g: Graph, subject: URIRef, reader: Reader, ns: Namespaces) -> None:
+    """VoID statistics, counted by SPARQL: triples, subjects, properties, entities, class partitions."""
     triples = _count(reader, ns, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    g.add((dataset, VOID.triples, Literal(triples)))
+    g.add((subject, VOID.triples, Literal(triples)))
     g.add(
         (
-            dataset,
+            subject,
             VOID.distinctSubjects,
             Literal(_count(reader, ns, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")),
         )
     )
     g.add(
-        (dataset, VOID.properties, Literal(_count(reader, ns, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }")))
+        (subject, VOID.properties, Literal(_count(reader, ns, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }")))
     )
     g.add(
         (
-            dataset,
+            subject,
             VOID.entities,
             Literal(
                 _count(
@@ -181,21 +220,24 @@ def dataset_description(
     classes = reader.select(
         ns.sparql_prefixes() + "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
     )
-    g.add((dataset, VOID.classes, Literal(len(classes))))
+    g.add((subject, VOID.classes, Literal(len(classes))))
     for row in classes:
         if row["c"]["type"] != "uri" or not row["c"]["value"].startswith(str(ns.coop)):
             continue
         partition = BNode()
-        g.add((dataset, VOID.classPartition, partition))
+        g.add((subject, VOID.classPartition, partition))
         g.add((partition, VOID["class"], URIRef(row["c"]["value"])))
         g.add((partition, VOID.entities, Literal(int(row["n"]["value"]))))
 
+
+def _dumps(g: Graph, n: _Nodes, checksums: dict[str, str]) -> None:
+    """One distribution per dump file, with its checksum in a release."""
     for dump in DUMPS:
         name = f"{DUMP_NAME}.{dump.suffix}"
-        url = URIRef(f"{base}dumps/{name}")
-        distribution = URIRef(f"{base}dumps/{name}#distribution")
-        g.add((dataset, DCAT.distribution, distribution))
-        g.add((dataset, VOID.dataDump, url))
+        url = URIRef(f"{n.base}dumps/{name}")
+        distribution = URIRef(f"{n.base}dumps/{name}#distribution")
+        g.add((n.dataset, DCAT.distribution, distribution))
+        g.add((n.dataset, VOID.dataDump, url))
         g.add((distribution, RDF.type, DCAT.Distribution))
         g.add((distribution, DCTERMS.title, Literal(f"The whole graph as gzipped {dump.title}", lang="en")))
         g.add(
@@ -213,17 +255,20 @@ def dataset_description(
         g.add((distribution, DCAT.mediaType, _typed(g, URIRef(IANA + dump.media_type), DCTERMS.MediaType)))
         g.add((distribution, DCAT.compressFormat, _typed(g, URIRef(IANA + "application/gzip"), DCTERMS.MediaType)))
         g.add((distribution, DCTERMS.format, _typed(g, URIRef(FILE_TYPE + dump.file_type), DCTERMS.MediaTypeOrExtent)))
-        g.add((distribution, DCTERMS.license, licence))
-        g.add((distribution, DCTERMS.modified, today))
-        if checksums and name in checksums:
+        g.add((distribution, DCTERMS.license, n.licence))
+        g.add((distribution, DCTERMS.modified, n.today))
+        if name in checksums:
             checksum = BNode()
             g.add((distribution, URIRef(SPDX + "checksum"), checksum))
             g.add((checksum, RDF.type, URIRef(SPDX + "Checksum")))
             g.add((checksum, URIRef(SPDX + "algorithm"), URIRef(SPDX + "checksumAlgorithm_sha256")))
             g.add((checksum, URIRef(SPDX + "checksumValue"), Literal(checksums[name], datatype=XSD.hexBinary)))
 
-    sparql = URIRef(base + "sparql#distribution")
-    g.add((dataset, DCAT.distribution, sparql))
+
+def _sparql_service(g: Graph, n: _Nodes) -> None:
+    """The SPARQL endpoint as a distribution and as a data service."""
+    sparql = URIRef(n.base + "sparql#distribution")
+    g.add((n.dataset, DCAT.distribution, sparql))
     g.add((sparql, RDF.type, DCAT.Distribution))
     g.add((sparql, DCTERMS.title, Literal("SPARQL 1.1 endpoint", lang="en")))
     g.add(
@@ -233,22 +278,21 @@ def dataset_description(
             Literal("Queries over the union of all graphs, by the SPARQL 1.1 Protocol; read-only.", lang="en"),
         )
     )
-    g.add((sparql, DCAT.accessURL, endpoint))
-    g.add((sparql, DCAT.accessService, service))
-    g.add((sparql, DCTERMS.license, licence))
+    g.add((sparql, DCAT.accessURL, n.endpoint))
+    g.add((sparql, DCAT.accessService, n.service))
+    g.add((sparql, DCTERMS.license, n.licence))
 
-    g.add((service, RDF.type, DCAT.DataService))
-    g.add((service, DCTERMS.title, Literal("SPARQL 1.1 endpoint of the EU cooperation knowledge graph", lang="en")))
-    g.add((service, DCAT.endpointURL, endpoint))
-    g.add((service, DCAT.endpointDescription, endpoint))
-    g.add((service, DCAT.servesDataset, dataset))
+    g.add((n.service, RDF.type, DCAT.DataService))
+    g.add((n.service, DCTERMS.title, Literal("SPARQL 1.1 endpoint of the EU cooperation knowledge graph", lang="en")))
+    g.add((n.service, DCAT.endpointURL, n.endpoint))
+    g.add((n.service, DCAT.endpointDescription, n.endpoint))
+    g.add((n.service, DCAT.servesDataset, n.dataset))
     g.add(
-        (service, DCTERMS.conformsTo, _typed(g, URIRef("https://www.w3.org/TR/sparql11-protocol/"), DCTERMS.Standard))
+        (n.service, DCTERMS.conformsTo, _typed(g, URIRef("https://www.w3.org/TR/sparql11-protocol/"), DCTERMS.Standard))
     )
-    g.add((service, DCAT.contactPoint, contact))
-    g.add((service, DCTERMS.publisher, publisher))
-    g.add((service, DCTERMS.license, licence))
-    return g
+    g.add((n.service, DCAT.contactPoint, n.contact))
+    g.add((n.service, DCTERMS.publisher, n.publisher))
+    g.add((n.service, DCTERMS.license, n.licence))
 
 
 def _typed(g: Graph, node: URIRef, cls: URIRef) -> URIRef:
