@@ -116,6 +116,15 @@ def dataset_description(
     return g
 
 
+def _titled(g: Graph, n: _Nodes, node: URIRef, title: str, description: str) -> None:
+    """What the catalogue and the dataset both say of themselves: title, description, publisher, licence, date."""
+    g.add((node, DCTERMS.title, Literal(title, lang="en")))
+    g.add((node, DCTERMS.description, Literal(description, lang="en")))
+    g.add((node, DCTERMS.publisher, n.publisher))
+    g.add((node, DCTERMS.license, n.licence))
+    g.add((node, DCTERMS.modified, n.today))
+
+
 def _catalog(g: Graph, n: _Nodes) -> None:
     """The publisher, the licence and the catalogue."""
     g.add((n.publisher, RDF.type, FOAF.Agent))
@@ -123,21 +132,14 @@ def _catalog(g: Graph, n: _Nodes) -> None:
     g.add((n.licence, RDF.type, DCTERMS.LicenseDocument))
 
     g.add((n.catalog, RDF.type, DCAT.Catalog))
-    g.add((n.catalog, DCTERMS.title, Literal("EU cooperation knowledge graph", lang="en")))
-    g.add(
-        (
-            n.catalog,
-            DCTERMS.description,
-            Literal(
-                "Good practices, partners, events and transfers of practice of European cooperation projects, "
-                "starting with INNOCRAFTS (INTERREG IVC) and CRAFTS CODE (Interreg Europe).",
-                lang="en",
-            ),
-        )
+    _titled(
+        g,
+        n,
+        n.catalog,
+        "EU cooperation knowledge graph",
+        "Good practices, partners, events and transfers of practice of European cooperation projects, "
+        "starting with INNOCRAFTS (INTERREG IVC) and CRAFTS CODE (Interreg Europe).",
     )
-    g.add((n.catalog, DCTERMS.publisher, n.publisher))
-    g.add((n.catalog, DCTERMS.license, n.licence))
-    g.add((n.catalog, DCTERMS.modified, n.today))
     g.add((n.catalog, FOAF.homepage, _typed(g, URIRef(n.base), FOAF.Document)))
     g.add((n.catalog, DCAT.dataset, n.dataset))
     g.add((n.catalog, DCAT.service, n.service))
@@ -147,23 +149,15 @@ def _dataset(g: Graph, n: _Nodes, ns: Namespaces, version: str) -> None:
     """The dataset: title, themes, places, contact point and the VoID basics."""
     g.add((n.dataset, RDF.type, DCAT.Dataset))
     g.add((n.dataset, RDF.type, VOID.Dataset))
-    g.add((n.dataset, DCTERMS.title, Literal("Knowledge graph of European cooperation projects", lang="en")))
-    g.add(
-        (
-            n.dataset,
-            DCTERMS.description,
-            Literal(
-                "Projects, partner organisations, cities, regions and countries, good practices (with the fields "
-                "of the Interreg good-practice template), events and transfers of practice between places, each "
-                "fact with "
-                "the public source it comes from.",
-                lang="en",
-            ),
-        )
+    _titled(
+        g,
+        n,
+        n.dataset,
+        "Knowledge graph of European cooperation projects",
+        "Projects, partner organisations, cities, regions and countries, good practices (with the fields "
+        "of the Interreg good-practice template), events and transfers of practice between places, each "
+        "fact with the public source it comes from.",
     )
-    g.add((n.dataset, DCTERMS.publisher, n.publisher))
-    g.add((n.dataset, DCTERMS.license, n.licence))
-    g.add((n.dataset, DCTERMS.modified, n.today))
     g.add((n.dataset, DCAT.version, Literal(version)))
     g.add((n.dataset, DCAT.landingPage, _typed(g, URIRef(n.base + "practices"), FOAF.Document)))
     for word in ("European territorial cooperation", "Interreg", "good practices", "crafts", "partner networks"):
