@@ -35,6 +35,18 @@ LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
 CONTINENT = "http://publications.europa.eu/resource/authority/continent/"
 
 
+#: The titles and descriptions of the catalogue and of the dataset.
+CATALOG_TEXT = (
+    "EU cooperation knowledge graph",
+    "Good practices, partners, events and transfers of practice of European cooperation projects, "
+    "starting with INNOCRAFTS (INTERREG IVC) and CRAFTS CODE (Interreg Europe).",
+)
+DATASET_TEXT = (
+    "Knowledge graph of European cooperation projects",
+    "Projects, partner organisations, cities, regions and countries, good practices (with the fields "
+    "of the Interreg good-practice template), events and transfers of practice between places, each "
+    "fact with the public source it comes from.",
+)
 #: The EU's data themes that fit: regions and cities; economy and finance.
 THEMES = {"REGI": "Regions and cities", "ECON": "Economy and finance"}
 
@@ -132,14 +144,7 @@ def _catalog(g: Graph, n: _Nodes) -> None:
     g.add((n.licence, RDF.type, DCTERMS.LicenseDocument))
 
     g.add((n.catalog, RDF.type, DCAT.Catalog))
-    _titled(
-        g,
-        n,
-        n.catalog,
-        "EU cooperation knowledge graph",
-        "Good practices, partners, events and transfers of practice of European cooperation projects, "
-        "starting with INNOCRAFTS (INTERREG IVC) and CRAFTS CODE (Interreg Europe).",
-    )
+    _titled(g, n, n.catalog, *CATALOG_TEXT)
     g.add((n.catalog, FOAF.homepage, _typed(g, URIRef(n.base), FOAF.Document)))
     g.add((n.catalog, DCAT.dataset, n.dataset))
     g.add((n.catalog, DCAT.service, n.service))
@@ -149,15 +154,7 @@ def _dataset(g: Graph, n: _Nodes, ns: Namespaces, version: str) -> None:
     """The dataset: title, themes, places, contact point and the VoID basics."""
     g.add((n.dataset, RDF.type, DCAT.Dataset))
     g.add((n.dataset, RDF.type, VOID.Dataset))
-    _titled(
-        g,
-        n,
-        n.dataset,
-        "Knowledge graph of European cooperation projects",
-        "Projects, partner organisations, cities, regions and countries, good practices (with the fields "
-        "of the Interreg good-practice template), events and transfers of practice between places, each "
-        "fact with the public source it comes from.",
-    )
+    _titled(g, n, n.dataset, *DATASET_TEXT)
     g.add((n.dataset, DCAT.version, Literal(version)))
     g.add((n.dataset, DCAT.landingPage, _typed(g, URIRef(n.base + "practices"), FOAF.Document)))
     for word in ("European territorial cooperation", "Interreg", "good practices", "crafts", "partner networks"):
