@@ -37,9 +37,12 @@ class Violation:
     source_file: str  # dataset/file it was loaded from, "" if unknown
     field: str  # the column (or property) at fault
     message: str
+    graph: str = ""  # the named graph it was loaded into
+    source_line: int | None = None  # the line of its file that made the entity, when known
 
     def line(self) -> str:
-        where = f"{self.source_file}: " if self.source_file else ""
+        at = f", line {self.source_line}" if self.source_line else ""
+        where = f"{self.source_file}{at}: " if self.source_file else ""
         field = f", field '{self.field}'" if self.field else ""
         return f"{self.severity}: {where}{self.label} <{self.entity}>{field}: {self.message}"
 
@@ -74,8 +77,15 @@ class ValidationReport:
         shown = self.violations if warnings else self.errors
         return "\n".join([self.headline(), *(v.line() for v in shown)])
 
-    def raise_failure(self) -> None:
-        raise ValidationFailed("\n".join(v.line() for v in self.errors), len(self.errors))
+    def blocking(self, graphs: set[str]) -> list[Violation]:
+        """The violations of entities in `graphs` (what a load wrote); others were in the store before."""
+        return [v for v in self.errors if v.graph in graphs or not v.graph]
+
+    def raise_failure(self, errors: list[Violation] | None = None) -> None:
+        errors = self.errors if errors is None else errors
+        older = len(self.errors) - len(errors)
+        note = f"\n({older} other violation(s) were in the store before and are not from these files)" if older else ""
+        raise ValidationFailed("\n".join(v.line() for v in errors) + note, len(errors))
 
 
 def _data_graph(data: Queryable, sample: int) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef] | None]:
@@ -122,10 +132,19 @@ def _target_only(shapes: Graph, data: Graph, checked: set[URIRef]) -> None:
                 shapes.add((shape, SH.targetNode, node))
 
 
-def validate(data: Queryable, config: Config, *, fields: Mapping[str, str] | None = None) -> ValidationReport:
+def validate(
+    data: Queryable,
+    config: Config,
+    *,
+    fields: Mapping[str, str] | None = None,
+    lines: Mapping[str, int] | None = None,
+    graph_fields: Mapping[str, Mapping[str, str]] | None = None,
+) -> ValidationReport:
     """Validate the union of all graphs of `data` (a store or an open transaction) against the shapes.
 
-    `fields` names a property as the files name it (property IRI -> column); other properties by IRI."""
+    `fields` names a property as the files name it (property IRI -> column); other properties by IRI.
+    `lines` gives the line of its file that made an entity (entity IRI -> line), for the messages, and
+    `graph_fields` the column names of each graph's own file (graph IRI -> property IRI -> column)."""
     ns = config.ns
     graph, sampled, checked = _data_graph(data, config.shacl_sample)
     shapes = Graph().parse(data=ns.rebase(shapes_file().read_text(encoding="utf-8")), format="turtle")
@@ -156,17 +175,20 @@ def validate(data: Queryable, config: Config, *, fields: Mapping[str, str] | Non
         if value is not None and str(value) not in message:
             message += f" (value: {value})"
         label = graph.value(focus, DCTERMS.identifier) or graph.value(focus, RDFS.label) or focus
-        source = ""
+        source = graph_iri = ""
         if isinstance(focus, URIRef):
             rows = data.query(
                 "SELECT ?g ?s WHERE { GRAPH ?g { ?s a ?t } } LIMIT 1", substitutions={"s": ox.NamedNode(str(focus))}
             )
             for row in rows:
-                source = row["g"].value.removeprefix(graph_prefix)
+                graph_iri = row["g"].value
+                source = graph_iri.removeprefix(graph_prefix)
         field = ""
         if isinstance(path, URIRef):
-            field = columns.get(str(path), str(path))
-        violations.append(Violation(severity, str(focus), str(label), source, field, message))
+            own = (graph_fields or {}).get(graph_iri, {})
+            field = own.get(str(path)) or columns.get(str(path), str(path))
+        line = (lines or {}).get(str(focus))
+        violations.append(Violation(severity, str(focus), str(label), source, field, message, graph_iri, line))
     violations.sort(key=lambda v: (v.severity != "Violation", v.source_file, v.label, v.field))
     conforms = not any(v.severity == "Violation" for v in violations)
     return ValidationReport(conforms, violations, report_graph, len(graph), sampled)

@@ -151,30 +151,65 @@ def test_importing_again_gives_the_same_graph(built, tmp_path):
     assert snapshot(store) == once
 
 
-@pytest.mark.parametrize(
-    "spoil, message",
-    [
-        (lambda rows: [{k: v for k, v in r.items() if k != "role"} for r in rows], "missing column(s) role"),
-        (lambda rows: [{**rows[0], "country": "XX"}, *rows[1:]], "unknown country 'XX'"),
-        (lambda rows: [{**rows[0], "geolocation": "43.7"}, *rows[1:]], "has 1 part(s); 2 are expected"),
-        (lambda rows: [{**rows[0], "role": "sponsor"}, *rows[1:]], "unknown project-role 'sponsor'"),
-    ],
-    ids=["missing-column", "country", "geolocation", "role"],
-)
-def test_bad_organisation_files_are_refused_and_nothing_changes(built, tmp_path, spoil, message):
-    store, config = built
-    folder = write_cordis(tmp_path / "h2020", ";")
+def _spoil_organisations(folder: Path, spoil) -> None:
     with (folder / "organization.csv").open(newline="", encoding="utf-8") as f:
         rows = spoil(list(csv.DictReader(f, delimiter=";")))
     with (folder / "organization.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, list(rows[0]), delimiter=";")
         writer.writeheader()
         writer.writerows(rows)
+
+
+BAD_VALUES = {
+    # spoil the first organisation row (line 2); what --strict says; what the report says without it
+    "country": (lambda r: {**r, "country": "XX"}, "unknown country 'XX'", ("country", "XX", "dropped value")),
+    "geolocation": (
+        lambda r: {**r, "geolocation": "43.7"},
+        "has 1 part(s); 2 are expected",
+        ("geolocation", "43.7", "dropped value"),
+    ),
+    "role": (lambda r: {**r, "role": "sponsor"}, "unknown project-role 'sponsor'", ("role", "sponsor", "dropped row")),
+}
+
+
+def test_a_file_without_a_key_column_is_refused_and_nothing_changes(built, tmp_path):
+    store, config = built
+    folder = write_cordis(tmp_path / "h2020", ";")
+    _spoil_organisations(folder, lambda rows: [{k: v for k, v in r.items() if k != "role"} for r in rows])
     before = snapshot(store)
-    with pytest.raises(DataError, match=re.escape(message)) as error:
+    with pytest.raises(DataError, match=re.escape("missing column(s) role")) as error:
         import_files(store, config, "cordis", [folder])
     assert "organization.csv" in str(error.value)
     assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("case", BAD_VALUES)
+def test_strict_refuses_a_bad_value_and_nothing_changes(built, tmp_path, case):
+    store, config = built
+    spoil, message, _ = BAD_VALUES[case]
+    folder = write_cordis(tmp_path / "h2020", ";")
+    _spoil_organisations(folder, lambda rows: [spoil(rows[0]), *rows[1:]])
+    before = snapshot(store)
+    with pytest.raises(DataError, match=re.escape(message)) as error:
+        import_files(store, config, "cordis", [folder], strict=True)
+    assert "organization.csv" in str(error.value)
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("case", BAD_VALUES)
+def test_a_bad_value_is_left_out_and_reported(built, tmp_path, case):
+    store, config = built
+    spoil, message, (column, value, action) = BAD_VALUES[case]
+    folder = write_cordis(tmp_path / "h2020", ";")
+    _spoil_organisations(folder, lambda rows: [spoil(rows[0]), *rows[1:]])
+    report = import_files(store, config, "cordis", [folder])
+    found = [i for i in report.quality.issues if i.column == column and i.value == value]
+    assert found and all(i.line == 2 and i.file.endswith("organization.csv") for i in found), found
+    assert {i.action for i in found} == {action} and message in found[0].reason
+    florence = _rows(store, f"SELECT ?name WHERE {{ <{ID}cordis/organisation/999001> rdfs:label ?name }}")
+    assert florence == [{"name": "COMUNE DI FIRENZE"}]  # the organisation is loaded (from its other rows too)
+    participations = _rows(store, "SELECT ?x WHERE { ?x a coop:Participation FILTER(CONTAINS(STR(?x), '/cordis/')) }")
+    assert len(participations) == (3 if action == "dropped row" else 4)
 
 
 def test_a_bad_date_names_file_row_and_value(built, tmp_path):
@@ -186,10 +221,14 @@ def test_a_bad_date_names_file_row_and_value(built, tmp_path):
     )
     before = snapshot(store)
     with pytest.raises(DataError) as error:
-        import_files(store, config, "cordis", [folder])
+        import_files(store, config, "cordis", [folder], strict=True)
     text = str(error.value)
     assert "project.csv" in text and "line 2" in text and "2018-13-01" in text
     assert snapshot(store) == before
+    report = import_files(store, config, "cordis", [folder])
+    (issue,) = [i for i in report.quality.issues if i.value == "2018-13-01"]
+    assert (issue.line, issue.column, issue.action) == (2, "startDate", "dropped value")
+    assert _rows(store, f"SELECT ?a WHERE {{ <{ID}project/cordis/101001> coop:acronym ?a }}") == [{"a": "CRAFTLAB"}]
 
 
 def test_an_interreg_style_partner_list(runner, tmp_path):
@@ -229,21 +268,29 @@ def test_a_file_of_no_known_layout_names_what_is_missing(runner, tmp_path):
     assert unknown.exit_code == 1 and "known: cordis, h2020, interreg" in unknown.output
 
 
-def test_a_shared_vat_number_links_and_a_shared_name_is_only_reported(built, tmp_path):
+def test_a_shared_vat_number_links_only_the_same_name_and_placeholders_link_nothing(built, tmp_path):
     store, config = built
     rows = [
         _organisation("101001", "999001", "COMUNE DI FIRENZE", "IT", "PUB", "coordinator", "."),
         _organisation("101001", "999002", "Comune di Firenze", "IT", "PUB", "participant", "."),
         _organisation("101002", "999003", "CITY OF FLORENCE", "IT", "PUB", "coordinator", "."),
         _organisation("101002", "999004", "ATHENS CRAFTS CHAMBER", "EL", "OTH", "participant", "."),
+        _organisation("101002", "999005", "ATHENS DESIGN SCHOOL", "EL", "HES", "participant", "."),
     ]
-    rows[2]["vatNumber"] = rows[0]["vatNumber"] = "IT01307110484"  # one VAT number, two PICs
+    rows[0]["vatNumber"] = rows[1]["vatNumber"] = rows[2]["vatNumber"] = "IT01307110484"
+    rows[3]["vatNumber"] = rows[4]["vatNumber"] = "MISSING"
     report = import_files(store, config, "cordis", [write_cordis(tmp_path / "h2020", ",", organisations=rows)])
-    florence, twin, city, _ = (f"{ID}cordis/organisation/{i}" for i in ("999001", "999002", "999003", "999004"))
-    assert [(a, b) for a, b, _ in report.merged] == [(florence, city)]
-    assert {r["x"] for r in _rows(store, f"SELECT ?x WHERE {{ <{florence}> owl:sameAs ?x }}")} == {city}
-    assert [c.iris for c in report.duplicates] == [(florence, twin)]  # same name, same city: reported only
-    assert "same name in the same city" in report.summary() and "share a VAT number" in report.summary()
+    florence, twin, city, chamber, school = (
+        f"{ID}cordis/organisation/{i}" for i in ("999001", "999002", "999003", "999004", "999005")
+    )
+    assert [(a, b) for a, b, _ in report.merged] == [(florence, twin)]  # one VAT number, one name
+    assert {(a, b) for a, b, _ in report.shared_vat} == {(florence, city), (twin, city)}  # other names: reported
+    linked = _rows(store, "SELECT ?a ?b WHERE { ?a owl:sameAs ?b FILTER(CONTAINS(STR(?a), '/cordis/organisation/')) }")
+    assert [(r["a"], r["b"]) for r in linked] == [(florence, twin)]
+    assert not {chamber, school} & {r[k] for r in linked for k in "ab"}  # MISSING is no VAT number
+    placeholders = [i for i in report.quality.issues if i.value == "MISSING"]
+    assert len(placeholders) == 2 and {i.category for i in placeholders} == {"placeholder"}
+    assert "share a VAT number and a name" in report.summary() and "under different names" in report.summary()
 
 
 def test_a_partner_list_exported_as_a_spreadsheet(runner, tmp_path):
@@ -267,15 +314,27 @@ def test_a_partner_list_exported_as_a_spreadsheet(runner, tmp_path):
     assert runner.invoke(cli, ["query", "-f", "csv", query]).output.splitlines()[1:] == ["2020-03-01"]
     sheet.append(["XLCRAFT", "Spreadsheet crafts", "Narva Guild", "sponsor", "enterprise", "EE", None])
     book.save(tmp_path / "partners.xlsx")
-    bad = runner.invoke(cli, ["import", "-m", "interreg", str(tmp_path / "partners.xlsx")])
+    bad = runner.invoke(cli, ["import", "-m", "interreg", "--strict", str(tmp_path / "partners.xlsx")])
     assert bad.exit_code == 1 and "partners.xlsx, line 4" in bad.output and "sponsor" in bad.output
+    kept = runner.invoke(cli, ["import", "-m", "interreg", str(tmp_path / "partners.xlsx")])
+    assert kept.exit_code == 0, kept.output
+    assert "dropped row, unknown-code: 1" in kept.output and "partners.xlsx, line 4" in kept.output
 
 
-def test_participations_of_projects_not_imported_are_refused(built, tmp_path):
+def test_participations_of_projects_not_imported_link_to_stubs(built, tmp_path):
     store, config = built
     folder = write_cordis(tmp_path / "h2020", ",")
     (folder / "project.csv").unlink()
     before = snapshot(store)
     with pytest.raises(DataError, match="unknown cordis-project '101001': no row of a cordis-project file"):
-        import_files(store, config, "cordis", [folder])
+        import_files(store, config, "cordis", [folder], strict=True)
     assert snapshot(store) == before
+    report = import_files(store, config, "cordis", [folder])
+    stubs = [i for i in report.quality.issues if i.action == "linked to a stub"]
+    assert sorted(i.value for i in stubs) == ["101001", "101002"]
+    project = _rows(store, f"SELECT ?label WHERE {{ <{ID}project/cordis/101001> a coop:Project ; rdfs:label ?label }}")
+    assert project == [{"label": "CORDIS project 101001"}]
+    folder = write_cordis(tmp_path / "h2020", ",")  # the projects file arrives: the stubs give way
+    import_files(store, config, "cordis", [folder])
+    labels = _rows(store, f"SELECT ?label WHERE {{ <{ID}project/cordis/101001> rdfs:label ?label }}")
+    assert labels == [{"label": "CRAFTLAB; a project"}]

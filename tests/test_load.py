@@ -219,7 +219,7 @@ def test_shacl_violation_fails_unless_allowed(backend, request, tmp_path):
     with pytest.raises(ValidationFailed) as caught:
         load(store, config, [extra])
     assert "extra/org.ttl" in str(caught.value)
-    assert "has no name" in str(caught.value) and "organisation type" in str(caught.value)
+    assert "has no name" in str(caught.value) and "has no source address" in str(caught.value)
     assert snapshot(store) == before
     report = load(store, config, [extra], allow_invalid=True)
     assert not report.validation.conforms

@@ -121,26 +121,54 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
     "-m",
     required=True,
     metavar="NAME|FILE",
-    help="A built-in set of layouts (cordis) or a mapping file (YAML) for the files' columns.",
+    help="A built-in set of layouts (cordis, keep, interreg, h2020) or a mapping file (YAML) for the files' columns.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--allow-invalid", is_flag=True, help="Keep the new data even if SHACL finds violations.")
+@click.option(
+    "--strict", is_flag=True, help="Refuse the whole import at the first value or row that would be left out."
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Write the full data-quality report as PATH.csv and PATH.json.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.pass_obj
 @_user_errors
-def import_(config: Config, mapping: str, paths: tuple[Path, ...], allow_invalid: bool, quiet: bool) -> None:
-    """Add files in a published layout (CORDIS exports, a programme's partner list), all or nothing.
+def import_(
+    config: Config,
+    mapping: str,
+    paths: tuple[Path, ...],
+    allow_invalid: bool,
+    strict: bool,
+    report_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Add files in a published layout (CORDIS and keep.eu exports, a programme's partner list).
 
-    Each file's header row says which mappings of the set read it (a CORDIS organisations file gives
-    organisations and their participations); comma or semicolon separated, plain or gzipped.
+    Each table's header row says which mappings of the set read it (a CORDIS organisations file gives
+    organisations and their participations; each sheet of a spreadsheet is a table). CSV (comma or
+    semicolon, plain or gzipped), XLSX, JSON arrays and CORDIS XML archives.
+
+    \b
+    All the good rows or nothing: values written another way are cleaned, a bad optional value is left out
+    of its row, a row with an unusable key is left out, a link to an entity no file has gets a minimal
+    one; the summary counts each, --report writes every one. --strict refuses the import instead.
     """
     from kg.ingest.loader import import_files
 
     with _open(config) as store:
         report = import_files(
-            store, config, mapping, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet)
+            store, config, mapping, list(paths), allow_invalid=allow_invalid, strict=strict, progress=_progress(quiet)
         )
     click.echo(report.summary())
+    click.echo(report.quality.summary())
+    if report_path is not None:
+        written = report.quality.write(report_path)
+        click.echo(f"the data-quality report: {', '.join(str(w) for w in written)}")
 
 
 @cli.command()

@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kg.config import Config
 from kg.errors import DataError
 from kg.ingest.gazetteer import Gazetteer
-from kg.ingest.mapper import MappedFile, map_file
+from kg.ingest.mapper import MappedFile, map_table, segment
+from kg.ingest.report import FileReport, QualityReport, provenance
 from kg.ingest.schema import Mapping, columns_by_property, read_mapping_set, read_mappings, shipped
-from kg.ingest.sources import read_header
-from kg.rdf import FILE_FORMATS
+from kg.ingest.sources import READABLE, Table, normalise_name, open_tables
+from kg.rdf import FILE_FORMATS, iri, literal
 from kg.resources import bundled_datasets, mapping_sets, ontology_files
 from kg.store import Store, Writer
 from kg.validate import ValidationReport, validate
@@ -45,6 +47,7 @@ class SourceFile:
     mapping: Mapping | None = None
     rdf_format: ox.RdfFormat | None = None
     rebase: bool = False
+    table: Table | None = None
 
 
 @dataclass
@@ -56,6 +59,9 @@ class LoadReport:
     #: organisations linked as one by a shared VAT number, and candidate duplicates (kg import)
     merged: list[tuple[str, str, str]] = field(default_factory=list)
     duplicates: list = field(default_factory=list)
+    #: VAT numbers shared by organisations of different names: reported, never linked
+    shared_vat: list[tuple[str, str, str]] = field(default_factory=list)
+    quality: QualityReport = field(default_factory=QualityReport)
     seconds: float = 0.0
     total_quads: int = 0
 
@@ -68,7 +74,14 @@ class LoadReport:
             lines.append(f"{name:<48} {rows if source.mapping else '-':>9} {triples if triples >= 0 else '-':>10}")
         lines.append(f"{self.total_quads} quads in the store; {self.seconds:.1f} s")
         if self.merged:
-            lines.append(f"{len(self.merged)} pair(s) of organisations share a VAT number: linked with owl:sameAs")
+            lines.append(
+                f"{len(self.merged)} pair(s) of organisations share a VAT number and a name: linked with owl:sameAs"
+            )
+        if self.shared_vat:
+            lines.append(f"{len(self.shared_vat)} pair(s) share a VAT number under different names: not linked")
+            lines += [f"  {vat}: {a} | {b}" for a, b, vat in self.shared_vat[:10]]
+            if len(self.shared_vat) > 10:
+                lines.append(f"  ... and {len(self.shared_vat) - 10} more")
         if self.duplicates:
             lines.append(f"{len(self.duplicates)} candidate duplicate(s), not merged (check them, then map one id):")
             lines += [f"  {' | '.join(c.names)}: {c.why} ({', '.join(c.iris)})" for c in self.duplicates[:10]]
@@ -111,8 +124,9 @@ class Loader:
         return result
 
     def sources_by_header(self, mapping: str, paths: Iterable[Path]) -> list[SourceFile]:
-        """Files in a published layout: each file goes through every mapping of the set `mapping` (a built-in
-        name such as cordis, or a mapping file) whose header columns it has; one graph per file and kind."""
+        """Files in a published layout: each table of each file (a sheet of a spreadsheet, the projects and
+        organisations of a CORDIS XML archive) goes through every mapping of the set `mapping` (a built-in
+        name such as cordis, or a mapping file) whose header columns it has; one graph per table and kind."""
         mappings = self._mapping_set(mapping)
         self.set_mappings = mappings  # links may point to a kind of the set that no file of this run has
         files: list[Path] = []
@@ -120,27 +134,25 @@ class Loader:
             if not path.exists():
                 raise DataError(str(path), "no such file or folder")
             files.extend(
-                sorted(p for p in path.iterdir() if p.name.lower().endswith((".csv", ".csv.gz", ".xlsx")))
+                sorted(p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(READABLE))
                 if path.is_dir()
                 else [path]
             )
         result = []
         for path in files:
-            header = set(read_header(path))
-            chosen = [m for m in mappings if set(m.signature) <= header]
-            if not chosen:
-                closest = min(mappings, key=lambda m: len(set(m.signature) - header))
-                missing = [c for c in closest.signature if c not in header]
-                raise DataError(
-                    str(path),
-                    f"its columns match no layout of '{mapping}': the {closest.kind} layout needs the missing "
-                    f"column(s) {', '.join(missing)}",
-                    line=1,
-                )
             dataset = path.resolve().parent.name
-            result.extend(
-                SourceFile(path, dataset, f"{self.ns.graph}{dataset}/{path.name}/{m.kind}", mapping=m) for m in chosen
-            )
+            for table in open_tables(path):
+                header = {normalise_name(h) for h in table.header}
+                chosen = [m for m in mappings if {normalise_name(c) for c in m.signature} <= header]
+                if not chosen:
+                    raise DataError(table.where, _no_layout(mapping, mappings, table), line=1)
+                part = f"/{segment(table.part)}" if table.part else ""
+                result.extend(
+                    SourceFile(
+                        path, dataset, f"{self.ns.graph}{dataset}/{path.name}{part}/{m.kind}", mapping=m, table=table
+                    )
+                    for m in chosen
+                )
         return result
 
     def _mapping_set(self, mapping: str) -> list[Mapping]:
@@ -167,7 +179,7 @@ class Loader:
                     f"no mapping reads a file of this name (known: {known}); rename it, "
                     "or put a <name>.mapping.yaml beside it",
                 )
-            return SourceFile(path, dataset, graph, mapping=mapping)
+            return SourceFile(path, dataset, graph, mapping=mapping, table=open_tables(path)[0])
         if suffix in _QUAD_FORMATS:
             raise DataError(
                 str(path),
@@ -178,18 +190,33 @@ class Loader:
             raise DataError(str(path), "unknown file type: expected .csv, .ttl, .nt, .jsonld or .rdf")
         return SourceFile(path, dataset, graph, rdf_format=fmt)
 
-    def write(self, writer: Writer, sources: list[SourceFile], report: LoadReport) -> None:
-        """Replace each source's graph in the transaction, then check that every link resolves."""
+    def write(
+        self,
+        writer: Writer,
+        sources: list[SourceFile],
+        report: LoadReport,
+        *,
+        strict: bool = True,
+        record: bool = False,
+    ) -> list[MappedFile]:
+        """Replace each source's graph in the transaction, then check that every link resolves. Not strict:
+        bad values and rows are left out and reported. `record`: each mapped graph also holds its import's
+        quality totals."""
         kinds = {m.kind: m for m in self.builtin_mappings.values()}
         for mapping in [s.mapping for s in sources if s.mapping is not None] + self.set_mappings:
             kinds.setdefault(mapping.kind, mapping)
         mapped: list[MappedFile] = []
+        known = None if strict else self._reference(writer, sources, kinds)
         for source in sources:
             started = time.perf_counter()
-            if source.mapping is not None:
-                result = MappedFile(source.mapping, source.path)
-                chunks = map_file(
-                    source.path,
+            if source.mapping is not None and source.table is not None:
+                part = f" [{source.table.part}]" if source.table.part else ""
+                name = f"{source.dataset}/{source.path.name}{part}"
+                quality = FileReport(name, source.mapping.kind, source.graph)
+                report.quality.files.append(quality)
+                result = MappedFile(source.mapping, source.table.where, quality)
+                chunks = map_table(
+                    source.table,
                     source.mapping,
                     kinds,
                     self.concepts,
@@ -197,7 +224,11 @@ class Loader:
                     source.dataset,
                     result,
                     gazetteer=self.gazetteer,
+                    strict=strict,
+                    known=known,
                 )
+                if record:
+                    chunks = _then(chunks, lambda quality=quality: provenance(quality, str(self.ns.coop)))
                 try:
                     writer.replace_graph(source.graph, self._reporting(chunks, result, source))
                 except SyntaxError as e:  # a term the mapper let through and the parser refused
@@ -221,7 +252,23 @@ class Loader:
             self.progress(
                 f"loaded {source.dataset}/{source.path.name}: {triples} triples ({time.perf_counter() - started:.1f} s)"
             )
-        self._check_links(writer, mapped, kinds)
+        unresolved = self._check_links(writer, mapped, kinds, strict=strict)
+        if not strict:
+            _write_stubs(writer, self.ns, unresolved, kinds)
+        return mapped
+
+    def _reference(self, writer: Writer, sources: list[SourceFile], kinds: dict[str, Mapping]) -> dict[str, set[str]]:
+        """The entities of the kinds that the sources link to but that no mapping of this import makes
+        (countries, cities): a link to one that does not exist is a bad value, checked row by row."""
+        made = {s.mapping.kind for s in sources if s.mapping is not None} | {m.kind for m in self.set_mappings}
+        linked = {c.link for s in sources if s.mapping for cols in s.mapping.columns.values() for c in cols if c.link}
+        known = {}
+        for kind in sorted(linked - made):
+            classes = kinds[kind].classes
+            if classes:
+                rows = writer.query(f"SELECT ?s WHERE {{ ?s a <{classes[0]}> }}")
+                known[kind] = {row["s"].value for row in rows}
+        return known
 
     def _reporting(
         self, chunks: Iterable[str], result: MappedFile, source: SourceFile, every: int = 100_000
@@ -234,24 +281,89 @@ class Loader:
                 self.progress(f"  {source.dataset}/{source.path.name}: {result.rows} rows ...")
                 next_report = (result.rows // every + 1) * every
 
-    def _check_links(self, writer: Writer, mapped: list[MappedFile], kinds: dict[str, Mapping]) -> None:
+    def _check_links(
+        self, writer: Writer, mapped: list[MappedFile], kinds: dict[str, Mapping], *, strict: bool
+    ) -> dict[str, tuple[str, str, Mapping]]:
+        """Every link points at an entity of this run or of the store. Strict: an error for one that does
+        not; otherwise the links that do not, as target IRI -> (kind, value, referring mapping), reported."""
         defined: set[str] = set()
         for m in mapped:
-            defined |= m.defined
+            defined.update(m.defined)
+        unresolved: dict[str, tuple[str, str, Mapping]] = {}
         for m in mapped:
             for term, (kind, line, column, value) in m.links.items():  # term: an IRI in <...>
-                if term[1:-1] in defined:
+                if term[1:-1] in defined or term[1:-1] in unresolved:
                     continue
                 classes = kinds[kind].classes
                 known = writer.query(f"ASK {{ {term} a <{classes[0]}> }}") if classes else False
-                if not bool(known):
-                    files = ", ".join(f.file or f"a {f.kind} file" for f in kinds.values() if f.kind == kind)
+                if bool(known):
+                    continue
+                files = ", ".join(f.file or f"a {f.kind} file" for f in kinds.values() if f.kind == kind)
+                if strict:
                     raise DataError(
-                        str(m.path),
+                        m.where,
                         f"unknown {kind} '{value}': no row of {files} and nothing in the store has that id",
                         line=line,
                         column=column,
                     )
+                m.report.add(
+                    line,
+                    column,
+                    value,
+                    "linked to a stub",
+                    "missing-target",
+                    f"no row of {files} and nothing in the store has {kind} '{value}': a minimal entity was made",
+                )
+                unresolved[term[1:-1]] = (kind, value, m.mapping)
+        return unresolved
+
+
+def _then(chunks: Iterable[str], last: Callable[[], str]) -> Iterator[str]:
+    """The chunks, then one more made once they are all done."""
+    yield from chunks
+    yield last()
+
+
+def stub_graph(ns) -> str:
+    """The named graph of the entities known only from links (rebuilt by each import)."""
+    return f"{ns.graph}stubs"
+
+
+def _write_stubs(writer: Writer, ns, unresolved: dict[str, tuple[str, str, Mapping]], kinds) -> None:
+    """Minimal entities for link targets that no file has: their class, a label, the id and a source; kept
+    while nothing else describes them (a later import of the missing file replaces them)."""
+    graph = stub_graph(ns)
+    keep = writer.query(
+        f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }}
+        FILTER NOT EXISTS {{ GRAPH ?g {{ ?s a ?t }} FILTER(?g != <{graph}>) }} }}"""
+    )
+    lines = [f"{t.subject} {t.predicate} {t.object} .\n" for t in keep]
+    for target, (kind, value, referrer) in sorted(unresolved.items()):
+        mapping = kinds[kind]
+        subject = iri(target)
+        label = (mapping.stub_label or f"{kind} {{}}").replace("{}", value)
+        sources = [v for p, v in mapping.fixed + referrer.fixed if p == str(DCTERMS.source)]
+        lines += [f"{subject} <{RDF.type}> {iri(c)} .\n" for c in mapping.classes]
+        lines.append(f"{subject} <{RDFS.label}> {literal(label)} .\n")
+        lines.append(f"{subject} <{DCTERMS.identifier}> {literal(value)} .\n")
+        about = f"Known only from links in imported {referrer.kind} rows: no imported file describes it."
+        lines.append(f"{subject} <{DCTERMS.description}> {literal(about, lang='en')} .\n")
+        if sources:
+            lines.append(f"{subject} <{DCTERMS.source}> {iri(sources[0])} .\n")
+    writer.replace_graph(graph, ["".join(lines)])
+
+
+def _no_layout(name: str, mappings: list[Mapping], table: Table) -> str:
+    """Why a table matches no layout of a set: the columns it has, the nearest layout and what it lacks."""
+    header = {normalise_name(h) for h in table.header}
+    closest = min(mappings, key=lambda m: len({normalise_name(c) for c in m.signature} - header))
+    missing = [c for c in closest.signature if normalise_name(c) not in header]
+    found = ", ".join(table.header[:12]) + (" ..." if len(table.header) > 12 else "")
+    return (
+        f"its columns match no layout of '{name}': the nearest, {closest.kind}, needs the missing column(s) "
+        f"{', '.join(missing)}; the file has {found}. kg import reads CSV, XLSX, JSON and CORDIS XML; "
+        f"see `kg import --help` for the built-in sets"
+    )
 
 
 def _graph_size(writer: Writer, graph: str) -> int:
@@ -268,27 +380,46 @@ def _run(
     allow_invalid: bool,
     progress: Progress | None,
     after: Callable[[Writer, LoadReport], None] | None = None,
+    strict: bool = True,
+    record: bool = False,
 ) -> LoadReport:
     started = time.perf_counter()
     loader = Loader(config, progress=progress)
     sources = sources_of(loader)  # all paths are checked before the store is touched
     report = LoadReport()
     say = progress or (lambda message: None)
+    # the fields of a violation are named by the columns of the file its entity came from
+    graph_fields = {s.graph: _fields_of(s.mapping) for s in sources if s.mapping is not None}
     with store.transaction(fresh=fresh) as writer:
-        loader.write(writer, sources, report)
+        mapped = loader.write(writer, sources, report, strict=strict, record=record)
         if after is not None:
             after(writer, report)
         say("validating against the SHACL shapes")
         checked = time.perf_counter()
-        report.validation = validate(writer, config, fields=columns_by_property(config.ns))
+        lines = {entity: line for m in mapped for entity, line in m.defined.items()}
+        report.validation = validate(
+            writer, config, fields=columns_by_property(config.ns), lines=lines, graph_fields=graph_fields
+        )
         say(f"validated in {time.perf_counter() - checked:.1f} s; saving the store")
-        if not report.validation.conforms and not allow_invalid:
-            report.validation.raise_failure()
+        written = {s.graph for s in sources} | ({stub_graph(config.ns)} if not strict else set())
+        blocking = report.validation.blocking(written)
+        if blocking and not allow_invalid:
+            report.validation.raise_failure(blocking)
         saving = time.perf_counter()
     say(f"saved in {time.perf_counter() - saving:.1f} s")
     report.total_quads = store.count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _fields_of(mapping: Mapping) -> dict[str, str]:
+    """Property IRI -> the column of this mapping that fills it."""
+    fields: dict[str, str] = {}
+    for name, cols in mapping.columns.items():
+        for c in cols:
+            if c.property:
+                fields.setdefault(c.property, name)
+    return fields
 
 
 def build(
@@ -324,10 +455,14 @@ def import_files(
     paths: list[Path],
     *,
     allow_invalid: bool = False,
+    strict: bool = False,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Add files in a published layout (`mapping`: a built-in set such as cordis, or a mapping file), all or
-    nothing; each file's mappings are chosen by its header row."""
+    """Add files in a published layout (`mapping`: a built-in set such as cordis, or a mapping file); each
+    table's mappings are chosen by its header row. All the good rows or nothing: a bad optional value is
+    left out of its row, a row with an unusable key or required value is left out, a link to an entity no
+    file has gets a minimal one, each in `report.quality`; `strict` makes any of these an error instead.
+    A file that cannot be read, or lacks a key column, fails the whole command with nothing written."""
     return _run(
         store,
         config,
@@ -336,6 +471,8 @@ def import_files(
         allow_invalid=allow_invalid,
         progress=progress,
         after=lambda writer, report: _one_iri_per_organisation(writer, config, report),
+        strict=strict,
+        record=True,
     )
 
 
@@ -345,7 +482,7 @@ def _one_iri_per_organisation(writer: Writer, config: Config, report: LoadReport
     from kg.ingest.organisations import candidates, merge_graph, vat_merges
 
     ns = config.ns
-    report.merged = vat_merges(writer, ns)
+    report.merged, report.shared_vat = vat_merges(writer, ns)
     same_as = "<http://www.w3.org/2002/07/owl#sameAs>"
     writer.replace_graph(merge_graph(ns), ["".join(f"<{a}> {same_as} <{b}> .\n" for a, b, _ in report.merged)])
     report.duplicates = candidates(writer, ns, merged={frozenset((a, b)) for a, b, _ in report.merged})

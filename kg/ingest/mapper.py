@@ -1,333 +1,512 @@
-"""The row mapper: a tabular file and its mapping -> N-Triples text, every cell checked as it is read.
+"""The row mapper: a table and its mapping -> N-Triples text, every cell checked as it is read.
 
-Errors name the file, line and column."""
+Values that are clearly one value written another way are cleaned (`kg.ingest.clean`) and reported. What
+cannot be read is an error naming the file, line and column; or, when the mapper is not strict (`kg
+import` without --strict), a bad optional value is left out of its row and a row whose key or required
+value is unusable is left out, each in the file's data-quality report.
+"""
 
 from __future__ import annotations
 
-import csv
+import difflib
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from urllib.parse import quote
 
 from rdflib.namespace import RDF
 
 from kg.errors import DataError
+from kg.ingest import clean
 from kg.ingest.concepts import ConceptIndex
+from kg.ingest.report import FileReport
 from kg.ingest.schema import PLACEHOLDER, Column, Mapping
-from kg.ingest.sources import open_text, sniff_delimiter
+from kg.ingest.sources import Table, normalise_name
 from kg.namespaces import Namespaces
 from kg.rdf import iri, literal
 
+__all__ = ["MappedFile", "map_table", "segment"]
+
 _SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
-
-
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
 _GAZETTEER_COLUMNS = ("latitude", "longitude", "geonames")
 
 
-def _segment(value: str) -> str:
-    return value if _SAFE.match(value) else quote(value, safe="")
+def segment(value: str) -> str:
+    """An IRI path segment for a key: the value itself when it is plain ASCII (P01, 999981634), otherwise a
+    readable slug with a stable disambiguator made from the value ('Comune di Firenze' ->
+    'comune-di-firenze-1a2b3c4d'): the same value always gives the same segment."""
+    if _SAFE.match(value):
+        return value
+    digest = hashlib.sha1(value.encode("utf-8")).hexdigest()[:8]
+    readable = clean.slug(value)
+    return f"{readable}-{digest}" if readable else digest
 
 
 @dataclass
 class MappedFile:
-    """What mapping one file produced besides its quads: the entities it defines and the links it makes."""
+    """What mapping one table produced besides its quads: the entities it defines and the links it makes."""
 
     mapping: Mapping
-    path: Path
+    where: str
+    report: FileReport
     rows: int = 0
     quads: int = 0
-    defined: set[str] = field(default_factory=set)
+    #: entity IRI -> the line that defined it (for validation messages)
+    defined: dict[str, int] = field(default_factory=dict)
     #: target IRI as an N-Triples term -> (target kind, line, column, value) of its first use, for messages
     links: dict[str, tuple[str, int, str, str]] = field(default_factory=dict)
+
+
+class _Problem(Exception):
+    """A cell that cannot be used: why, and the report category."""
+
+    def __init__(self, reason: str, category: str = "invalid"):
+        super().__init__(reason)
+        self.reason, self.category = reason, category
 
 
 class _Plan:
     """One column spec compiled for one file: how a cell becomes terms, and what to record."""
 
-    __slots__ = ("name", "col", "prop", "convert", "classes")
+    __slots__ = ("name", "col", "prop", "convert", "classes", "pattern")
 
     def __init__(self, name: str, col: Column, prop: str | None, convert, classes: dict[str, str]):
         self.name, self.col, self.prop, self.convert, self.classes = name, col, prop, convert, classes
+        self.pattern = re.compile(col.pattern) if col.pattern else None
+
+
+Notes = list[clean.Note]
 
 
 class _FileMapper:
-    """Maps the rows of one file into N-Triples text; what does not depend on the row is worked out once.
+    """Maps the rows of one table into N-Triples text; what does not depend on the row is worked out once.
 
     Terms are written as N-Triples strings, not pyoxigraph objects: making a million Quad objects costs
     more than Oxigraph's parser takes to read the same triples as text.
     """
 
-    def __init__(self, path, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer):
-        self.where = str(path)
+    def __init__(self, table, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer, strict, known):
+        self.table, self.where = table, table.where
         self.mapping, self.kinds, self.concepts, self.ns = mapping, mappings_by_kind, concepts, ns
-        self.dataset, self.result = dataset, result
+        self.dataset, self.result, self.report, self.strict = dataset, result, result.report, strict
+        self.known = known or {}  # kind -> the IRIs of it that exist, for links checked as the rows are read
         self.gazetteer = gazetteer if mapping.gazetteer else None
         self.type_line = f" <{RDF.type}> "
         self.class_terms = [iri(c) for c in mapping.classes]
         self.fixed = [(iri(prop), iri(value)) for prop, value in mapping.fixed]
         self.uncertain_prop = iri(str(ns.coop.uncertainProperty))
+        self.unmapped_prop = iri(str(ns.coop.unmappedCode))
         self.subject_names = [n for n in PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
         self.subject_format = self._format(mapping)
         for kind in {c.link for cols in mapping.columns.values() for c in cols if c.link}:
             if kind not in mappings_by_kind:
                 known = ", ".join(sorted(mappings_by_kind))
                 raise DataError(mapping.source, f"links to unknown kind '{kind}' (known: {known})")
+        self.skips = [(rule.column, re.compile(rule.matches) if rule.matches else None) for rule in mapping.skip]
 
     def _format(self, mapping: Mapping) -> str:
         """The subject template as a str.format pattern, with the base and the dataset filled in."""
-        escaped = _segment(self.dataset).replace("{", "{{").replace("}", "}}")
+        escaped = segment(self.dataset).replace("{", "{{").replace("}", "}}")
         return str(self.ns.id) + mapping.subject.replace("{dataset}", escaped)
 
+    # -- compiling the columns
+
     def plan(self, name: str, col: Column) -> _Plan:
+        convert: Callable[[str, Notes], str]
         if col.link:
             target = self.kinds[col.link]
             pattern, key = self._format(target), target.key or "id"
 
-            def convert(v, pattern=pattern, key=key):
-                return "<" + pattern.format(**{key: _segment(v)}) + ">"  # segments are percent-encoded: safe
+            known = self.known.get(col.link)
+
+            def convert(v, notes, pattern=pattern, key=key, kind=col.link):
+                target = pattern.format(**{key: segment(v)})
+                if known is not None and target not in known:
+                    raise _Problem(f"unknown {kind} '{v}': nothing in the store has that id", "unknown-target")
+                return "<" + target + ">"
         elif col.concept:
             scheme, lookup = col.concept, self.concepts.lookup
 
-            def convert(v):
+            def convert(v, notes):
                 found = lookup(scheme, v)
                 if found is None:
                     allowed = ", ".join(self.concepts.codes(scheme)) or f"none: the scheme '{scheme}' does not exist"
-                    raise ValueError(f"unknown {scheme} '{v}' (allowed: {allowed})")
+                    raise _Problem(f"unknown {scheme} '{v}' (allowed: {allowed})", "unknown-code")
                 return f"<{found}>"
         elif col.iri:
-            template, cache = col.iri, {}
+            template = col.iri
 
-            def convert(v):
-                term = cache.get(v)
-                if term is None:
-                    term = iri(template.replace("{}", v))
-                    if len(cache) < 100_000:
-                        cache[v] = term
-                return term
+            def convert(v, notes):
+                try:
+                    return iri(template.replace("{}", v))
+                except ValueError as e:
+                    raise _Problem(str(e), "invalid-iri") from None
         elif col.datatype:
             datatype = col.datatype
 
-            def convert(v):
-                return literal(_check_datatype(v, datatype), datatype=datatype)
+            def convert(v, notes):
+                value, note = _check_datatype(v, datatype)
+                if note is not None:
+                    notes.append(note)
+                return literal(value, datatype=datatype)
         elif col.lang:
             lang = col.lang
 
-            def convert(v):
+            def convert(v, notes):
                 return literal(v, lang=lang)
         else:
-            convert = literal
-        if col.text:
-            made, pattern = convert, col.text
 
-            def convert(v):
-                return made(pattern.replace("{}", v))
+            def convert(v, notes):
+                return literal(v)
+
+        if col.text:
+            made, text = convert, col.text
+
+            def convert(v, notes):
+                return made(text.replace("{}", v), notes)
 
         prop = iri(col.property) if col.property else None
         classes = {k.casefold(): iri(v) for k, v in col.classes.items()}
         return _Plan(name, col, prop, convert, classes)
 
-    def chunks(self, handle, size: int = 5000) -> Iterator[str]:
-        """N-Triples text, `size` rows at a time."""
-        where, mapping = self.where, self.mapping
-        try:
-            first = handle.readline()
-            handle.seek(0)
-            reader = csv.reader(handle, delimiter=sniff_delimiter(first), strict=True)
-            header = [h.strip() for h in next(reader, [])]
-        except csv.Error as e:
-            raise DataError(where, f"malformed CSV: {e}", line=1) from None
-        except (UnicodeDecodeError, EOFError, OSError) as e:
-            raise DataError(where, f"cannot read the file as UTF-8 text: {e}", line=1) from None
-        if not header:
-            raise DataError(where, "the file is empty: a header row is expected", line=1)
-        unknown = [h for h in header if h not in mapping.columns]
+    def _columns(self) -> dict[str, int]:
+        """Where each column the mapping reads sits in the table, by name or by its normalised form; errors
+        for unknown columns (unless ignored) and missing required ones."""
+        header, mapping = self.table.header, self.mapping
+        exact = {h: i for i, h in enumerate(header)}
+        loose = {normalise_name(h): i for i, h in enumerate(header)}
+        found: dict[str, int] = {}
+        for name in mapping.columns:
+            index = exact.get(name, loose.get(normalise_name(name)))
+            if index is not None:
+                found[name] = index
+        unknown = [h for i, h in enumerate(header) if i not in found.values() and h]
         if unknown and mapping.other_columns != "ignore":
             raise DataError(
-                where,
+                self.where,
                 f"unknown column(s) {', '.join(unknown)}; the {mapping.kind} mapping knows: "
                 f"{', '.join(mapping.columns)}",
                 line=1,
             )
         required = [n for n, cols in mapping.columns.items() if any(c.required for c in cols)]
-        missing = [n for n in required if n not in header]
+        missing = [n for n in required if n not in found]
         if missing:
-            raise DataError(where, f"missing required column(s): {', '.join(missing)}", line=1)
-        names = [h for h in header if h in mapping.columns] + [
-            n for n in _GAZETTEER_COLUMNS if self.gazetteer is not None and n in mapping.columns and n not in header
+            raise DataError(
+                self.where, f"missing required column(s): {', '.join(missing)}{self._near(missing)}", line=1
+            )
+        for name in mapping.columns:
+            if name in found or (name in _GAZETTEER_COLUMNS and self.gazetteer is not None):
+                continue
+            near = difflib.get_close_matches(name, [h for h in header if h not in mapping.columns], n=1, cutoff=0.8)
+            if near and mapping.other_columns != "ignore":
+                raise DataError(
+                    self.where,
+                    f"the {mapping.kind} mapping reads a column '{name}', which is not in the file; "
+                    f"the nearest is '{near[0]}'",
+                    line=1,
+                )
+            self.report.add(
+                1, name, "", "column absent", "column-absent", f"the {mapping.kind} mapping's column is not in the file"
+            )
+        return found
+
+    def _near(self, names: list[str]) -> str:
+        near = [difflib.get_close_matches(n, self.table.header, n=1, cutoff=0.6) for n in names]
+        hints = [f"'{m[0]}' for '{n}'" for n, m in zip(names, near, strict=True) if m]
+        return f" (the file has {', '.join(hints)}: fix the mapping or the header)" if hints else ""
+
+    # -- reading
+
+    def chunks(self, size: int = 5000) -> Iterator[str]:
+        """N-Triples text, `size` rows at a time."""
+        mapping, report = self.mapping, self.report
+        if not any(self.table.header):
+            raise DataError(self.where, "the file is empty: a header row is expected", line=1)
+        positions = self._columns()
+        names = list(positions) + [
+            n for n in _GAZETTEER_COLUMNS if self.gazetteer is not None and n in mapping.columns and n not in positions
         ]
         plans = [self.plan(name, col) for name in names for col in mapping.columns[name]]
-        width = len(header)
-        missing = set(mapping.missing)
+        width = len(self.table.header)
+        missing = {v.casefold() for v in mapping.missing}
         lines: list[str] = []
-        try:
-            for cells in reader:
-                line = reader.line_num
-                if len(cells) > width:
-                    raise DataError(
-                        where, f"this row has {len(cells)} cells; the header has {width} columns", line=line
-                    )
-                values = {h: c.strip() for h, c in zip(header, cells, strict=False)}
-                if missing:
-                    values = {h: "" if v in missing else v for h, v in values.items()}
-                if not any(values.values()):
-                    continue
-                if self.gazetteer is not None:
-                    self.gazetteer.complete(values)
-                self.result.rows += 1
-                self.row(values, line, plans, lines)
-                if self.result.rows % size == 0:
-                    self.result.quads += len(lines)
-                    yield "".join(lines)
-                    lines = []
-        except csv.Error as e:
-            raise DataError(where, f"malformed CSV: {e}", line=reader.line_num) from None
-        except (UnicodeDecodeError, EOFError, OSError) as e:  # bad bytes, a truncated gzip
-            raise DataError(where, f"cannot read the file as UTF-8 text: {e}", line=reader.line_num + 1) from None
+        for line, cells in self.table.read():
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                self._drop_row(line, "", "|".join(cells), f"this row has {len(cells)} cells; the header has {width}")
+                continue
+            values = {name: cells[i].strip() if i < len(cells) else "" for name, i in positions.items()}
+            if not any(values.values()):
+                continue
+            report.rows_read += 1
+            self.result.rows += 1
+            if missing:
+                for name, value in values.items():
+                    if value and value.casefold() in missing:
+                        report.add(line, name, value, "dropped value", "placeholder", "a placeholder for no value")
+                        values[name] = ""
+            if self._skipped(values, line):
+                continue
+            if self.gazetteer is not None:
+                self.gazetteer.complete(values)
+            row = self.row(values, line, plans)
+            if row is not None:
+                lines.extend(row)
+                report.rows_loaded += 1
+            if self.result.rows % size == 0:
+                self.result.quads += len(lines)
+                yield "".join(lines)
+                lines = []
         self.result.quads += len(lines)
         yield "".join(lines)
 
-    def row(self, values: dict[str, str], line: int, plans: list[_Plan], out: list[str]) -> None:
-        """Append the N-Triples lines of one row to `out`."""
-        where, mapping, result = self.where, self.mapping, self.result
+    def _skipped(self, values: dict[str, str], line: int) -> bool:
+        for column, pattern in self.skips:
+            value = values.get(column, "")
+            if (pattern is None and not value) or (pattern is not None and pattern.search(value)):
+                why = f"matches {pattern.pattern}" if pattern is not None else "is empty"
+                self.report.add(line, column, value, "skipped row", "row-filter", f"the row's {column} {why}")
+                self.report.rows_skipped += 1
+                return True
+        return False
+
+    def _drop_row(self, line: int, column: str, value: str, reason: str, category: str = "invalid") -> None:
+        if self.strict:
+            raise DataError(self.where, reason, line=line, column=column or None)
+        self.report.add(line, column, value, "dropped row", category, reason)
+        self.report.rows_dropped += 1
+
+    # -- one row
+
+    def row(self, values: dict[str, str], line: int, plans: list[_Plan]) -> list[str] | None:
+        """The N-Triples lines of one row, or None when the row is left out (and reported)."""
+        mapping, result = self.mapping, self.result
         for name in self.subject_names:
             if not values.get(name):
-                raise DataError(where, "is empty, but it names the row's entity", line=line, column=name)
-        subject_iri = self.subject_format.format(**{n: _segment(values[n]) for n in self.subject_names})
+                self._drop_row(line, name, "", f"'{name}' is empty, but it names the row's entity", "empty-key")
+                return None
+        subject_iri = self.subject_format.format(**{n: segment(values[n]) for n in self.subject_names})
         if subject_iri in result.defined:
             if mapping.repeats:  # the entity again (an organisation on its next participation): known already
-                return
-            raise DataError(where, f"duplicate row: {mapping.kind} <{subject_iri}> is already defined above", line=line)
-        result.defined.add(subject_iri)
+                return []
+            first = result.defined[subject_iri]
+            key = ", ".join(values[n] for n in self.subject_names)
+            self._drop_row(
+                line,
+                "",
+                key,
+                f"duplicate row: {mapping.kind} {key} is already defined on line {first}",
+                "duplicate-key",
+            )
+            return None
         subject = f"<{subject_iri}>"
-        typed = subject + self.type_line
-        add = out.append
-        for c in self.class_terms:
-            add(f"{typed}{c} .\n")
-        for prop, value in self.fixed:
-            add(f"{subject} {prop} {value} .\n")
-        cells: dict[str, list[str]] = {}
-        for plan in plans:
+        self._links: list[tuple[str, str, str, str]] = []  # (object, kind, column, value) of this row
+        objects: dict[int, list[str]] = {}  # plan index -> N-Triples objects
+        extra: list[str] = []
+        for index, plan in enumerate(plans):
             raw = values.get(plan.name, "")
             col = plan.col
+            if not raw and col.default is not None:
+                raw = col.default
+                self.report.add(line, plan.name, "", "defaulted", "default", f"empty: the default '{raw}' was used")
             if not raw:
                 if col.required:
-                    raise DataError(where, "is empty, but a value is required", line=line, column=plan.name)
+                    self._drop_row(
+                        line, plan.name, "", f"'{plan.name}' is empty, but a value is required", "empty-required"
+                    )
+                    return None
                 continue
-            if col.uncertain:
-                self._uncertain(subject, raw, line, plan.name, out)
-                continue
-            parts = [p.strip() for p in raw.split(col.split)] if col.split else [raw]
-            if col.values:
-                parts = [col.values.get(part.casefold(), part) for part in parts]
-            if col.parts:
-                self._parts(subject, parts, plan, line, out)
-                continue
-            objects = []
-            for part in parts:
-                if not part:
-                    continue
-                try:
-                    obj = plan.convert(part)
-                except ValueError as e:
-                    raise DataError(where, str(e), line=line, column=plan.name) from None
-                objects.append(obj)
-                if col.link and obj not in result.links:
-                    result.links[obj] = (col.link, line, plan.name, part)
-                if plan.classes:
-                    cls = plan.classes.get(part.casefold())
-                    if cls is not None:
-                        add(f"{typed}{cls} .\n")
-            cells.setdefault(plan.name, objects)
-            if plan.prop is not None:
-                head = f"{subject} {plan.prop} "
-                for obj in objects:
-                    add(f"{head}{obj} .\n")
+            try:
+                objects[index] = self._cell(subject, plan, raw, values, line, extra)
+            except _Problem as p:
+                if self.strict:
+                    raise DataError(self.where, p.reason, line=line, column=plan.name) from None
+                if col.required:
+                    self._drop_row(line, plan.name, raw, p.reason, p.category)
+                    return None
+                if p.category == "unknown-code" and col.concept:
+                    extra.append(f"{subject} {self.unmapped_prop} {literal(raw)} .\n")
+                    self.report.add(line, plan.name, raw, "kept as text", "unknown-code", p.reason)
+                else:
+                    self.report.add(line, plan.name, raw, "dropped value", p.category, p.reason)
         for start, end in mapping.order:
-            a, b = values.get(start), values.get(end)
+            a, b = _dated(values, start), _dated(values, end)
             if a and b and a > b:
-                raise DataError(where, f"{start} {a} is after {end} {b}", line=line, column=end)
-        for also in mapping.also:
+                reason = f"{start} {a} is after {end} {b}"
+                if self.strict:
+                    raise DataError(self.where, reason, line=line, column=end)
+                self.report.add(line, end, values[end], "dropped value", "end-before-start", reason + ": both left out")
+                for index, plan in enumerate(plans):
+                    if plan.name in (start, end):
+                        objects.pop(index, None)
+        result.defined[subject_iri] = line
+        return self._triples(subject, plans, objects, extra, line)
+
+    def _triples(self, subject: str, plans: list[_Plan], objects: dict[int, list[str]], extra, line) -> list[str]:
+        typed = subject + self.type_line
+        out = [f"{typed}{c} .\n" for c in self.class_terms]
+        out += [f"{subject} {prop} {value} .\n" for prop, value in self.fixed]
+        cells: dict[str, list[str]] = {}
+        for obj, kind, column, value in self._links:
+            self.result.links.setdefault(obj, (kind, line, column, value))
+        for index, found in objects.items():
+            plan = plans[index]
+            cells.setdefault(plan.name, found)
+            if plan.prop is not None and not plan.col.parts:
+                head = f"{subject} {plan.prop} "
+                out += [f"{head}{obj} .\n" for obj in found]
+        out += extra
+        for also in self.mapping.also:
             prop = iri(also.property)
             for s in cells.get(also.subject, []):
                 for o in cells.get(also.object, []):
-                    add(f"{s} {prop} {o} .\n")
+                    out.append(f"{s} {prop} {o} .\n")
+        return out
 
-    def _parts(self, subject: str, parts: list[str], plan: _Plan, line: int, out: list[str]) -> None:
+    def _cell(self, subject: str, plan: _Plan, raw: str, values: dict[str, str], line: int, extra) -> list[str]:
+        """The objects of one cell; raises _Problem for a value that cannot be used."""
+        col, report = plan.col, self.report
+        notes: Notes = []
+        if col.values and raw.casefold() in col.values:  # a value map may fix a whole cell
+            raw = col.values[raw.casefold()]
+        if plan.pattern is not None:
+            try:
+                raw, note = clean.by_pattern(raw, plan.pattern)
+            except ValueError as e:
+                raise _Problem(str(e), "pattern") from None
+            if note:
+                notes.append(note)
+        if col.postcode:
+            note = clean.postcode_note(raw, values.get(col.postcode, ""))
+            if note:
+                report.add(line, plan.name, raw, "flagged", note.category, note.reason)
+        if col.uncertain:
+            self._uncertain(subject, raw, line, plan.name, extra)
+            return []
+        if col.link and col.key:
+            link = self._composite_link(plan, values)
+            self._links.append((link, col.link, plan.name, ", ".join(values[c] for c in col.key.values())))
+            return [link]
+        if col.link or col.concept:
+            raw, note = clean.collapse_doubled(raw)
+            if note:
+                notes.append(note)
+        if col.iri == "{}":  # the cell is a web address, or several
+            try:
+                parts, url_notes = clean.url_list(raw)
+            except ValueError as e:
+                raise _Problem(str(e), "invalid-url") from None
+            notes += url_notes
+        else:
+            parts = [p.strip() for p in raw.split(col.split)] if col.split else [raw]
+        if col.values and col.split:
+            parts = [col.values.get(part.casefold(), part) for part in parts]
+        if col.parts:
+            self._parts(subject, parts, plan, extra, notes)
+            found = []
+        else:
+            found = []
+            for part in parts:
+                if not part:
+                    continue
+                found.append(plan.convert(part, notes))
+                if col.link:
+                    self._links.append((found[-1], col.link, plan.name, part))
+                if plan.classes and (cls := plan.classes.get(part.casefold())) is not None:
+                    extra.append(f"{subject}{self.type_line}{cls} .\n")
+        for note in notes:
+            report.add(line, plan.name, raw, "normalised", note.category, note.reason)
+        return found
+
+    def _composite_link(self, plan: _Plan, values: dict[str, str]) -> str:
+        """A link to an entity whose key has several parts, taken from several columns of this row."""
+        target = self.kinds[plan.col.link]
+        parts = {}
+        for placeholder, column in plan.col.key.items():
+            if not values.get(column):
+                raise _Problem(f"'{column}' is empty, but it is part of the {target.kind} key", "empty-key")
+            parts[placeholder] = segment(values[column])
+        try:
+            return "<" + self._format(target).format(**parts) + ">"
+        except KeyError as e:
+            raise DataError(
+                self.mapping.source,
+                f"the key of column '{plan.name}' does not fill {e} of the {target.kind} subject {target.subject}",
+            ) from None
+
+    def _parts(self, subject: str, parts: list[str], plan: _Plan, out: list[str], notes: Notes) -> None:
         """One property per part of the cell: 'lat,lon' gives geo:lat and geo:long."""
         properties = plan.col.parts
         if len(parts) != len(properties):
-            raise DataError(
-                self.where, f"has {len(parts)} part(s); {len(properties)} are expected", line=line, column=plan.name
-            )
+            raise _Problem(f"has {len(parts)} part(s); {len(properties)} are expected", "parts")
         for prop, part in zip(properties, parts, strict=True):
-            try:
-                out.append(f"{subject} {iri(prop)} {plan.convert(part)} .\n")
-            except ValueError as e:
-                raise DataError(self.where, str(e), line=line, column=plan.name) from None
+            out.append(f"{subject} {iri(prop)} {plan.convert(part, notes)} .\n")
 
     def _uncertain(self, subject: str, raw: str, line: int, column: str, out: list[str]) -> None:
         for other in (v.strip() for v in raw.split(";") if v.strip()):
             props = [c.property for c in self.mapping.columns.get(other, ()) if c.property]
             if not props:
-                raise DataError(
-                    self.where,
-                    f"names '{other}', which is not a column of the {self.mapping.kind} mapping",
-                    line=line,
-                    column=column,
-                )
+                raise _Problem(f"names '{other}', which is not a column of the {self.mapping.kind} mapping")
             for p in props:
                 out.append(f"{subject} {self.uncertain_prop} <{p}> .\n")
 
 
-def map_file(
-    path: Path,
+def _dated(values: dict[str, str], column: str) -> str:
+    """A date cell as YYYY-MM-DD for comparing, or "" when it is not a date."""
+    try:
+        return clean.iso_date(values.get(column, ""))[0] if values.get(column) else ""
+    except ValueError:
+        return ""
+
+
+def map_table(
+    table: Table,
     mapping: Mapping,
     mappings_by_kind: dict[str, Mapping],
     concepts: ConceptIndex,
     ns: Namespaces,
     dataset: str,
     result: MappedFile,
+    *,
     gazetteer=None,
+    strict: bool = True,
+    known: dict[str, set[str]] | None = None,
 ) -> Iterator[str]:
-    """Yield one tabular file as chunks of N-Triples text, checking each cell; raises DataError at the
-    first bad one. `result` gathers the rows read, the triples made, the entities defined and the links."""
-    mapper = _FileMapper(path, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer)
-    with open_text(path) as handle:
-        yield from mapper.chunks(handle)
+    """Yield one table as chunks of N-Triples text, checking each cell. Strict: a DataError at the first bad
+    value; otherwise bad values and rows are left out and reported in `result.report`. `result` gathers the
+    rows read, the triples made, the entities defined and the links. `known` (kind -> IRIs) checks the links
+    to those kinds as each row is read (a bad one is then a bad value, not a stub)."""
+    mapper = _FileMapper(table, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer, strict, known)
+    yield from mapper.chunks()
 
 
-def _check_datatype(value: str, datatype: str) -> str:
+_EXAMPLES = {
+    "date": "YYYY-MM-DD, e.g. 2012-11-21",
+    "gYear": "a year, e.g. 2012",
+    "integer": "a whole number",
+    "decimal": "a number such as 1741237.30",
+    "double": "a number",
+}
+
+
+def _check_datatype(value: str, datatype: str) -> tuple[str, clean.Note | None]:
+    """The value in the datatype's lexical form, with what cleaning did; _Problem when it is not one."""
     local = datatype[len(_XSD) :] if datatype.startswith(_XSD) else datatype
     try:
         if local == "date":
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise ValueError
-            date.fromisoformat(value)
-        elif local == "gYear":
+            return clean.iso_date(value)
+        if local == "gYear":
             if not re.fullmatch(r"-?\d{4}", value):
                 raise ValueError
-        elif local == "integer":
-            int(value)
-        elif local in ("decimal", "double"):
-            if value.count(",") == 1 and "." not in value:
-                value = value.replace(",", ".")  # a decimal comma, as semicolon-separated exports write it
-            Decimal(value)
-            if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", value):
-                raise ValueError
-    except (ValueError, InvalidOperation):
-        examples = {
-            "date": "YYYY-MM-DD, e.g. 2012-11-21",
-            "gYear": "a year, e.g. 2012",
-            "integer": "a whole number",
-            "decimal": "a number such as 1741237.30",
-            "double": "a number",
-        }
-        raise ValueError(f"'{value}' is not a valid {local} ({examples.get(local, local)})") from None
-    return value
+            return value, None
+        if local in ("decimal", "double", "integer"):
+            number, note = clean.number(value)
+            if local == "integer":
+                if not re.fullmatch(r"[+-]?\d+(\.0*)?", number):
+                    raise ValueError
+                number = number.split(".")[0]
+            return number, note
+    except ValueError as e:
+        detail = str(e) if local == "date" else f"'{value}' is not a valid {local} ({_EXAMPLES.get(local, local)})"
+        raise _Problem(detail, f"invalid-{local}") from None
+    return value, None

@@ -1,8 +1,10 @@
 """One organisation, one IRI: merges by VAT number and candidate duplicates by name and place.
 
 Organisations with the same stable identifier get the same IRI when they are mapped (the CORDIS
-organisationID, the PIC). Two IRIs that carry the same VAT number are the same organisation too: they are
-linked with owl:sameAs in a named graph of their own, rebuilt on every import. Organisations whose names
+organisationID, the PIC). Two IRIs that carry the same real VAT number and the same name are the same
+organisation too: they are linked with owl:sameAs in a named graph of their own, rebuilt on every import.
+A placeholder (MISSING, NOTAPPLICABLE, N/A ...) links nothing, and a VAT number shared under different names
+(the companies of one VAT group) is only reported. Organisations whose names
 match (ignoring case, spaces and punctuation) in the same city (or country, when neither has a city) are
 only reported as candidates: a person decides.
 """
@@ -23,6 +25,9 @@ SELECT ?a ?b ?vat WHERE {
   ?a a coop:Organisation ; schema:vatID ?vat . ?b a coop:Organisation ; schema:vatID ?vat .
   FILTER(STR(?a) < STR(?b))
 }"""
+
+_LABELS = """
+SELECT ?o ?name WHERE { ?o a coop:Organisation ; schema:vatID ?vat ; rdfs:label ?name }"""
 
 _NAMES = """
 SELECT ?o ?name ?place ?country WHERE {
@@ -47,9 +52,23 @@ def merge_graph(ns: Namespaces) -> str:
     return f"{ns.graph}merges/vat"
 
 
-def vat_merges(source, ns: Namespaces) -> list[tuple[str, str, str]]:
-    """(IRI, IRI, VAT number) for organisations that share a VAT number; `source` is a store or writer."""
-    return [(r["a"], r["b"], r["vat"]) for r in select_rows(source, ns.sparql_prefixes() + _SAME_VAT)]
+#: VAT cells that say there is no VAT number (CORDIS writes MISSING and NOTAPPLICABLE).
+PLACEHOLDER_VAT = re.compile(r"^(missing|not ?applicable|n/?a|none|null|unknown|-+|0+|x+|\.+)?$", re.IGNORECASE)
+
+
+def vat_merges(source, ns: Namespaces) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """Organisations that share a real VAT number (never a placeholder), as (IRI, IRI, VAT): those with the
+    same name, to link with owl:sameAs, and those with different names (one VAT group, or a data error),
+    only to report. `source` is a store or writer."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for r in select_rows(source, ns.sparql_prefixes() + _LABELS):
+        names[r["o"]].add(_key(r["name"]))
+    same, different = [], []
+    for r in select_rows(source, ns.sparql_prefixes() + _SAME_VAT):
+        if PLACEHOLDER_VAT.match(r["vat"].strip()):
+            continue
+        (same if names[r["a"]] & names[r["b"]] else different).append((r["a"], r["b"], r["vat"]))
+    return same, different
 
 
 def _key(text: str) -> str:

@@ -7,9 +7,10 @@ template."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 
@@ -43,6 +44,23 @@ class Column:
     parts: tuple[str, ...] = ()
     #: a literal made from the cell, e.g. "Organisation PIC {}" (for files that lack a name column)
     text: str | None = None
+    #: the value used when the cell is empty (reported as defaulted)
+    default: str | None = None
+    #: a regular expression whose first group (or whole match) is the value: '^([A-Z]{2})\b' takes 'IT' from
+    #: 'IT Italy / ITALIA'
+    pattern: str | None = None
+    #: the column holding the row's country: the postcode is flagged when it looks as if it lost leading zeros
+    postcode: str | None = None
+    #: for a link to a kind whose subject has several placeholders: placeholder -> this file's column
+    key: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A row filter: rows whose `column` is empty (no `matches`) or matches the regular expression are skipped."""
+
+    column: str
+    matches: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,8 +94,12 @@ class Mapping:
     other_columns: str = "refuse"
     #: property -> IRI given to every entity (e.g. the source of a published export with no source column)
     fixed: tuple[tuple[str, str], ...] = ()
-    #: cell values that mean "no value" in this layout, such as NA
+    #: cell values that mean "no value" in this layout, such as NA (compared case-insensitively)
     missing: tuple[str, ...] = ()
+    #: row filters, reported as skipped rows
+    skip: tuple[Skip, ...] = ()
+    #: the label of an entity made when a link points at this kind and no file has it ("CORDIS project {}")
+    stub_label: str = ""
 
     @cached_property
     def signature(self) -> tuple[str, ...]:
@@ -99,34 +121,81 @@ def _expand(curie: str, ns: Namespaces, where: str) -> str:
     raise DataError(where, f"unknown prefix in '{curie}' (known: {', '.join(sorted(ns.prefixes))})")
 
 
+#: The keys of a mapping and of a column spec (the README's mapping reference documents each).
+MAPPING_KEYS = (
+    "kind file subject class columns order also gazetteer header repeats other_columns fixed missing skip stub_label"
+).split()
+COLUMN_KEYS = tuple(f.name for f in fields(Column) if f.name != "name")
+
+
+def _check_keys(given, known, what: str, where: str) -> None:
+    if not isinstance(given, dict):
+        raise DataError(where, f"{what} must be a mapping of keys to values, not {type(given).__name__} '{given}'")
+    for key in given:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+            hint = f"; did you mean '{near[0]}'?" if near else f" (known: {', '.join(known)})"
+            raise DataError(where, f"unknown key '{key}' in {what}{hint}")
+
+
+def _column(name: str, spec: dict, ns: Namespaces, where: str) -> Column:
+    _check_keys(spec, COLUMN_KEYS, f"column '{name}'", where)
+    s = dict(spec)
+    for key in ("property", "datatype"):
+        if key in s:
+            s[key] = _expand(str(s[key]), ns, where)
+    if "classes" in s:
+        s["classes"] = {str(k): _expand(str(v), ns, where) for k, v in s["classes"].items()}
+    if "values" in s:
+        s["values"] = {str(k).casefold(): str(v) for k, v in s["values"].items()}
+    if "parts" in s:
+        s["parts"] = tuple(_expand(str(part), ns, where) for part in s["parts"])
+    if "key" in s:
+        s["key"] = {str(k): str(v) for k, v in s["key"].items()}
+    for key in ("default", "text", "iri", "lang", "link", "concept", "split", "postcode"):
+        if s.get(key) is not None:
+            s[key] = str(s[key])
+    if s.get("pattern") is not None:
+        try:
+            re.compile(str(s["pattern"]))
+        except re.error as e:
+            raise DataError(where, f"column '{name}': the pattern is not a regular expression: {e}") from None
+        s["pattern"] = str(s["pattern"])
+    return Column(name=name, **s)
+
+
 def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
     try:
+        _check_keys(spec, MAPPING_KEYS, "the mapping", where)
+        for key in ("kind", "subject", "columns"):
+            if key not in spec:
+                raise DataError(where, f"not a valid mapping: '{key}' is missing (see the README's mapping reference)")
         columns = {}
+        if not isinstance(spec["columns"], dict):
+            raise DataError(where, "columns must map each column name to its spec")
         for name, specs in spec["columns"].items():
             specs = specs if isinstance(specs, list) else [specs or {}]
-            cols = []
-            for s in specs:
-                s = dict(s)
-                if "property" in s:
-                    s["property"] = _expand(s["property"], ns, where)
-                if "datatype" in s:
-                    s["datatype"] = _expand(s["datatype"], ns, where)
-                if "classes" in s:
-                    s["classes"] = {k: _expand(v, ns, where) for k, v in s["classes"].items()}
-                if "values" in s:
-                    s["values"] = {str(k).casefold(): str(v) for k, v in s["values"].items()}
-                if "parts" in s:
-                    s["parts"] = tuple(_expand(part, ns, where) for part in s["parts"])
-                cols.append(Column(name=str(name), **s))
-            columns[str(name)] = tuple(cols)
+            columns[str(name)] = tuple(_column(str(name), s or {}, ns, where) for s in specs)
         other = spec.get("other_columns", "refuse")
         if other not in ("refuse", "ignore"):
             raise DataError(where, f"other_columns is refuse or ignore, not '{other}'")
-        return Mapping(
-            kind=spec["kind"],
-            file=spec.get("file", ""),
-            subject=spec["subject"],
-            classes=tuple(_expand(c, ns, where) for c in spec.get("class", [])),
+        skips = []
+        for rule in spec.get("skip") or []:
+            _check_keys(rule, ["column", "matches", "empty"], "a skip rule", where)
+            if "column" not in rule:
+                raise DataError(where, "a skip rule names its column: {column: NAME, empty: true} or matches: REGEX")
+            if str(rule["column"]) not in columns:
+                near = difflib.get_close_matches(str(rule["column"]), list(columns), n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                raise DataError(
+                    where, f"a skip rule names the column '{rule['column']}', which the mapping lacks{hint}"
+                )
+            skips.append(Skip(str(rule["column"]), str(rule["matches"]) if rule.get("matches") else None))
+        mapping = Mapping(
+            kind=str(spec["kind"]),
+            file=str(spec.get("file", "")),
+            subject=str(spec["subject"]),
+            classes=tuple(_expand(str(c), ns, where) for c in spec.get("class", [])),
             columns=columns,
             order=tuple(tuple(pair) for pair in spec.get("order", [])),
             also=tuple(
@@ -134,14 +203,36 @@ def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
             ),
             gazetteer=bool(spec.get("gazetteer", False)),
             source=where,
-            header=tuple(spec.get("header", ())),
+            header=tuple(str(h) for h in spec.get("header", ())),
             repeats=bool(spec.get("repeats", False)),
             other_columns=other,
-            fixed=tuple((_expand(k, ns, where), str(v)) for k, v in (spec.get("fixed") or {}).items()),
+            fixed=tuple((_expand(str(k), ns, where), str(v)) for k, v in (spec.get("fixed") or {}).items()),
             missing=tuple(str(v) for v in spec.get("missing", ())),
+            skip=tuple(skips),
+            stub_label=str(spec.get("stub_label", "")),
         )
-    except (KeyError, TypeError) as e:
+    except DataError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise DataError(where, f"not a valid mapping: missing or wrong entry {e}") from None
+    _check_references(mapping, where)
+    return mapping
+
+
+def _check_references(mapping: Mapping, where: str) -> None:
+    """Every column named by the subject, the order pairs, `also` and the link keys is a column of the mapping."""
+    named = [n for n in PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
+    named += [c for pair in mapping.order for c in pair]
+    named += [c for a in mapping.also for c in (a.subject, a.object)]
+    named += [c for cols in mapping.columns.values() for col in cols for c in col.key.values()]
+    named += [col.postcode for cols in mapping.columns.values() for col in cols if col.postcode]
+    for name in named:
+        if name not in mapping.columns:
+            near = difflib.get_close_matches(name, list(mapping.columns), n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f" (its columns: {', '.join(mapping.columns)})"
+            raise DataError(
+                where, f"the {mapping.kind} mapping names the column '{name}', which it does not have{hint}"
+            )
 
 
 def _specs(path: Path) -> list[dict]:

@@ -16,6 +16,7 @@ import os
 import queue
 import shutil
 import threading
+import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -187,6 +188,10 @@ class OxigraphStore(Store):
             new.flush()
             new.optimize()
         except BaseException as e:
+            writer._store = None
+            # the error's traceback holds the frames that wrote (their locals keep the new store, and its lock,
+            # alive for as long as a caller keeps the error): let them go before removing the files
+            traceback.clear_frames(e.__traceback__)
             del new
             gc.collect()
             shutil.rmtree(new_dir, ignore_errors=True)

@@ -1,0 +1,148 @@
+"""Cleaning published values: what is clearly one value written another way becomes that value, and says so.
+
+Each function takes a cell's text and returns the value to use with a `Note` of what was changed (None when
+nothing was), or raises ValueError with the reason when the text is not a value of its kind. The mapper puts
+every note in the import's data-quality report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["Note", "url_list", "number", "iso_date", "collapse_doubled", "by_pattern", "postcode_note", "slug"]
+
+
+@dataclass(frozen=True)
+class Note:
+    """What cleaning did to a value: a short category (for totals) and a sentence (for people)."""
+
+    category: str
+    reason: str
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_HOST = re.compile(r"^(www\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?([/?#].*)?$")
+_URL_SPLIT = re.compile(r"\s*[;,|]\s*|\s+")
+_URL_CHARS = re.compile(r"^[^\x00-\x20<>\"{}|\\^`]+$")
+
+
+def url_list(text: str) -> tuple[list[str], list[Note]]:
+    """The web addresses in a cell: 'www.x.eu' gets http://, 'a.eu; b.eu' is two addresses. Raises
+    ValueError when a part is not an address."""
+    parts = [p for p in _URL_SPLIT.split(text.strip()) if p]
+    notes = []
+    if len(parts) > 1:
+        notes.append(Note("several-values", f"{len(parts)} addresses in one cell, each kept"))
+    urls = []
+    for part in parts:
+        if not _SCHEME.match(part):
+            if not _HOST.match(part):
+                raise ValueError(f"'{part}' is not a web address")
+            part = "http://" + part
+            notes.append(Note("url-scheme-added", f"no scheme: read as {part}"))
+        if not _URL_CHARS.match(part):
+            raise ValueError(f"'{part}' is not a web address (it has spaces or <>\"{{}}|\\^`)")
+        urls.append(part)
+    return urls, notes
+
+
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}([,.]\d{3})+$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+
+
+def number(text: str) -> tuple[str, Note | None]:
+    """A decimal number as xsd:decimal writes it: '2835524,25' (a decimal comma), '892,228.58' and
+    '1.234.567,5' (thousands separators; the later mark is the decimal one), and '1,500' (read as a
+    thousand). Raises ValueError for what is not a number."""
+    value = text.strip().replace("\u00a0", "").replace(" ", "")
+    note = None
+    if _PLAIN_NUMBER.match(value) and value.count(".") <= 1:
+        pass
+    elif "," in value and "." in value:
+        decimal_mark = "," if value.rfind(",") > value.rfind(".") else "."
+        value = value.replace("." if decimal_mark == "," else ",", "").replace(",", ".")
+        note = Note("thousands-separator", f"thousands separators removed: {value}")
+    elif _GROUPED.match(value):
+        value = value.replace(",", "").replace(".", "")
+        note = Note("thousands-separator", f"thousands separators removed: {value}")
+    elif _DECIMAL_COMMA.match(value):
+        value = value.replace(",", ".")
+        note = Note("decimal-comma", f"a decimal comma: {value}")
+    if not _PLAIN_NUMBER.match(value):
+        raise ValueError(f"'{text}' is not a number")
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number") from None
+    return value, note
+
+
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), None),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"), "a date written YYYY/MM/DD"),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"), "a date with a time: the day kept"),
+)
+
+
+def iso_date(text: str) -> tuple[str, Note | None]:
+    """A date as YYYY-MM-DD, from that form, YYYY/MM/DD or a timestamp; an impossible date (2027-02-31) is a
+    ValueError saying so."""
+    value = text.strip()
+    for pattern, reason in _DATE_FORMS:
+        m = pattern.match(value)
+        if m:
+            year, month, day = (int(g) for g in m.groups()[:3])
+            try:
+                result = date(year, month, day).isoformat()
+            except ValueError:
+                raise ValueError(f"'{text}' is not a valid date: there is no such day") from None
+            return result, (Note("date-form", f"{reason}: {result}") if reason else None)
+    raise ValueError(f"'{text}' is not a valid date (YYYY-MM-DD, e.g. 2012-11-21)")
+
+
+def collapse_doubled(text: str) -> tuple[str, Note | None]:
+    """'PRC;PRC' -> 'PRC': the same code written twice in one cell."""
+    parts = [p.strip() for p in re.split(r"[;,]", text) if p.strip()]
+    if len(parts) > 1 and len({p.casefold() for p in parts}) == 1:
+        return parts[0], Note("doubled-code", f"the same code twice: {parts[0]}")
+    return text, None
+
+
+def by_pattern(text: str, pattern: re.Pattern[str]) -> tuple[str, Note | None]:
+    """The part of a cell that a mapping's `pattern` picks ('DEG01  / Erfurt' -> 'DEG01'); ValueError when
+    the cell does not match."""
+    m = pattern.search(text)
+    if m is None:
+        raise ValueError(f"'{text}' does not match the pattern {pattern.pattern}")
+    value = (m.group(1) if m.groups() else m.group(0)).strip()
+    if value == text.strip():
+        return value, None
+    return value, Note("code-from-text", f"the code '{value}' taken from '{text}'")
+
+
+#: Countries whose postcodes are five digits, where a shorter all-digit code lost its leading zeros.
+_FIVE_DIGIT_POSTCODES = frozenset("DE FR IT ES FI GR EL HR EE MA US MX TR UA DZ TN KH MY".split())
+
+
+def postcode_note(text: str, country: str) -> Note | None:
+    """A postcode is kept as given; one that looks as if it lost its leading zeros is flagged."""
+    value = text.strip()
+    if value.isdigit() and country.strip().upper()[:2] in _FIVE_DIGIT_POSTCODES and len(value) < 5:
+        return Note(
+            "postcode-leading-zeros",
+            f"kept as given; {country} postcodes have 5 digits, so this one may have lost zeros",
+        )
+    return None
+
+
+def slug(text: str, *, length: int = 60) -> str:
+    """Readable ASCII for an IRI segment: 'Comune di Firenze' -> 'comune-di-firenze', Greek and Cyrillic
+    transliterated ('Θάσος' -> 'thasos')."""
+    from anyascii import anyascii
+
+    ascii_text = anyascii(text).casefold()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:length].rstrip("-")
