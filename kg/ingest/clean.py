@@ -25,7 +25,7 @@ class Note:
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HOST = re.compile(r"^(www\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?([/?#].*)?$")
-_URL_SPLIT = re.compile(r"\s*[;,|]\s*|\s+")
+_URL_SPLIT = re.compile(r"\s*[;|]\s*|\s+/\s+|\s+")
 _URL_CHARS = re.compile(r"^[^\x00-\x20<>\"{}|\\^`]+$")
 
 
@@ -130,12 +130,9 @@ _FIVE_DIGIT_POSTCODES = frozenset("DE FR IT ES FI GR EL HR EE MA US MX TR UA DZ 
 
 def postcode_note(text: str, country: str) -> Note | None:
     """A postcode is kept as given; one that looks as if it lost its leading zeros is flagged."""
-    value = text.strip()
-    if value.isdigit() and country.strip().upper()[:2] in _FIVE_DIGIT_POSTCODES and len(value) < 5:
-        return Note(
-            "postcode-leading-zeros",
-            f"kept as given; {country} postcodes have 5 digits, so this one may have lost zeros",
-        )
+    value, code = text.strip(), country.strip().upper()[:2]
+    if value.isdigit() and code in _FIVE_DIGIT_POSTCODES and len(value) < 5:
+        return Note("postcode-leading-zeros", f"kept as given; {code} postcodes have 5 digits: it may have lost zeros")
     return None
 
 

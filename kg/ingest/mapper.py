@@ -103,7 +103,11 @@ class _FileMapper:
             if kind not in mappings_by_kind:
                 known = ", ".join(sorted(mappings_by_kind))
                 raise DataError(mapping.source, f"links to unknown kind '{kind}' (known: {known})")
+        self._noted: set[tuple[int, str, str]] = set()
+        self._links: list[tuple[str, str, str, str]] = []
         self.skips = [(rule.column, re.compile(rule.matches) if rule.matches else None) for rule in mapping.skip]
+        defaults = {name: c.default for name, cols in mapping.columns.items() for c in cols if c.default is not None}
+        self.defaults = list(defaults.items())
 
     def _format(self, mapping: Mapping) -> str:
         """The subject template as a str.format pattern, with the base and the dataset filled in."""
@@ -247,6 +251,10 @@ class _FileMapper:
                         values[name] = ""
             if self._skipped(values, line):
                 continue
+            for name, default in self.defaults:
+                if not values.get(name):
+                    values[name] = default
+                    report.add(line, name, "", "defaulted", "default", f"empty: the default '{default}' was used")
             if self.gazetteer is not None:
                 self.gazetteer.complete(values)
             row = self.row(values, line, plans)
@@ -286,9 +294,10 @@ class _FileMapper:
                 self._drop_row(line, name, "", f"'{name}' is empty, but it names the row's entity", "empty-key")
                 return None
         subject_iri = self.subject_format.format(**{n: segment(values[n]) for n in self.subject_names})
-        if subject_iri in result.defined:
-            if mapping.repeats:  # the entity again (an organisation on its next participation): known already
-                return []
+        repeat = subject_iri in result.defined
+        if repeat and mapping.repeats:  # the entity again (an organisation on its next participation): known
+            return self._also_only(f"<{subject_iri}>", values, line, plans)
+        if repeat:
             first = result.defined[subject_iri]
             key = ", ".join(values[n] for n in self.subject_names)
             self._drop_row(
@@ -306,9 +315,6 @@ class _FileMapper:
         for index, plan in enumerate(plans):
             raw = values.get(plan.name, "")
             col = plan.col
-            if not raw and col.default is not None:
-                raw = col.default
-                self.report.add(line, plan.name, "", "defaulted", "default", f"empty: the default '{raw}' was used")
             if not raw:
                 if col.required:
                     self._drop_row(
@@ -342,6 +348,23 @@ class _FileMapper:
         result.defined[subject_iri] = line
         return self._triples(subject, plans, objects, extra, line)
 
+    def _also_only(self, subject: str, values: dict[str, str], line: int, plans: list[_Plan]) -> list[str]:
+        """For a repeated entity, only the links its row adds (a topic's row links one more project to it)."""
+        if not self.mapping.also:
+            return []
+        needed = {c for a in self.mapping.also for c in (a.subject, a.object)}
+        self._links = []
+        objects: dict[int, list[str]] = {}
+        for index, plan in enumerate(plans):
+            if plan.name in needed and plan.col.link and values.get(plan.name):
+                try:
+                    objects[index] = self._cell(subject, plan, values[plan.name], values, line, [])
+                except _Problem:
+                    continue  # reported on the row that defined the entity, or not needed
+        lines = self._triples(subject, plans, objects, [], line)
+        also = {f" {iri(a.property)} " for a in self.mapping.also}
+        return [x for x in lines if any(p in x for p in also)]
+
     def _triples(self, subject: str, plans: list[_Plan], objects: dict[int, list[str]], extra, line) -> list[str]:
         typed = subject + self.type_line
         out = [f"{typed}{c} .\n" for c in self.class_terms]
@@ -351,7 +374,10 @@ class _FileMapper:
             self.result.links.setdefault(obj, (kind, line, column, value))
         for index, found in objects.items():
             plan = plans[index]
-            cells.setdefault(plan.name, found)
+            if plan.col.link:  # `also` joins the entities a column links to, before its literal values
+                cells[plan.name] = found
+            else:
+                cells.setdefault(plan.name, found)
             if plan.prop is not None and not plan.col.parts:
                 head = f"{subject} {plan.prop} "
                 out += [f"{head}{obj} .\n" for obj in found]
@@ -367,8 +393,6 @@ class _FileMapper:
         """The objects of one cell; raises _Problem for a value that cannot be used."""
         col, report = plan.col, self.report
         notes: Notes = []
-        if col.values and raw.casefold() in col.values:  # a value map may fix a whole cell
-            raw = col.values[raw.casefold()]
         if plan.pattern is not None:
             try:
                 raw, note = clean.by_pattern(raw, plan.pattern)
@@ -376,6 +400,12 @@ class _FileMapper:
                 raise _Problem(str(e), "pattern") from None
             if note:
                 notes.append(note)
+        if col.link or col.concept:
+            raw, note = clean.collapse_doubled(raw)
+            if note:
+                notes.append(note)
+        if col.values and raw.casefold() in col.values:  # a value map may fix a whole cell
+            raw = col.values[raw.casefold()]
         if col.postcode:
             note = clean.postcode_note(raw, values.get(col.postcode, ""))
             if note:
@@ -387,10 +417,6 @@ class _FileMapper:
             link = self._composite_link(plan, values)
             self._links.append((link, col.link, plan.name, ", ".join(values[c] for c in col.key.values())))
             return [link]
-        if col.link or col.concept:
-            raw, note = clean.collapse_doubled(raw)
-            if note:
-                notes.append(note)
         if col.iri == "{}":  # the cell is a web address, or several
             try:
                 parts, url_notes = clean.url_list(raw)
@@ -415,7 +441,10 @@ class _FileMapper:
                 if plan.classes and (cls := plan.classes.get(part.casefold())) is not None:
                     extra.append(f"{subject}{self.type_line}{cls} .\n")
         for note in notes:
-            report.add(line, plan.name, raw, "normalised", note.category, note.reason)
+            key = (line, plan.name, note.category)
+            if key not in self._noted:  # a column read by two specs is reported once
+                self._noted.add(key)
+                report.add(line, plan.name, raw, "normalised", note.category, note.reason)
         return found
 
     def _composite_link(self, plan: _Plan, values: dict[str, str]) -> str:
