@@ -262,10 +262,13 @@ def test_a_file_of_no_known_layout_names_what_is_missing(runner, tmp_path):
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
     result = runner.invoke(cli, ["import", "-m", "cordis", str(tmp_path / "list.csv")])
     assert (
-        result.exit_code == 1 and "match no layout of 'cordis'" in result.output and "organisationID" in result.output
+        result.exit_code == 1
+        and "match no layout of 'cordis'" in result.output
+        and "needs the missing column(s)" in result.output
     )
-    unknown = runner.invoke(cli, ["import", "-m", "keep", str(tmp_path / "list.csv")])
-    assert unknown.exit_code == 1 and "known: cordis, h2020, interreg" in unknown.output
+    assert "the file has projectID, name" in result.output  # the columns it found
+    unknown = runner.invoke(cli, ["import", "-m", "nosuchset", str(tmp_path / "list.csv")])
+    assert unknown.exit_code == 1 and "known: cordis, h2020, interreg, keep" in unknown.output
 
 
 def test_a_shared_vat_number_links_only_the_same_name_and_placeholders_link_nothing(built, tmp_path):
