@@ -8,6 +8,8 @@ query is read-only and runs in the query workers; every literal is escaped by Ji
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotAcceptable
@@ -17,6 +19,7 @@ from kg.errors import KGError, QueryError, StoreError
 from kg.publish.catalog import DUMPS
 from kg.publish.describe import (
     INDEXES,
+    PAGE_SIZE,
     PRACTICE_FILTERS,
     Entity,
     describe,
@@ -86,15 +89,9 @@ def _entity(path: str) -> Response:
     media_type = SUFFIXES.get(suffix) if stem else None
     if media_type is None:
         stem, media_type = path, _negotiate(OFFERS)
-    iri = _ns().base + stem
-    try:
-        ox.NamedNode(iri)
-    except ValueError:  # spaces, control characters ...: no entity can have it
-        abort(404, f"{iri!r} is not an IRI the graph can hold")
     reader = _reader()
+    iri = _resolve(reader, stem)
     if media_type != "text/html":  # the machine formats need the triples only, not the page's labels
-        if not exists(reader, iri):
-            abort(404, f"nothing in the graph has the IRI {iri}")
         return _rdf_response(
             entity_graph(reader, iri, media_type), media_type, f"{stem.rsplit('/', 1)[-1]}.{MACHINE_TYPES[media_type]}"
         )
@@ -109,6 +106,31 @@ def _entity(path: str) -> Response:
         json_ld=schema_org(entity, _ns()),
     )
     return Response(page, headers={"Vary": "Accept", "Link": _alternates(stem)})
+
+
+def _resolve(reader, stem: str) -> str:
+    """The IRI of the graph that a request path names, however its characters were escaped: as the client
+    sent it (an IRI holding %20 is asked for as %20), decoded (an IRI holding 'ł' arrives as %C5%82), or
+    with what an IRI cannot hold percent-encoded; 404 when the graph has none of them."""
+    base = _ns().base
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    raw = raw.split("?", 1)[0].split("#", 1)[0]
+    prefix = request.script_root + "/"
+    candidates = []
+    if raw.startswith(prefix):
+        sent = raw[len(prefix) :]
+        if stem != request.path[len(prefix) :]:  # a format suffix was split off
+            sent = sent[: len(sent) - (len(request.path[len(prefix) :]) - len(stem))]
+        candidates.append(sent)
+    candidates += [stem, quote(stem, safe="/:@!$&'()*+,;=~-._%")]
+    for candidate in dict.fromkeys(candidates):
+        try:
+            ox.NamedNode(base + candidate)
+        except ValueError:  # spaces, control characters ...: no entity can have it
+            continue
+        if exists(reader, base + candidate):
+            return base + candidate
+    abort(404, f"nothing in the graph has the IRI {base + stem}")
 
 
 def _alternates(stem: str) -> str:
@@ -144,23 +166,32 @@ def listing(index: str) -> str:
     reader, ns = _reader(), _ns()
     chosen = {name: request.args.get(name, "") for name in PRACTICE_FILTERS} if index == "practices" else {}
     options = practice_filters(reader, ns) if index == "practices" else {}
-    rows = list_entities(reader, ns, index, chosen)
+    page = list_entities(reader, ns, index, chosen, offset=_offset())
     return render_template(
         "index.html",
         index=INDEXES[index],
         name=index,
-        rows=rows,
+        page=page,
+        rows=page.rows,
         options=options,
         chosen=chosen,
         filters=PRACTICE_FILTERS,
     )
 
 
+def _offset() -> int:
+    """Where a page starts, from ?page=N (1 is the first)."""
+    number = request.args.get("page", "1")
+    if not number.isdigit() or int(number) < 1:
+        abort(400, f"page takes a page number such as 2, not '{number}'")
+    return (min(int(number), 10**6) - 1) * PAGE_SIZE
+
+
 @bp.get("/search")
 def find() -> str:
     text = request.args.get("q", "").strip()[:200]
-    rows = search(_reader(), _ns(), text) if text else []
-    return render_template("search.html", text=text, rows=rows)
+    page = search(_reader(), _ns(), text, offset=_offset()) if text else None
+    return render_template("search.html", text=text, page=page, rows=page.rows if page else [])
 
 
 @bp.get("/ontology")

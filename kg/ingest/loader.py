@@ -227,8 +227,6 @@ class Loader:
                     strict=strict,
                     known=known,
                 )
-                if record:
-                    chunks = _then(chunks, lambda quality=quality: provenance(quality, str(self.ns.coop)))
                 try:
                     writer.replace_graph(source.graph, self._reporting(chunks, result, source))
                 except SyntaxError as e:  # a term the mapper let through and the parser refused
@@ -255,6 +253,9 @@ class Loader:
         unresolved = self._check_links(writer, mapped, kinds, strict=strict)
         if not strict:
             _write_stubs(writer, self.ns, unresolved, kinds)
+        if record:  # each table's quality totals, in a graph beside its data, replaced with it
+            for quality in report.quality.files:
+                writer.replace_graph(quality_graph(quality.graph), [provenance(quality, str(self.ns.coop))])
         return mapped
 
     def _reference(self, writer: Writer, sources: list[SourceFile], kinds: dict[str, Mapping]) -> dict[str, set[str]]:
@@ -318,10 +319,9 @@ class Loader:
         return unresolved
 
 
-def _then(chunks: Iterable[str], last: Callable[[], str]) -> Iterator[str]:
-    """The chunks, then one more made once they are all done."""
-    yield from chunks
-    yield last()
+def quality_graph(graph: str) -> str:
+    """The named graph holding the import totals of the table loaded into `graph`."""
+    return f"{graph}/import"
 
 
 def stub_graph(ns) -> str:
@@ -401,7 +401,7 @@ def _run(
             writer, config, fields=columns_by_property(config.ns), lines=lines, graph_fields=graph_fields
         )
         say(f"validated in {time.perf_counter() - checked:.1f} s; saving the store")
-        written = {s.graph for s in sources} | ({stub_graph(config.ns)} if not strict else set())
+        written = {g for s in sources for g in (s.graph, quality_graph(s.graph))} | {stub_graph(config.ns)}
         blocking = report.validation.blocking(written)
         if blocking and not allow_invalid:
             report.validation.raise_failure(blocking)

@@ -103,7 +103,7 @@ class _FileMapper:
             if kind not in mappings_by_kind:
                 known = ", ".join(sorted(mappings_by_kind))
                 raise DataError(mapping.source, f"links to unknown kind '{kind}' (known: {known})")
-        self._noted: set[tuple[int, str, str]] = set()
+        self._noted: set[tuple[int, str, str, str]] = set()
         self._links: list[tuple[str, str, str, str]] = []
         self.skips = [(rule.column, re.compile(rule.matches) if rule.matches else None) for rule in mapping.skip]
         defaults = {name: c.default for name, cols in mapping.columns.items() for c in cols if c.default is not None}
@@ -441,7 +441,7 @@ class _FileMapper:
                 if plan.classes and (cls := plan.classes.get(part.casefold())) is not None:
                     extra.append(f"{subject}{self.type_line}{cls} .\n")
         for note in notes:
-            key = (line, plan.name, note.category)
+            key = (line, plan.name, note.category, note.reason)
             if key not in self._noted:  # a column read by two specs is reported once
                 self._noted.add(key)
                 report.add(line, plan.name, raw, "normalised", note.category, note.reason)

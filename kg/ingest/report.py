@@ -125,8 +125,8 @@ class QualityReport:
 
 
 def provenance(report: FileReport, coop: str) -> str:
-    """N-Triples of the file's import and its totals, as statements about `<graph>#import` (kept in the
-    file's own graph, so that importing the file again replaces them)."""
+    """N-Triples of the table's import and its totals, as statements about `<graph>#import` (kept in a graph
+    beside the table's own, replaced when the table is imported again)."""
     node = f"{report.graph}#import"
     subject = iri(node)
     prop = {name: iri(coop + name) for name in ("rowsRead", "rowsLoaded", "rowsDropped", "rowsSkipped")}

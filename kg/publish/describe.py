@@ -29,6 +29,8 @@ __all__ = [
     "entity_graph",
     "INDEXES",
     "list_entities",
+    "Page",
+    "PAGE_SIZE",
     "practice_filters",
     "search",
     "schema_org",
@@ -203,11 +205,30 @@ PRACTICE_FILTERS: dict[str, tuple[str, str]] = {
 }
 
 
-def list_entities(
-    reader: Reader, ns: Namespaces, index: str, filters: Mapping[str, str] | None = None, *, limit: int = 500
-) -> list[dict[str, str]]:
-    """The entities of one index page, with a label, a place and a line of description, by label.
-    `filters` (practices only) map PRACTICE_FILTERS names to the IRIs the practice must have."""
+#: Entries on one page of an index or of search results.
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of an index or of search results: its rows, where they start, and how many there are."""
+
+    rows: list[dict[str, str]]
+    offset: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def number(self) -> int:
+        return self.offset // self.size + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def _index_pattern(ns: Namespaces, index: str, filters: Mapping[str, str] | None) -> tuple[str, dict]:
+    """The WHERE part that picks an index's entities, and its bound filter values."""
     cls = INDEXES[index].cls
     patterns, bindings = [], {}
     for name, value in (filters or {}).items():
@@ -217,21 +238,39 @@ def list_entities(
                 bindings[f"filter_{name}"] = ox.NamedNode(value)
             except ValueError:
                 raise QueryError(f"the {name} filter takes an IRI, not '{value}'") from None
+    return f"?e a {cls} ; {_LABEL} ?l . {' '.join(patterns)}", bindings
+
+
+def list_entities(
+    reader: Reader,
+    ns: Namespaces,
+    index: str,
+    filters: Mapping[str, str] | None = None,
+    *,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """One page of an index: entities with a label, a place and a line of description, by label, and how
+    many there are in all. `filters` (practices only) map PRACTICE_FILTERS names to the IRIs the practice
+    must have."""
+    where, bindings = _index_pattern(ns, index, filters)
     bound = " ".join(f"?{name}" for name in bindings)  # a substituted variable must be projected
     query = f"""{_prefixes(ns)}
 SELECT ?e {bound} (SAMPLE(?l) AS ?label) (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country)
        (SAMPLE(?d) AS ?description) (LCASE(STR(SAMPLE(?l))) AS ?key)
 WHERE {{
-  ?e a {cls} ; {_LABEL} ?l .
-  {" ".join(patterns)}
+  {where}
   OPTIONAL {{ ?e coop:city/rdfs:label ?pl }}
   OPTIONAL {{ ?e coop:country/rdfs:label ?cl }}
   OPTIONAL {{ ?e dcterms:description ?d }}
-}} GROUP BY ?e {bound} ORDER BY ?key LIMIT {int(limit)}"""
-    return [
+}} GROUP BY ?e {bound} ORDER BY ?key ?e LIMIT {int(limit)} OFFSET {max(0, int(offset))}"""
+    rows = [
         {k: _value(r, k) for k in ("e", "label", "place", "country", "description")}
         for r in reader.select(query, bindings)
     ]
+    count = f"{_prefixes(ns)} SELECT {bound} (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {where} }} GROUP BY {bound}"
+    found = reader.select(count if bound else count.replace(" GROUP BY ", ""), bindings)
+    return Page(rows, max(0, offset), int(found[0]["n"]["value"]) if found else 0, limit)
 
 
 def practice_filters(reader: Reader, ns: Namespaces) -> dict[str, list[tuple[str, str]]]:
@@ -246,19 +285,24 @@ SELECT DISTINCT ?v (SAMPLE(?l) AS ?label) WHERE {{
     return result
 
 
-def search(reader: Reader, ns: Namespaces, text: str, *, limit: int = 100) -> list[dict[str, str]]:
-    """Entities whose label or description contains `text` (case-insensitive), labels first."""
+def search(reader: Reader, ns: Namespaces, text: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
+    """Entities whose label or description contains `text` (case-insensitive), labels first: one page, and
+    how many there are in all."""
+    where = """?e rdfs:label ?l . OPTIONAL { ?e dcterms:description ?d }
+  BIND(CONTAINS(LCASE(STR(?l)), LCASE(?q)) AS ?inLabel)
+  FILTER(?inLabel || CONTAINS(LCASE(STR(COALESCE(?d, ""))), LCASE(?q)))
+  FILTER(STRSTARTS(STR(?e), STR(?base)))"""
     query = f"""{_prefixes(ns)}
 SELECT ?e ?q ?base (SAMPLE(?l) AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?inLabel) AS ?rank)
        (LCASE(STR(SAMPLE(?l))) AS ?key) WHERE {{
-  ?e rdfs:label ?l . OPTIONAL {{ ?e a ?t . ?t rdfs:label ?tl FILTER(LANGMATCHES(LANG(?tl), "en")) }}
-  OPTIONAL {{ ?e dcterms:description ?d }}
-  BIND(CONTAINS(LCASE(STR(?l)), LCASE(?q)) AS ?inLabel)
-  FILTER(?inLabel || CONTAINS(LCASE(STR(COALESCE(?d, ""))), LCASE(?q)))
-  FILTER(STRSTARTS(STR(?e), STR(?base)))
-}} GROUP BY ?e ?q ?base ORDER BY DESC(?rank) ?key LIMIT {int(limit)}"""
-    rows = reader.select(query, {"q": ox.Literal(text), "base": ox.NamedNode(ns.base)})
-    return [{k: _value(r, k) for k in ("e", "label", "type")} for r in rows]
+  {where}
+  OPTIONAL {{ ?e a ?t . ?t rdfs:label ?tl FILTER(LANGMATCHES(LANG(?tl), "en")) }}
+}} GROUP BY ?e ?q ?base ORDER BY DESC(?rank) ?key ?e LIMIT {int(limit)} OFFSET {max(0, int(offset))}"""
+    bindings = {"q": ox.Literal(text), "base": ox.NamedNode(ns.base)}
+    rows = [{k: _value(r, k) for k in ("e", "label", "type")} for r in reader.select(query, bindings)]
+    count = f"{_prefixes(ns)} SELECT ?q ?base (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {where} }} GROUP BY ?q ?base"
+    found = reader.select(count, bindings)
+    return Page(rows, max(0, offset), int(found[0]["n"]["value"]) if found else 0, limit)
 
 
 #: schema.org types for search engines, by the local name of our class.
