@@ -203,7 +203,7 @@ class _FileMapper:
             if name in found or (name in _GAZETTEER_COLUMNS and self.gazetteer is not None):
                 continue
             near = difflib.get_close_matches(name, [h for h in header if h not in mapping.columns], n=1, cutoff=0.8)
-            if near and mapping.other_columns != "ignore":
+            if near:
                 raise DataError(
                     self.where,
                     f"the {mapping.kind} mapping reads a column '{name}', which is not in the file; "
