@@ -271,3 +271,43 @@ def test_a_partner_follows_links_from_a_practice_in_a_browser(site, page, tmp_pa
     page.wait_for_url("**/id/innocrafts/organisation/P13")
     assert page.locator("h2").first.inner_text() == "Crafts Council of Ireland"
     assert not_blank(page.screenshot(path=str(tmp_path / "organisation.png"), full_page=True))
+
+
+def test_entity_pages_resolve_however_their_iris_are_escaped(tmp_path):
+    """IRIs loaded from RDF may hold percent-escapes or non-ASCII letters; the links the site renders to
+    them, and the addresses a browser makes of those links, all reach their pages."""
+    from urllib.parse import quote
+
+    from api import create_app
+    from kg.query.executor import InlineExecutor
+
+    location = f"oxigraph:{tmp_path / 'store'}"
+    config = Config(store=location)
+    extra = tmp_path / "escaped"
+    extra.mkdir()
+    names = {"Region%20of%20Tyrol": "Region of Tyrol", "Łódź": "Łódź crafts", "a%2Fb": "Slash inside"}
+    org = "https://w3id.org/coopkg/id/escaped/organisation/"
+    facts = (
+        "a <https://w3id.org/coopkg/ontology#Organisation> ; <http://www.w3.org/2000/01/rdf-schema#label> "
+        '"{}" ; <http://purl.org/dc/terms/source> <https://example.org/> .\n'
+    )
+    (extra / "orgs.ttl").write_text(
+        "".join(f"<{org}{local}> " + facts.format(label) for local, label in names.items()), encoding="utf-8"
+    )
+    with open_store(location, create=True) as store:
+        build(store, config, [extra], allow_invalid=True)
+    app = create_app(config, executor=InlineExecutor(config))
+    try:
+        client = app.test_client()
+        listing = client.get("/partners").get_data(as_text=True)
+        for local, label in names.items():
+            href = f"/id/escaped/organisation/{local}"
+            assert f'href="{href}"' in listing  # the link the index renders
+            browser = quote(href, safe="/%")  # what a browser sends for it
+            page = client.get(browser)
+            assert page.status_code == 200 and label in page.get_data(as_text=True), (browser, page.status_code)
+            assert client.get(browser + ".ttl").status_code == 200
+        assert client.get("/id/escaped/organisation/Region of Tyrol").status_code == 200  # typed with spaces
+        assert client.get("/id/escaped/organisation/Region%20of%20Tirol").status_code == 404
+    finally:
+        app.extensions["coopkg"].close()

@@ -255,15 +255,16 @@ def list_entities(
     must have."""
     where, bindings = _index_pattern(ns, index, filters)
     bound = " ".join(f"?{name}" for name in bindings)  # a substituted variable must be projected
+    # the page's entities first (sorting labels is cheap), then their places and descriptions
     query = f"""{_prefixes(ns)}
-SELECT ?e {bound} (SAMPLE(?l) AS ?label) (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country)
-       (SAMPLE(?d) AS ?description) (LCASE(STR(SAMPLE(?l))) AS ?key)
+SELECT ?e {bound} ?label (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country) (SAMPLE(?d) AS ?description) ?key
 WHERE {{
-  {where}
+  {{ SELECT ?e {bound} (SAMPLE(?l) AS ?label) (LCASE(STR(SAMPLE(?l))) AS ?key) WHERE {{ {where} }}
+    GROUP BY ?e {bound} ORDER BY ?key ?e LIMIT {int(limit)} OFFSET {max(0, int(offset))} }}
   OPTIONAL {{ ?e coop:city/rdfs:label ?pl }}
   OPTIONAL {{ ?e coop:country/rdfs:label ?cl }}
   OPTIONAL {{ ?e dcterms:description ?d }}
-}} GROUP BY ?e {bound} ORDER BY ?key ?e LIMIT {int(limit)} OFFSET {max(0, int(offset))}"""
+}} GROUP BY ?e {bound} ?label ?key ORDER BY ?key ?e"""
     rows = [
         {k: _value(r, k) for k in ("e", "label", "place", "country", "description")}
         for r in reader.select(query, bindings)
