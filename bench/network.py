@@ -28,8 +28,8 @@ import numpy as np
 import psutil
 from h2020 import ROOT, ensure_store
 
-from kg import metrics
 from kg.namespaces import Namespaces
+from kg.network import metrics
 from kg.network.build import organisation_igraph
 from kg.store import open_store
 

@@ -9,6 +9,7 @@ import pytest
 
 from kg.cli import cli
 from kg.config import SETTINGS
+from kg.ingest.schema import COLUMN_KEYS, MAPPING_KEYS
 from kg.namespaces import Namespaces
 from kg.query.saved import read_saved_queries
 
@@ -37,3 +38,9 @@ def test_readme_opens_with_the_two_setup_commands():
     assert first == ["make run", "make test"]
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+@pytest.mark.parametrize("key", sorted({*MAPPING_KEYS, *COLUMN_KEYS}))
+def test_every_mapping_key_is_in_the_readme_reference(key):
+    reference = README[README.index("### Mapping files") :]
+    assert re.search(rf"^\| `{key}` \|", reference, flags=re.M), f"the mapping key {key} is not in the README"
