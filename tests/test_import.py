@@ -319,9 +319,20 @@ def test_a_partner_list_exported_as_a_spreadsheet(runner, tmp_path):
     book.save(tmp_path / "partners.xlsx")
     bad = runner.invoke(cli, ["import", "-m", "interreg", "--strict", str(tmp_path / "partners.xlsx")])
     assert bad.exit_code == 1 and "partners.xlsx, line 4" in bad.output and "sponsor" in bad.output
-    kept = runner.invoke(cli, ["import", "-m", "interreg", str(tmp_path / "partners.xlsx")])
+    kept = runner.invoke(
+        cli, ["import", "-m", "interreg", "--report", str(tmp_path / "quality.csv"), str(tmp_path / "partners.xlsx")]
+    )
     assert kept.exit_code == 0, kept.output
     assert "dropped row, unknown-code: 1" in kept.output and "partners.xlsx, line 4" in kept.output
+    with (tmp_path / "quality.csv").open(newline="", encoding="utf-8") as f:
+        entries = list(csv.DictReader(f))
+    dropped = [e for e in entries if e["action"] == "dropped row"]
+    assert [(e["line"], e["column"], e["value"]) for e in dropped] == [("4", "Partner role", "sponsor")]
+    import json
+
+    document = json.loads((tmp_path / "quality.json").read_text(encoding="utf-8"))
+    assert {"action": "dropped row", "category": "unknown-code", "count": 1} in document["totals"]
+    assert len(document["issues"]) == len(entries)
 
 
 def test_participations_of_projects_not_imported_link_to_stubs(built, tmp_path):
@@ -341,3 +352,27 @@ def test_participations_of_projects_not_imported_link_to_stubs(built, tmp_path):
     import_files(store, config, "cordis", [folder])
     labels = _rows(store, f"SELECT ?label WHERE {{ <{ID}project/cordis/101001> rdfs:label ?label }}")
     assert labels == [{"label": "CRAFTLAB; a project"}]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("places.geojson.json", '{"type": "FeatureCollection", "features": []}', "a GeoJSON file"),
+        ("object.json", '{"id": 1, "name": "x"}', "not an array of objects"),
+        ("broken.json", '[{"id": 1,', "not valid JSON"),
+        ("list.json", '[{"projectID": 1, "name": "X"}]', "the file has projectID, name"),
+        ("notes.txt", "hello", "not a file type kg import reads"),
+        ("broken.xlsx", "not a spreadsheet", "not a readable XLSX spreadsheet"),
+        ("broken.zip", "not a zip", "not a readable zip archive"),
+    ],
+    ids=["geojson", "json-object", "json-syntax", "json-unknown-layout", "text", "xlsx", "zip"],
+)
+def test_files_of_no_readable_layout_say_what_they_are(built, tmp_path, name, content, message):
+    store, config = built
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    before = snapshot(store)
+    with pytest.raises(DataError, match=re.escape(message)) as error:
+        import_files(store, config, "cordis", [path])
+    assert name in str(error.value) and "columns match no layout" not in str(error.value) or "list.json" == name
+    assert snapshot(store) == before
