@@ -168,7 +168,7 @@ def _xlsx_tables(path: Path) -> list[Table]:
     for name in names:
         if any(headers[name]):
             part = name if len(names) > 1 else ""
-            tables.append(Table(path, headers[name], lambda name=name: sheet_rows(name), part))
+            tables.append(Table(path, headers[name], _once(lambda name=name: sheet_rows(name)), part))
     if not tables:
         raise DataError(str(path), "the spreadsheet has no sheet with a header row")
     return tables
@@ -294,6 +294,22 @@ def _cordis_xml_tables(path: Path) -> list[Table]:
 
     next(_cordis_records(path))  # fail now, with the reason, if the archive is not CORDIS XML
     return [
-        Table(path, XML_PROJECT_COLUMNS, projects, "projects"),
-        Table(path, XML_ORGANISATION_COLUMNS, organisations, "organisations"),
+        Table(path, XML_PROJECT_COLUMNS, _once(projects), "projects"),
+        Table(path, XML_ORGANISATION_COLUMNS, _once(organisations), "organisations"),
     ]
+
+
+def _once(read: Callable[[], Rows]) -> Callable[[], Rows]:
+    """A table whose parsing is slow (a spreadsheet, XML) is parsed once and kept, for the several mappings
+    that read it (a partner sheet gives organisations, participations, projects and programmes)."""
+    kept: list[tuple[int, list[str]]] = []
+    done = False
+
+    def rows() -> Rows:
+        nonlocal done
+        if not done:
+            kept.extend(read())
+            done = True
+        return iter(kept)
+
+    return rows
