@@ -376,3 +376,44 @@ def test_files_of_no_readable_layout_say_what_they_are(built, tmp_path, name, co
         import_files(store, config, "cordis", [path])
     assert name in str(error.value) and "columns match no layout" not in str(error.value) or "list.json" == name
     assert snapshot(store) == before
+
+
+def test_real_data_oddities_are_warnings_with_the_line_and_the_files_column(built, tmp_path):
+    """A lump-sum grant's total cost of 0 under an EU contribution (CORDIS publishes ERC proof of concept
+    grants so) is a warning naming the file's line and column, and the import goes in."""
+    store, config = built
+    projects = [_project("101001", "CRAFTLAB", ".", totalCost="0"), _project("101002", "LOOMNET", ".")]
+    report = import_files(store, config, "cordis", [write_cordis(tmp_path / "h2020", ",", projects=projects)])
+    assert report.validation.conforms
+    (warning,) = [w for w in report.validation.warnings if "exceeds the total budget" in w.message]
+    assert "h2020/project.csv" in warning.line() and ", line 2:" in warning.line()
+    assert warning.field == "ecMaxContribution"  # the CORDIS column, not the bundled data's
+
+
+def test_violations_already_in_the_store_do_not_block_a_valid_load(built, tmp_path):
+    from kg.errors import ValidationFailed
+    from kg.ingest.loader import load
+
+    store, config = built
+    bad, good = tmp_path / "bad", tmp_path / "good"
+    bad.mkdir()
+    good.mkdir()
+    (bad / "org.ttl").write_text(
+        "<https://w3id.org/coopkg/id/bad/organisation/Z1> a <https://w3id.org/coopkg/ontology#Organisation> .\n"
+    )
+    (good / "extra.ttl").write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
+    with pytest.raises(ValidationFailed):
+        load(store, config, [bad])
+    load(store, config, [bad], allow_invalid=True)  # the user lets it in
+    report = load(store, config, [good])  # a later, valid load is not blocked by the old violations
+    assert (
+        len(
+            snapshot(store)
+            & {
+                "<https://example.org/a> <https://example.org/b> <https://example.org/c> <https://w3id.org/coopkg/graph/good/extra.ttl> ."
+            }
+        )
+        == 1
+    )
+    assert report.validation is not None
+    import_files(store, config, "cordis", [write_cordis(tmp_path / "h2020", ",")])  # nor a valid import
