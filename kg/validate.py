@@ -99,16 +99,15 @@ def _data_graph(
     None when all are. Other nodes are in the graph only for their types. With `graphs`, only the entities
     typed in those named graphs are checked (what a load wrote), with all their triples.
     """
-    typed = "?s a ?c"
     if graphs is not None:
-        typed = f"GRAPH ?g {{ ?s a ?c }} FILTER(?g IN ({', '.join(f'<{g}>' for g in sorted(graphs)) or '<urn:none>'}))"
+        return _graphs_data(data, sample, graphs)
     counts = {
         row["c"].value: int(row["n"].value)
-        for row in data.query(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {typed} FILTER(isIRI(?c)) }} GROUP BY ?c")
+        for row in data.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c")
     }
     graph = Graph()
     threshold = max(FULL_CHECK_LIMIT, sample)
-    if graphs is None and (not sample or all(n <= threshold for n in counts.values())):
+    if not sample or all(n <= threshold for n in counts.values()):
         triples = data.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
         return graph, {}, None
@@ -117,16 +116,49 @@ def _data_graph(
     hierarchy = data.query(f"CONSTRUCT {{ ?a <{RDFS.subClassOf}> ?b }} WHERE {{ ?a <{RDFS.subClassOf}> ?b }}")
     graph.parse(data=hierarchy.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")  # for sh:class
     for cls, n in sorted(counts.items()):
-        limit = f"LIMIT {sample}" if sample and n > threshold else ""
+        limit = f"LIMIT {sample}" if n > threshold else ""
         if limit:
             sampled[cls] = (sample, n)
-        subjects = f"SELECT DISTINCT ?s WHERE {{ {typed.replace('?c', f'<{cls}>')} }} {limit}"
+        subjects = f"SELECT ?s WHERE {{ ?s a <{cls}> }} {limit}"
         focus.update(URIRef(row["s"].value) for row in data.query(subjects))
         triples = data.query(f"""
             CONSTRUCT {{ ?s ?p ?o . ?o a ?t . ?o <{SKOS.inScheme}> ?scheme }}
             WHERE {{ {{ {subjects} }} ?s ?p ?o .
                      OPTIONAL {{ ?o a ?t }} OPTIONAL {{ ?o <{SKOS.inScheme}> ?scheme }} }}""")
         graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
+    return graph, sampled, focus
+
+
+def _graphs_data(
+    data: Queryable, sample: int, graphs: set[str]
+) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef]]:
+    """As _data_graph, for the entities typed in `graphs` only. Each graph is asked for by name (the most
+    portable form: a SPARQL server's transaction shows its staged graphs under their names)."""
+    by_class: dict[str, set[str]] = {}
+    for name in sorted(graphs):
+        typed = f"GRAPH <{name}> {{ ?s a ?c }} FILTER(isIRI(?s) && isIRI(?c))"
+        rows = data.query(f"SELECT DISTINCT ?s ?c WHERE {{ {typed} }}")
+        for row in rows:
+            by_class.setdefault(row["c"].value, set()).add(row["s"].value)
+    graph = Graph()
+    hierarchy = data.query(f"CONSTRUCT {{ ?a <{RDFS.subClassOf}> ?b }} WHERE {{ ?a <{RDFS.subClassOf}> ?b }}")
+    graph.parse(data=hierarchy.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")  # for sh:class
+    threshold = max(FULL_CHECK_LIMIT, sample)
+    sampled: dict[str, tuple[int, int]] = {}
+    focus: set[URIRef] = set()
+    for cls, members in sorted(by_class.items()):
+        chosen = sorted(members)
+        if sample and len(chosen) > threshold:
+            sampled[cls] = (sample, len(chosen))
+            chosen = chosen[:sample]
+        focus.update(URIRef(s) for s in chosen)
+        for start in range(0, len(chosen), 500):
+            values = " ".join(f"<{s}>" for s in chosen[start : start + 500])
+            triples = data.query(f"""
+                CONSTRUCT {{ ?s ?p ?o . ?o a ?t . ?o <{SKOS.inScheme}> ?scheme }}
+                WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o .
+                         OPTIONAL {{ ?o a ?t }} OPTIONAL {{ ?o <{SKOS.inScheme}> ?scheme }} }}""")
+            graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
     return graph, sampled, focus
 
 
