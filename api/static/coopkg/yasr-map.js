@@ -65,7 +65,7 @@
         .attr("font-size", 11).attr("font-family", "sans-serif").text((p) => p.label);
     }
     static atlas() {
-      if (!MapPlugin.loading) MapPlugin.loading = fetch(window.coopkgAtlasUrl).then((r) => r.json());
+      if (!MapPlugin.loading) MapPlugin.loading = fetch(JSON.parse(document.getElementById("page-data").textContent).atlas).then((r) => r.json());
       return MapPlugin.loading;
     }
   }

@@ -1,0 +1,129 @@
+// The /map page: partners, events and transfers on a map of Europe (d3-geo), from /api/map.
+// Its addresses come from the page's JSON data block (no inline script: the pages send a strict CSP).
+(() => {
+  const page = JSON.parse(document.getElementById("page-data").textContent);
+  const api = page.api;
+  const optionsUrl = page.optionsUrl;
+  const atlasUrl = page.atlasUrl;
+  const form = document.getElementById("controls");
+  const field = (name) => form.elements[name];
+  const filterNames = ["project", "theme", "country", "year"];
+  const svg = d3.select("#map");
+  let countries = null, data = null, selected = "";
+  const projection = d3.geoAzimuthalEqualArea().rotate([-12, -52]);
+  const path = d3.geoPath(projection);
+  const layer = svg.append("g");
+  svg.append("defs").html('<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto"><path d="M0 0L10 5L0 10z" fill="#c0143c"/></marker>');
+  svg.call(d3.zoom().scaleExtent([1, 12]).on("zoom", (event) => layer.attr("transform", event.transform)));
+
+  function readUrl() {
+    const params = new URLSearchParams(location.search);
+    for (const name of filterNames) if (params.has(name)) field(name).value = params.get(name);
+    for (const name of ["links", "transfers"]) if (params.has(name)) field(name).checked = params.get(name) !== "0";
+    selected = params.get("place") || "";
+  }
+  function writeUrl() {
+    const params = new URLSearchParams();
+    for (const name of filterNames) if (field(name).value) params.set(name, field(name).value);
+    for (const name of ["links", "transfers"]) if (!field(name).checked) params.set(name, "0");
+    if (selected) params.set("place", selected);
+    history.replaceState(null, "", "?" + params.toString());
+  }
+  async function load() {
+    writeUrl();
+    const params = new URLSearchParams();
+    for (const name of filterNames) if (field(name).value) params.set(name, field(name).value);
+    const response = await fetch(api + "?" + params.toString());
+    if (!response.ok) { document.getElementById("message").textContent = await response.text(); return; }
+    data = await response.json();
+    document.getElementById("message").textContent = data.message;
+    draw();
+  }
+  function arc(a, b) {
+    const [x1, y1] = a, [x2, y2] = b, dx = x2 - x1, dy = y2 - y1;
+    return `M${x1},${y1} Q${(x1 + x2) / 2 - dy * 0.2},${(y1 + y2) / 2 + dx * 0.2} ${x2},${y2}`;
+  }
+  function draw() {
+    const box = svg.node().getBoundingClientRect();
+    svg.attr("viewBox", `0 0 ${box.width} ${box.height}`);
+    const europe = { type: "Feature", geometry: { type: "Polygon", coordinates: [[[-11, 35], [32, 35], [32, 66], [-11, 66], [-11, 35]]] } };
+    const shown = data.places.length ? { type: "MultiPoint", coordinates: data.places.map((p) => [p.long, p.lat]) } : europe;
+    projection.fitExtent([[30, 30], [box.width - 30, box.height - 30]], data.places.length > 1 ? shown : europe);
+    layer.selectAll("*").remove();
+    layer.append("g").selectAll("path").data(countries.features).join("path")
+      .attr("d", path).attr("fill", "#fdfcf7").attr("stroke", "#9aa3b5").attr("stroke-width", 0.5);
+    const byId = new Map(data.places.map((p) => [p.id, p]));
+    const byNumeric = new Map(countries.features.map((f) => [String(f.id), f]));
+    const point = (end) => end.place ? projection([byId.get(end.place).long, byId.get(end.place).lat])
+      : byNumeric.has(end.numeric) ? path.centroid(byNumeric.get(end.numeric)) : null;
+    const maxWeight = Math.max(1, ...data.links.map((l) => l.weight));
+    if (field("links").checked) layer.append("g").attr("class", "links").selectAll("path")
+      .data(data.links.filter((l) => byId.has(l.source) && byId.has(l.target))).join("path")
+      .attr("d", (l) => arc(projection([byId.get(l.source).long, byId.get(l.source).lat]), projection([byId.get(l.target).long, byId.get(l.target).lat])))
+      .attr("fill", "none").attr("stroke", "#e08a00").attr("stroke-opacity", 0.6)
+      .attr("stroke-width", (l) => 1 + 5 * l.weight / maxWeight)
+      .append("title").text((l) => `${byId.get(l.source).label} - ${byId.get(l.target).label}: ${l.weight} shared`);
+    if (field("transfers").checked) layer.append("g").attr("class", "transfers").selectAll("path")
+      .data(data.transfers.map((t) => ({ ...t, a: point(t.from), b: point(t.to) })).filter((t) => t.a && t.b)).join("path")
+      .attr("d", (t) => arc(t.a, t.b)).attr("fill", "none").attr("stroke", "#c0143c").attr("stroke-width", 2)
+      .attr("stroke-dasharray", "4 2").attr("marker-end", "url(#arrow)")
+      .append("title").text((t) => `transfer (${t.kind})`);
+    const total = (p) => p.partners + p.events + p.practices;
+    const radius = d3.scaleSqrt().domain([0, Math.max(1, ...data.places.map(total))]).range([3, 18]);
+    const places = layer.append("g").selectAll("circle").data(data.places).join("circle")
+      .attr("class", "place").attr("tabindex", 0).attr("role", "button")
+      .attr("aria-label", (p) => `${p.label}: ${p.partners} partners, ${p.events} events, ${p.practices} practices`)
+      .attr("data-id", (p) => p.id)
+      .attr("cx", (p) => projection([p.long, p.lat])[0]).attr("cy", (p) => projection([p.long, p.lat])[1])
+      .attr("r", (p) => radius(total(p))).attr("fill", "#003399").attr("fill-opacity", 0.7)
+      .attr("stroke", (p) => p.id === selected ? "#d7191c" : "#fff").attr("stroke-width", 1.5)
+      .on("click", (event, p) => select(p.id))
+      .on("keydown", (event, p) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(p.id); } });
+    places.append("title").text((p) => p.label);
+    layer.append("g").selectAll("text").data(data.places.filter((p) => total(p) >= 2)).join("text")
+      .attr("x", (p) => projection([p.long, p.lat])[0] + radius(total(p)) + 2).attr("y", (p) => projection([p.long, p.lat])[1] + 4)
+      .attr("font-size", 11).attr("font-family", "sans-serif").attr("pointer-events", "none").text((p) => p.label);
+    document.getElementById("counts").textContent =
+      `${data.places.length} places, ${data.links.length} collaboration links, ${data.transfers.length} transfers`;
+    if (selected && byId.has(selected)) select(selected); else if (selected) { selected = ""; writeUrl(); }
+  }
+  function select(id) {
+    selected = id;
+    writeUrl();
+    layer.selectAll("circle.place").attr("stroke", (p) => p.id === id ? "#d7191c" : "#fff").attr("stroke-width", (p) => p.id === id ? 3 : 1.5);
+    const p = data.places.find((x) => x.id === id);
+    const panel = document.getElementById("panel");
+    panel.replaceChildren();
+    if (!p) return;
+    const title = document.createElement("h3");
+    title.textContent = p.label;
+    const facts = document.createElement("dl");
+    facts.className = "facts";
+    for (const [label, value] of [["Country", p.country], ["Partners", p.partners], ["Events", p.events], ["Good practices", p.practices]]) {
+      const dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = label; dd.textContent = value; facts.append(dt, dd);
+    }
+    panel.append(title, facts);
+    if (p.page) { const a = document.createElement("a"); a.href = p.page; a.textContent = "Open its page"; panel.append(a); }
+  }
+  function svgText() {
+    const copy = svg.node().cloneNode(true);
+    copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+    return new XMLSerializer().serializeToString(copy);
+  }
+  document.getElementById("svg").addEventListener("click", () => coopkgViews.download("map.svg", URL.createObjectURL(new Blob([svgText()], { type: "image/svg+xml" }))));
+  document.getElementById("png").addEventListener("click", () => {
+    const box = svg.node().getBoundingClientRect(), image = new Image(), canvas = document.createElement("canvas");
+    canvas.width = box.width * 2; canvas.height = box.height * 2;
+    image.onload = () => { const ctx = canvas.getContext("2d"); ctx.fillStyle = "#eef3fa"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(image, 0, 0, canvas.width, canvas.height); coopkgViews.download("map.png", canvas.toDataURL("image/png")); };
+    image.src = URL.createObjectURL(new Blob([svgText()], { type: "image/svg+xml" }));
+  });
+  form.addEventListener("change", (event) => { if (filterNames.includes(event.target.name)) { selected = ""; load(); } else { draw(); writeUrl(); } });
+  window.addEventListener("resize", () => data && draw());
+  window.mapView = { get data() { return data; } };
+  coopkgViews.seedFilters(form, ["project", "theme", "country", "year"]);
+  readUrl();
+  fetch(atlasUrl).then((r) => r.json()).then((world) => { countries = topojson.feature(world, world.objects.countries); load(); });
+  coopkgViews.fillFilters(form, optionsUrl);
+})();
