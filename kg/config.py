@@ -114,6 +114,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("remote_batch", "KG_REMOTE_BATCH", 2000, "Triples per SPARQL Update request when loading a sparql: store."),
     Setting(
+        "csp_origins",
+        "KG_CSP_ORIGINS",
+        "",
+        "Space- or comma-separated origins the pages' Content-Security-Policy also allows for scripts, styles, "
+        "images and connections (a deployment's own analytics, say); empty: the server's own only.",
+    ),
+    Setting(
         "access_log",
         "KG_ACCESS_LOG",
         True,
@@ -158,7 +165,8 @@ class Config:
     remote_timeout: float = SETTINGS[16].default
     remote_retries: int = SETTINGS[17].default
     remote_batch: int = SETTINGS[18].default
-    access_log: bool = SETTINGS[19].default
+    csp_origins: str = SETTINGS[19].default
+    access_log: bool = SETTINGS[20].default
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:

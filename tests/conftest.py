@@ -241,12 +241,24 @@ def live(served_config) -> LiveServer:
 
 
 @pytest.fixture(scope="module")
-def page():
-    """A page in Debian's headless Chromium, driven by Playwright (which downloads no browser of its own)."""
+def browser_page():
+    """A page in Debian's headless Chromium, driven by Playwright (which downloads no browser of its own),
+    recording what its console says (`page.console`)."""
     from tests.chromium import chromium_page
 
     with chromium_page() as page:
+        page.console = []
+        page.on("console", lambda message: page.console.append(message.text))
         yield page
+
+
+@pytest.fixture
+def page(browser_page):
+    """The browser page for one test, which fails if the browser reported a Content-Security-Policy violation."""
+    browser_page.console.clear()
+    yield browser_page
+    violations = [m for m in browser_page.console if "Content Security Policy" in m]
+    assert not violations, violations
 
 
 def not_blank(png: bytes) -> bool:

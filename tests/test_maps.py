@@ -16,9 +16,11 @@ FLORENCE = "https://w3id.org/coopkg/id/innocrafts/organisation/P01"
 
 def test_network_filter_click_and_side_panel(live, page, tmp_path):
     page.goto(live.url + "/network")
-    page.wait_for_function("window.networkView && window.networkView.data && window.networkView.data.nodes.length > 30")
+    page.wait_for_function(
+        "() => window.networkView && window.networkView.data && window.networkView.data.nodes.length > 30"
+    )
     page.select_option("select[name=project]", label="CRAFTS CODE")
-    page.wait_for_function("window.networkView.data.nodes.length === 8")
+    page.wait_for_function("() => window.networkView.data.nodes.length === 8")
     assert "project=" in page.url
     box = page.locator("#cy").bounding_box()
     position = page.evaluate(f"window.networkView.cy.getElementById('{FLORENCE}').renderedPosition()")
@@ -34,7 +36,7 @@ def test_network_filter_click_and_side_panel(live, page, tmp_path):
 
 def test_network_state_is_in_the_url_and_ego_mode(live, page):
     page.goto(f"{live.url}/network?radius=1&node={FLORENCE}")
-    page.wait_for_function("window.networkView && window.networkView.data")
+    page.wait_for_function("() => window.networkView && window.networkView.data")
     page.locator("#panel h3").wait_for(timeout=5000)
     assert page.locator("#panel h3").inner_text() == "Municipality of Florence"
     nodes = page.evaluate("window.networkView.data.nodes.length")
@@ -43,9 +45,9 @@ def test_network_state_is_in_the_url_and_ego_mode(live, page):
 
 def test_map_filter_click_and_side_panel(live, page, tmp_path):
     page.goto(live.url + "/map")
-    page.wait_for_function("window.mapView && window.mapView.data && window.mapView.data.places.length > 10")
+    page.wait_for_function("() => window.mapView && window.mapView.data && window.mapView.data.places.length > 10")
     page.select_option("select[name=country]", value="IT")
-    page.wait_for_function("window.mapView.data.places.every((p) => p.country === 'IT')")
+    page.wait_for_function("() => window.mapView.data.places.every((p) => p.country === 'IT')")
     page.locator("circle.place[data-id='https://w3id.org/coopkg/id/city/florence']").click()
     assert page.locator("#panel h3").inner_text() == "Florence"
     assert "country=IT" in page.url and "place=" in page.url
@@ -80,7 +82,7 @@ def test_every_asset_comes_from_the_app(live, page):
 @pytest.mark.parametrize("fmt", ["png", "svg"])
 def test_the_view_exports_as_png_and_svg(live, page, tmp_path, path, ready, fmt):
     page.goto(live.url + path)
-    page.wait_for_function(f"window.{'networkView' if path == '/network' else 'mapView'} && {ready}")
+    page.wait_for_function(f"() => window.{'networkView' if path == '/network' else 'mapView'} && {ready}")
     page.wait_for_timeout(300)
     with page.expect_download() as download:
         page.click(f"#{fmt}")
