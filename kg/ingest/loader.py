@@ -21,7 +21,7 @@ from kg.errors import DataError
 from kg.ingest.gazetteer import Gazetteer
 from kg.ingest.mapper import MappedFile, map_table, segment
 from kg.ingest.report import FileReport, QualityReport, provenance
-from kg.ingest.schema import Mapping, columns_by_property, read_mapping_set, read_mappings, shipped
+from kg.ingest.schema import Mapping, columns_by_property, property_columns, read_mapping_set, read_mappings, shipped
 from kg.ingest.sources import READABLE, Table, normalise_name, open_tables
 from kg.rdf import FILE_FORMATS, iri, literal
 from kg.resources import bundled_datasets, mapping_sets, ontology_files
@@ -395,7 +395,7 @@ def _run(
     report = LoadReport()
     say = progress or (lambda message: None)
     # the fields of a violation are named by the columns of the file its entity came from
-    graph_fields = {s.graph: _fields_of(s.mapping) for s in sources if s.mapping is not None}
+    graph_fields = {s.graph: property_columns(s.mapping) for s in sources if s.mapping is not None}
     with store.transaction(fresh=fresh) as writer:
         mapped = loader.write(writer, sources, report, strict=strict, record=record)
         if after is not None:
@@ -421,16 +421,6 @@ def _run(
     report.total_quads = store.count()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _fields_of(mapping: Mapping) -> dict[str, str]:
-    """Property IRI -> the column of this mapping that fills it."""
-    fields: dict[str, str] = {}
-    for name, cols in mapping.columns.items():
-        for c in cols:
-            if c.property:
-                fields.setdefault(c.property, name)
-    return fields
 
 
 def build(

@@ -274,12 +274,20 @@ def shipped(ns: Namespaces) -> tuple[dict[str, Mapping], ConceptIndex]:
     return read_mappings(mapping_files(), ns), ConceptIndex(ontology_files(), ns)
 
 
+def property_columns(mapping: Mapping) -> dict[str, str]:
+    """Property IRI -> the column of this mapping that fills it (the first, when several do)."""
+    found: dict[str, str] = {}
+    for name, columns in mapping.columns.items():
+        for column in columns:
+            if column.property:
+                found.setdefault(column.property, name)
+    return found
+
+
 def columns_by_property(ns: Namespaces) -> dict[str, str]:
     """Property IRI -> the column of a data file that fills it, to name fields as the files do."""
     result: dict[str, str] = {}
     for mapping in shipped(ns)[0].values():
-        for name, columns in mapping.columns.items():
-            for column in columns:
-                if column.property:
-                    result.setdefault(column.property, name)
+        for prop, name in property_columns(mapping).items():
+            result.setdefault(prop, name)
     return result
