@@ -113,19 +113,14 @@ def _data_graph(
         return graph, {}, None
     sampled: dict[str, tuple[int, int]] = {}
     focus: set[URIRef] = set()
-    hierarchy = data.query(f"CONSTRUCT {{ ?a <{RDFS.subClassOf}> ?b }} WHERE {{ ?a <{RDFS.subClassOf}> ?b }}")
-    graph.parse(data=hierarchy.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")  # for sh:class
+    _add(graph, data, _HIERARCHY)
     for cls, n in sorted(counts.items()):
         limit = f"LIMIT {sample}" if n > threshold else ""
         if limit:
             sampled[cls] = (sample, n)
         subjects = f"SELECT ?s WHERE {{ ?s a <{cls}> }} {limit}"
         focus.update(URIRef(row["s"].value) for row in data.query(subjects))
-        triples = data.query(f"""
-            CONSTRUCT {{ ?s ?p ?o . ?o a ?t . ?o <{SKOS.inScheme}> ?scheme }}
-            WHERE {{ {{ {subjects} }} ?s ?p ?o .
-                     OPTIONAL {{ ?o a ?t }} OPTIONAL {{ ?o <{SKOS.inScheme}> ?scheme }} }}""")
-        graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
+        _add(graph, data, _entities(f"{{ {subjects} }}"))
     return graph, sampled, focus
 
 
@@ -141,8 +136,7 @@ def _graphs_data(
         for row in rows:
             by_class.setdefault(row["c"].value, set()).add(row["s"].value)
     graph = Graph()
-    hierarchy = data.query(f"CONSTRUCT {{ ?a <{RDFS.subClassOf}> ?b }} WHERE {{ ?a <{RDFS.subClassOf}> ?b }}")
-    graph.parse(data=hierarchy.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")  # for sh:class
+    _add(graph, data, _HIERARCHY)
     threshold = max(FULL_CHECK_LIMIT, sample)
     sampled: dict[str, tuple[int, int]] = {}
     focus: set[URIRef] = set()
@@ -154,12 +148,26 @@ def _graphs_data(
         focus.update(URIRef(s) for s in chosen)
         for start in range(0, len(chosen), 500):
             values = " ".join(f"<{s}>" for s in chosen[start : start + 500])
-            triples = data.query(f"""
-                CONSTRUCT {{ ?s ?p ?o . ?o a ?t . ?o <{SKOS.inScheme}> ?scheme }}
-                WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o .
-                         OPTIONAL {{ ?o a ?t }} OPTIONAL {{ ?o <{SKOS.inScheme}> ?scheme }} }}""")
-            graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
+            _add(graph, data, _entities(f"VALUES ?s {{ {values} }}"))
     return graph, sampled, focus
+
+
+#: The class hierarchy (sh:class looks up a value's classes through it).
+_HIERARCHY = f"CONSTRUCT {{ ?a <{RDFS.subClassOf}> ?b }} WHERE {{ ?a <{RDFS.subClassOf}> ?b }}"
+
+
+def _entities(subjects: str) -> str:
+    """A CONSTRUCT of the entities that `subjects` picks, with the classes and schemes of what they point to."""
+    scheme = f"<{SKOS.inScheme}>"
+    return (
+        f"CONSTRUCT {{ ?s ?p ?o . ?o a ?t . ?o {scheme} ?scheme }} WHERE {{ {subjects} ?s ?p ?o . "
+        f"OPTIONAL {{ ?o a ?t }} OPTIONAL {{ ?o {scheme} ?scheme }} }}"
+    )
+
+
+def _add(graph: Graph, data: Queryable, construct: str) -> None:
+    """Run a CONSTRUCT query and put its triples into the rdflib graph."""
+    graph.parse(data=data.query(construct).serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
 
 
 def _target_only(shapes: Graph, data: Graph, checked: set[URIRef]) -> None:
