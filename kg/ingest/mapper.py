@@ -105,6 +105,7 @@ class _FileMapper:
                 raise DataError(mapping.source, f"links to unknown kind '{kind}' (known: {known})")
         self._noted: set[tuple[int, str, str, str]] = set()
         self._links: list[tuple[str, str, str, str]] = []
+        self.also = [(a.subject, iri(a.property), a.object) for a in mapping.also]
         self.skips = [(rule.column, re.compile(rule.matches) if rule.matches else None) for rule in mapping.skip]
         defaults = {name: c.default for name, cols in mapping.columns.items() for c in cols if c.default is not None}
         self.defaults = list(defaults.items())
@@ -350,9 +351,9 @@ class _FileMapper:
 
     def _also_only(self, subject: str, values: dict[str, str], line: int, plans: list[_Plan]) -> list[str]:
         """For a repeated entity, only the links its row adds (a topic's row links one more project to it)."""
-        if not self.mapping.also:
+        if not self.also:
             return []
-        needed = {c for a in self.mapping.also for c in (a.subject, a.object)}
+        needed = {c for subject, _, obj in self.also for c in (subject, obj)}
         self._links = []
         objects: dict[int, list[str]] = {}
         for index, plan in enumerate(plans):
@@ -361,33 +362,45 @@ class _FileMapper:
                     objects[index] = self._cell(subject, plan, values[plan.name], values, line, [])
                 except _Problem:
                     continue  # reported on the row that defined the entity, or not needed
-        lines = self._triples(subject, plans, objects, [], line)
-        also = {f" {iri(a.property)} " for a in self.mapping.also}
-        return [x for x in lines if any(p in x for p in also)]
+        self._record_links(line)
+        return self._also_triples(self._cells(plans, objects))
 
     def _triples(self, subject: str, plans: list[_Plan], objects: dict[int, list[str]], extra, line) -> list[str]:
         typed = subject + self.type_line
         out = [f"{typed}{c} .\n" for c in self.class_terms]
         out += [f"{subject} {prop} {value} .\n" for prop, value in self.fixed]
-        cells: dict[str, list[str]] = {}
-        for obj, kind, column, value in self._links:
-            self.result.links.setdefault(obj, (kind, line, column, value))
+        self._record_links(line)
         for index, found in objects.items():
             plan = plans[index]
-            if plan.col.link:  # `also` joins the entities a column links to, before its literal values
-                cells[plan.name] = found
-            else:
-                cells.setdefault(plan.name, found)
             if plan.prop is not None and not plan.col.parts:
                 head = f"{subject} {plan.prop} "
                 out += [f"{head}{obj} .\n" for obj in found]
-        out += extra
-        for also in self.mapping.also:
-            prop = iri(also.property)
-            for s in cells.get(also.subject, []):
-                for o in cells.get(also.object, []):
-                    out.append(f"{s} {prop} {o} .\n")
-        return out
+        return out + extra + self._also_triples(self._cells(plans, objects))
+
+    def _record_links(self, line: int) -> None:
+        """Keep the row's links (first use of each target), for the check that every link resolves."""
+        for obj, kind, column, value in self._links:
+            self.result.links.setdefault(obj, (kind, line, column, value))
+
+    @staticmethod
+    def _cells(plans: list[_Plan], objects: dict[int, list[str]]) -> dict[str, list[str]]:
+        """The row's objects by column; a column that links to entities gives those, not its literals."""
+        cells: dict[str, list[str]] = {}
+        for index, found in objects.items():
+            if plans[index].col.link:
+                cells[plans[index].name] = found
+            else:
+                cells.setdefault(plans[index].name, found)
+        return cells
+
+    def _also_triples(self, cells: dict[str, list[str]]) -> list[str]:
+        """The mapping's extra triples between the entities the row links to."""
+        return [
+            f"{s} {prop} {o} .\n"
+            for subject, prop, obj in self.also
+            for s in cells.get(subject, [])
+            for o in cells.get(obj, [])
+        ]
 
     def _cell(self, subject: str, plan: _Plan, raw: str, values: dict[str, str], line: int, extra) -> list[str]:
         """The objects of one cell; raises _Problem for a value that cannot be used."""
