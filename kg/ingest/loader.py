@@ -255,7 +255,7 @@ class Loader:
             _write_stubs(writer, self.ns, unresolved, kinds)
         if record:  # each table's quality totals, in a graph beside its data, replaced with it
             for quality in report.quality.files:
-                writer.replace_graph(quality_graph(quality.graph), [provenance(quality, str(self.ns.coop))])
+                writer.replace_graph(quality_graph(quality.graph), [provenance(quality, self.ns)])
         return mapped
 
     def _reference(self, writer: Writer, sources: list[SourceFile], kinds: dict[str, Mapping]) -> dict[str, set[str]]:

@@ -13,7 +13,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
 from kg.errors import KGError
+from kg.namespaces import Namespaces
 from kg.rdf import iri, literal
 
 __all__ = ["Issue", "FileReport", "QualityReport", "ACTIONS"]
@@ -124,38 +127,34 @@ class QualityReport:
         return written
 
 
-def provenance(report: FileReport, coop: str) -> str:
+def provenance(report: FileReport, ns: Namespaces) -> str:
     """N-Triples of the table's import and its totals, as statements about `<graph>#import` (kept in a graph
     beside the table's own, replaced when the table is imported again)."""
-    node = f"{report.graph}#import"
-    subject = iri(node)
-    prop = {name: iri(coop + name) for name in ("rowsRead", "rowsLoaded", "rowsDropped", "rowsSkipped")}
-    lines = [
-        f"{subject} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> {iri(coop + 'Import')} .\n",
-        f"{subject} <http://www.w3.org/2000/01/rdf-schema#label> {literal(f'Import of {report.file}', lang='en')} .\n",
-        f"{subject} <http://purl.org/dc/terms/source> {literal(report.file)} .\n",
-        f"{subject} {iri(coop + 'mappedAs')} {literal(report.kind)} .\n",
+    coop, node = ns.coop, f"{report.graph}#import"
+
+    def count(value: int) -> str:
+        return literal(str(value), datatype=str(XSD.integer))
+
+    facts = [
+        (node, RDF.type, iri(coop.Import)),
+        (node, RDFS.label, literal(f"Import of {report.file}", lang="en")),
+        (node, DCTERMS.source, literal(report.file)),
+        (node, coop.mappedAs, literal(report.kind)),
+        (node, coop.rowsRead, count(report.rows_read)),
+        (node, coop.rowsLoaded, count(report.rows_loaded)),
+        (node, coop.rowsDropped, count(report.rows_dropped)),
+        (node, coop.rowsSkipped, count(report.rows_skipped)),
     ]
-    for name, value in (
-        ("rowsRead", report.rows_read),
-        ("rowsLoaded", report.rows_loaded),
-        ("rowsDropped", report.rows_dropped),
-        ("rowsSkipped", report.rows_skipped),
-    ):
-        lines.append(f"{subject} {prop[name]} {literal(str(value), datatype=_INTEGER)} .\n")
-    for (action, category), count in sorted(report.totals().items()):
-        part = iri(f"{node}-{action.replace(' ', '-')}-{category}")
-        lines += [
-            f"{subject} {iri(coop + 'qualityCount')} {part} .\n",
-            f"{part} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> {iri(coop + 'QualityCount')} .\n",
-            f"{part} {iri(coop + 'action')} {literal(action)} .\n",
-            f"{part} {iri(coop + 'category')} {literal(category)} .\n",
-            f"{part} {iri(coop + 'count')} {literal(str(count), datatype=_INTEGER)} .\n",
+    for (action, category), n in sorted(report.totals().items()):
+        part = f"{node}-{action.replace(' ', '-')}-{category}"
+        facts += [
+            (node, coop.qualityCount, iri(part)),
+            (part, RDF.type, iri(coop.QualityCount)),
+            (part, coop.action, literal(action)),
+            (part, coop.category, literal(category)),
+            (part, coop["count"], count(n)),  # (coop.count is str.count)
         ]
-    return "".join(lines)
-
-
-_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+    return "".join(f"{iri(s)} {iri(p)} {o} .\n" for s, p, o in facts)
 
 
 def _short(text: str, width: int = 60) -> str:
