@@ -25,6 +25,8 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 GEONAMES = Namespace("https://sws.geonames.org/")
+EURIO = Namespace("http://data.europa.eu/s66#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 STANDARD_PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
@@ -44,6 +46,8 @@ STANDARD_PREFIXES: dict[str, str] = {
     "dcat": str(DCAT),
     "void": str(VOID),
     "wd": str(WIKIDATA),
+    "eurio": str(EURIO),
+    "vcard": str(VCARD),
 }
 
 
@@ -80,6 +84,11 @@ class Namespaces:
     def graph(self) -> Namespace:
         """Named graphs, one per loaded source file."""
         return Namespace(self.base + "graph/")
+
+    @cached_property
+    def inferred_graph(self) -> str:
+        """The graph of what the ontology entails from the data (standard types), rebuilt with the data."""
+        return self.base + "graph/inferred"
 
     @cached_property
     def prefixes(self) -> dict[str, str]:

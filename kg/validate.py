@@ -223,8 +223,9 @@ def validate(
         label = graph.value(focus, DCTERMS.identifier) or graph.value(focus, RDFS.label) or focus
         source = graph_iri = ""
         if isinstance(focus, URIRef):
-            rows = data.query(
-                "SELECT ?g ?s WHERE { GRAPH ?g { ?s a ?t } } LIMIT 1", substitutions={"s": ox.NamedNode(str(focus))}
+            rows = data.query(  # the graph that states its type, not the one that infers more
+                f"SELECT ?g ?s WHERE {{ GRAPH ?g {{ ?s a ?t }} FILTER(?g != <{ns.inferred_graph}>) }} LIMIT 1",
+                substitutions={"s": ox.NamedNode(str(focus))},
             )
             for row in rows:
                 graph_iri = row["g"].value

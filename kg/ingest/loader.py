@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from kg.config import Config
 from kg.errors import DataError
 from kg.ingest.gazetteer import Gazetteer
+from kg.ingest.inference import Inferred, materialise
 from kg.ingest.mapper import MappedFile, map_table, segment
 from kg.ingest.report import FileReport, QualityReport, provenance
 from kg.ingest.schema import Mapping, columns_by_property, property_columns, read_mapping_set, read_mappings, shipped
@@ -62,6 +63,8 @@ class LoadReport:
     #: VAT numbers shared by organisations of different names: reported, never linked
     shared_vat: list[tuple[str, str, str]] = field(default_factory=list)
     quality: QualityReport = field(default_factory=QualityReport)
+    #: the standard types and super-properties materialised from the ontology's axioms
+    inferred: Inferred | None = None
     seconds: float = 0.0
     total_quads: int = 0
 
@@ -72,6 +75,8 @@ class LoadReport:
             if not source.graph.endswith(source.path.name) and source.mapping is not None:
                 name += f" ({source.mapping.kind})"  # one file read by several mappings
             lines.append(f"{name:<48} {rows if source.mapping else '-':>9} {triples if triples >= 0 else '-':>10}")
+        if self.inferred is not None:
+            lines.append(f"{'(inferred: standard types and properties)':<48} {'-':>9} {self.inferred.triples:>10}")
         lines.append(f"{self.total_quads} quads in the store; {self.seconds:.1f} s")
         if self.merged:
             lines.append(
@@ -400,6 +405,8 @@ def _run(
         mapped = loader.write(writer, sources, report, strict=strict, record=record)
         if after is not None:
             after(writer, report)
+        say("inferring the standard types from the ontology")
+        report.inferred = materialise(writer, config.ns)
         say("validating against the SHACL shapes")
         checked = time.perf_counter()
         lines = {entity: line for m in mapped for entity, line in m.defined.items()}

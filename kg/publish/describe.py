@@ -118,11 +118,11 @@ SELECT ?s ?p ?o ?g (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
 }} GROUP BY ?s ?p ?o ?g ORDER BY ?p ?o"""
 
 _REFERENCED_BY = f"""
-SELECT ?o ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHERE {{
-  ?s ?p ?o . FILTER(isIRI(?s))
+SELECT ?o ?inferred ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && ?g != ?inferred)
   OPTIONAL {{ ?s {_LABEL} ?sl }}
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
-}} GROUP BY ?o ?s ?p ORDER BY ?p ?slabel LIMIT 2000"""
+}} GROUP BY ?o ?inferred ?s ?p ORDER BY ?p ?slabel LIMIT 2000"""
 
 
 def _prefixes(ns: Namespaces) -> str:
@@ -157,10 +157,12 @@ def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
         for r in rows
     ]
     rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-    types = sorted({(f.value, f.value_label) for f in facts if f.property == rdf_type})
+    # the types its sources state; the standard types the ontology entails stay among the facts
+    types = sorted({(f.value, f.value_label) for f in facts if f.property == rdf_type and f.graph != ns.inferred_graph})
     labels = [f.value for f in facts if f.property.endswith(("#label", "#prefLabel", "/name")) and not f.is_iri]
     entity = Entity(iri=iri, label=labels[0] if labels else _local(iri), types=types, facts=facts)
-    for r in reader.select(_prefixes(ns) + _REFERENCED_BY, {"o": ox.NamedNode(iri)}):
+    inverse = {"o": ox.NamedNode(iri), "inferred": ox.NamedNode(ns.inferred_graph)}
+    for r in reader.select(_prefixes(ns) + _REFERENCED_BY, inverse):
         key = (_value(r, "p"), _value(r, "plabel") or _local(_value(r, "p")))
         entity.referenced_by.setdefault(key, []).append((_value(r, "s"), _value(r, "slabel") or _local(_value(r, "s"))))
     return entity
