@@ -8,6 +8,7 @@ query is read-only and runs in the query workers; every literal is escaped by Ji
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -16,12 +17,13 @@ from werkzeug.exceptions import HTTPException, NotAcceptable
 
 from api.services import services
 from kg.errors import KGError, QueryError, StoreError
-from kg.publish.catalog import DUMPS
+from kg.publish.catalog import DUMPS, description_document
 from kg.publish.describe import (
     INDEXES,
     PAGE_SIZE,
     PRACTICE_FILTERS,
     Entity,
+    construct,
     describe,
     entity_graph,
     exists,
@@ -93,7 +95,9 @@ def _entity(path: str) -> Response:
     iri = _resolve(reader, stem)
     if media_type != "text/html":  # the machine formats need the triples only, not the page's labels
         return _rdf_response(
-            entity_graph(reader, iri, media_type), media_type, f"{stem.rsplit('/', 1)[-1]}.{MACHINE_TYPES[media_type]}"
+            entity_graph(reader, _ns(), iri, media_type),
+            media_type,
+            f"{stem.rsplit('/', 1)[-1]}.{MACHINE_TYPES[media_type]}",
         )
     entity = describe(reader, _ns(), iri)
     if entity is None:
@@ -194,6 +198,13 @@ def find() -> str:
     return render_template("search.html", text=text, page=page, rows=page.rows if page else [])
 
 
+@bp.get("/context.jsonld")
+def jsonld_context() -> Response:
+    """The JSON-LD @context of every JSON-LD document the server writes: the project's prefixes."""
+    body = json.dumps({"@context": _ns().prefixes}, indent=2)
+    return Response(body, content_type="application/ld+json; charset=utf-8")
+
+
 @bp.get("/ontology")
 @bp.get("/ontology.<suffix>")
 def ontology(suffix: str | None = None) -> Response:
@@ -204,7 +215,7 @@ def ontology(suffix: str | None = None) -> Response:
     ns, reader = _ns(), _reader()
     graph = ns.graph + "ontology/coop.ttl"
     if media_type != "text/html":
-        body = reader.graph(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", media_type)
+        body = construct(reader, ns, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", media_type)
         return _rdf_response(body, media_type, f"ontology.{MACHINE_TYPES[media_type]}")
     rows = reader.select(
         ns.sparql_prefixes()
@@ -230,7 +241,7 @@ def _description() -> tuple[bytes, str]:
     """The description in the format asked for; a browser gets Turtle as plain text, which it shows."""
     asked = _negotiate(RDF_OFFERS)
     media_type = "text/turtle" if asked == "text/html" else asked
-    body = services().catalog().serialize(format=GRAPH_TYPES[media_type].rdflib, encoding="utf-8")
+    body = description_document(services().catalog(), media_type, _ns())
     return body, "text/plain" if asked == "text/html" else media_type
 
 

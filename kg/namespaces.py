@@ -27,6 +27,7 @@ WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 GEONAMES = Namespace("https://sws.geonames.org/")
 EURIO = Namespace("http://data.europa.eu/s66#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 STANDARD_PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
@@ -48,6 +49,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "wd": str(WIKIDATA),
     "eurio": str(EURIO),
     "vcard": str(VCARD),
+    "spdx": str(SPDX),
 }
 
 

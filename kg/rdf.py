@@ -4,6 +4,7 @@ N-Triples writers that the mappers and the network code make triples with."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal as Kind
 
@@ -20,6 +21,8 @@ __all__ = [
     "graph_format",
     "literal",
     "iri",
+    "serialise",
+    "used_prefixes",
 ]
 
 
@@ -101,3 +104,38 @@ def iri(value: str) -> str:
     if not _IRI.match(value):
         raise ValueError(f"'{value}' is not a valid IRI (an absolute address with no spaces or <>\"{{}}|\\^`)")
     return f"<{value}>"
+
+
+_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+#: Datatypes that Turtle writes with no name: "text", 12, 1.5, 1.5E0, true.
+_WRITTEN_BARE = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("string", "integer", "decimal", "double", "boolean")}
+
+
+def used_prefixes(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes that shorten some IRI of `triples` to a plain prefixed name (`coop:acronym`, not
+    `id:org\\/P01`): what a readable Turtle or RDF/XML document declares."""
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"  # Turtle writes it `a`
+    iris = {t.value for triple in triples for t in triple if isinstance(t, ox.NamedNode)} - {rdf_type}
+    iris |= {t.datatype.value for triple in triples if isinstance(t := triple.object, ox.Literal) and not t.language}
+    iris -= _WRITTEN_BARE
+    used = {}
+    for prefix, namespace in prefixes.items():
+        if any(i.startswith(namespace) and _LOCAL.match(i[len(namespace) :]) for i in iris):
+            used[prefix] = namespace
+    return used
+
+
+def serialise(triples: Iterable[ox.Triple], media_type: str, prefixes: Mapping[str, str]) -> bytes:
+    """Triples as a document for people and other tools: Turtle and RDF/XML declare the prefixes they use,
+    JSON-LD is compacted with `prefixes` as its @context (the one the server publishes), N-Triples as is."""
+    triples = list(triples)
+    fmt = GRAPH_TYPES[media_type]
+    if fmt.name == "jsonld":
+        import rdflib
+
+        graph = rdflib.Graph()
+        graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+        return graph.serialize(format="json-ld", context=dict(prefixes), encoding="utf-8")
+    if fmt.name == "ntriples":
+        return ox.serialize(triples, format=fmt.oxigraph)
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=used_prefixes(triples, prefixes))

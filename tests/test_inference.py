@@ -109,8 +109,9 @@ def test_the_inferred_types_follow_a_load_that_replaces_a_file(built, tmp_path):
 
 def test_the_inferred_graph_states_only_what_no_other_graph_does(built):
     store, config = built
+    inferred = config.ns.inferred_graph
     twice = f"""SELECT (COUNT(*) AS ?n) WHERE {{
-      GRAPH <{config.ns.inferred_graph}> {{ ?s a ?t }} GRAPH ?g {{ ?s a ?t }} FILTER(?g != <{config.ns.inferred_graph}>) }}"""
+      GRAPH <{inferred}> {{ ?s a ?t }} GRAPH ?g {{ ?s a ?t }} FILTER(?g != <{inferred}>) }}"""
     assert select_rows(store, twice)[0]["n"] == "0"
     assert _count(store, config.ns, f"GRAPH <{config.ns.inferred_graph}> {{ ?x a ?t }}") > 0
 

@@ -123,6 +123,27 @@ def test_cordis_json(imported):
     assert totals["flagged/postcode-leading-zeros"] == short > 50
 
 
+def test_cordis_projects_link_to_their_cordis_page_and_nothing_is_the_same_as_a_page(imported):
+    config, _ = imported
+    folder = "cordis-h2020-json-edvard-august"
+    ids = {str(p["id"]) for p in json.loads((DATA / folder / "project.json").read_text())}
+    with open_store(config, read_only=True) as store:
+        pages = select_rows(
+            store,
+            NS.sparql_prefixes()
+            + f"SELECT ?id ?page WHERE {{ GRAPH ?g {{ ?p a coop:Project ; dcterms:identifier ?id ; foaf:page ?page }} "
+            f"FILTER(STRSTARTS(STR(?g), '{NS.graph}{folder}/')) }}",
+        )
+        assert {r["page"] for r in pages} == {f"https://cordis.europa.eu/project/id/{i}" for i in ids}
+        # a CORDIS page or a grant's DOI is about the project, not the project itself
+        same = select_rows(
+            store,
+            "SELECT ?o WHERE { ?s <http://www.w3.org/2002/07/owl#sameAs> ?o "
+            "FILTER(CONTAINS(STR(?o), 'cordis.europa.eu') || CONTAINS(STR(?o), 'doi.org')) }",
+        )
+        assert same == []
+
+
 # -- Horizon Europe tables (CSV, decimal commas)
 
 

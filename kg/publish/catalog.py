@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD, Namespace
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS, XSD
 
-from kg.namespaces import DCAT, VOID, Namespaces
+from kg.namespaces import DCAT, EURIO, SCHEMA, SPDX, VCARD, VOID, Namespaces
 from kg.publish.describe import Reader
+from kg.rdf import GRAPH_TYPES
 
 IANA = "http://www.iana.org/assignments/media-types/"
 
@@ -21,9 +22,6 @@ FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 
 
 LICENCE = "http://creativecommons.org/licenses/by/4.0/"
-
-
-SPDX = "http://spdx.org/rdf/terms#"
 
 
 DATA_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
@@ -49,9 +47,6 @@ DATASET_TEXT = (
 )
 #: The EU's data themes that fit: regions and cities; economy and finance.
 THEMES = {"REGI": "Regions and cities", "ECON": "Economy and finance"}
-
-
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 
 @dataclass(frozen=True)
@@ -114,11 +109,8 @@ def dataset_description(
     per dump and one for the SPARQL endpoint (a data service). `checksums` (file name -> SHA-256) are
     added to the dump distributions of a release."""
     g = Graph()
-    for prefix, iri in ns.prefixes.items():
+    for prefix, iri in ns.prefixes.items():  # the project's prefixes, no generated ns1:
         g.bind(prefix, iri)
-    g.bind("dcat", str(DCAT))
-    g.bind("void", str(VOID))
-    g.bind("spdx", SPDX)
     n = _Nodes.under(ns.base, modified)
     _catalog(g, n)
     _dataset(g, n, ns, version)
@@ -177,8 +169,9 @@ def _dataset(g: Graph, n: _Nodes, ns: Namespaces, version: str) -> None:
     g.add((n.dataset, VOID.uriSpace, Literal(str(ns.id))))
     g.add((n.dataset, VOID.sparqlEndpoint, n.endpoint))
     g.add((n.dataset, VOID.rootResource, URIRef(n.base + "practices")))
-    for vocabulary in (str(ns.coop), "http://www.w3.org/ns/org#", "https://schema.org/", str(ns.scheme)):
-        g.add((n.dataset, VOID.vocabulary, URIRef(vocabulary)))
+    # the vocabularies the data is written in, and those its inferred types answer to
+    for vocabulary in (ns.coop, ns.scheme, ORG, FOAF, SCHEMA, PROV, EURIO, SKOS, DCTERMS):
+        g.add((n.dataset, VOID.vocabulary, URIRef(str(vocabulary))))
 
 
 def _statistics(g: Graph, subject: URIRef, reader: Reader, ns: Namespaces) -> None:
@@ -250,10 +243,10 @@ def _dumps(g: Graph, n: _Nodes, checksums: dict[str, str]) -> None:
         g.add((distribution, DCTERMS.modified, n.today))
         if name in checksums:
             checksum = BNode()
-            g.add((distribution, URIRef(SPDX + "checksum"), checksum))
-            g.add((checksum, RDF.type, URIRef(SPDX + "Checksum")))
-            g.add((checksum, URIRef(SPDX + "algorithm"), URIRef(SPDX + "checksumAlgorithm_sha256")))
-            g.add((checksum, URIRef(SPDX + "checksumValue"), Literal(checksums[name], datatype=XSD.hexBinary)))
+            g.add((distribution, SPDX.checksum, checksum))
+            g.add((checksum, RDF.type, SPDX.Checksum))
+            g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+            g.add((checksum, SPDX.checksumValue, Literal(checksums[name], datatype=XSD.hexBinary)))
 
 
 def _sparql_service(g: Graph, n: _Nodes) -> None:
@@ -289,3 +282,11 @@ def _sparql_service(g: Graph, n: _Nodes) -> None:
 def _typed(g: Graph, node: URIRef, cls: URIRef) -> URIRef:
     g.add((node, RDF.type, cls))
     return node
+
+
+def description_document(description: Graph, media_type: str, ns: Namespaces) -> bytes:
+    """The description as `media_type` (one of kg.rdf.GRAPH_TYPES), with the project's prefixes; JSON-LD
+    compacted with the @context the server publishes."""
+    fmt = GRAPH_TYPES[media_type]
+    extra = {"context": dict(ns.prefixes)} if fmt.name == "jsonld" else {}
+    return description.serialize(format=fmt.rdflib, encoding="utf-8", **extra)

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.namespaces import Namespaces
-from kg.rdf import GRAPH_TYPES
+from kg.rdf import GRAPH_TYPES, serialise
 from kg.store import Store
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Entity",
     "describe",
     "entity_graph",
+    "construct",
     "INDEXES",
     "list_entities",
     "Page",
@@ -107,6 +108,11 @@ class Entity:
         """The same thing elsewhere: Wikidata, GeoNames, the EU's authority tables."""
         return sorted({f.value for f in self.values("sameAs") if f.is_iri})
 
+    @property
+    def pages_about(self) -> list[str]:
+        """Pages about it elsewhere, not the thing itself: its CORDIS page, its grant's DOI, its website."""
+        return sorted({f.value for name in ("page", "seeAlso", "homepage") for f in self.values(name) if f.is_iri})
+
 
 _LABEL = "rdfs:label|skos:prefLabel|schema:name"
 
@@ -173,9 +179,16 @@ def exists(reader: Reader, iri: str) -> bool:
     return bool(reader.select("SELECT ?s ?p WHERE { ?s ?p ?o } LIMIT 1", {"s": ox.NamedNode(iri)}))
 
 
-def entity_graph(reader: Reader, iri: str, media_type: str) -> bytes:
-    """Every triple with the entity as subject, serialised as `media_type` (one of kg.rdf.GRAPH_TYPES)."""
-    return reader.graph("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", media_type, {"s": ox.NamedNode(iri)})
+def entity_graph(reader: Reader, ns: Namespaces, iri: str, media_type: str) -> bytes:
+    """Every triple with the entity as subject, as `media_type` (one of kg.rdf.GRAPH_TYPES) written with
+    the project's prefixes."""
+    return construct(reader, ns, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", media_type, {"s": ox.NamedNode(iri)})
+
+
+def construct(reader: Reader, ns: Namespaces, sparql: str, media_type: str, bindings: Bindings | None = None) -> bytes:
+    """A CONSTRUCT query's triples as a readable document (kg.rdf.serialise with the project's prefixes)."""
+    triples = ox.parse(reader.graph(sparql, "application/n-triples", bindings), format=ox.RdfFormat.N_TRIPLES)
+    return serialise(triples, media_type, ns.prefixes)
 
 
 @dataclass(frozen=True)
