@@ -8,8 +8,10 @@ query is read-only and runs in the query workers; every literal is escaped by Ji
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
@@ -23,6 +25,7 @@ from kg.publish.describe import (
     PAGE_SIZE,
     PRACTICE_FILTERS,
     Entity,
+    Page,
     construct,
     describe,
     entity_graph,
@@ -74,7 +77,7 @@ def local_url(iri: str) -> str | None:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"local_url": local_url, "indexes": INDEXES}
+    return {"local_url": local_url, "indexes": INDEXES, "twin_url": lambda suffix: _page_url(suffix), "twins": TWINS}
 
 
 def _rdf_response(body: bytes, media_type: str, location: str | None = None) -> Response:
@@ -165,13 +168,23 @@ def home() -> str:
     return render_template("home.html")
 
 
-@bp.get("/<any(practices, partners, cities, projects, events, vocabularies):index>")
-def listing(index: str) -> str:
+_INDEX_NAMES = "practices, partners, cities, projects, events, vocabularies"
+#: The machine twins of the index and search pages, by suffix, as Datasette gives every page.
+TWINS = {"json": "application/json", "csv": "text/csv"}
+TWIN_OFFERS = ["text/html", *TWINS.values()]
+
+
+@bp.get(f"/<any({_INDEX_NAMES}):index>")
+@bp.get(f"/<any({_INDEX_NAMES}):index>.<any(json, csv):suffix>")
+def listing(index: str, suffix: str | None = None) -> Response:
     reader, ns = _reader(), _ns()
     chosen = {name: request.args.get(name, "") for name in PRACTICE_FILTERS} if index == "practices" else {}
-    options = practice_filters(reader, ns) if index == "practices" else {}
     page = list_entities(reader, ns, index, chosen, offset=_offset())
-    return render_template(
+    media_type = _twin_type(suffix)
+    if media_type != "text/html":
+        return _twin(page, media_type, ("e", "label", "place", "country", "description"))
+    options = practice_filters(reader, ns) if index == "practices" else {}
+    body = render_template(
         "index.html",
         index=INDEXES[index],
         name=index,
@@ -181,6 +194,7 @@ def listing(index: str) -> str:
         chosen=chosen,
         filters=PRACTICE_FILTERS,
     )
+    return Response(body, headers={"Vary": "Accept", "Link": _twin_links()})
 
 
 def _offset() -> int:
@@ -191,11 +205,61 @@ def _offset() -> int:
     return (min(int(number), 10**6) - 1) * PAGE_SIZE
 
 
+def _twin_type(suffix: str | None) -> str:
+    return TWINS[suffix] if suffix else _negotiate(TWIN_OFFERS)
+
+
+def _page_url(suffix: str | None, **changes) -> str:
+    """This page's address with another suffix or page number, its other parameters kept."""
+    path = request.path.rsplit(".", 1)[0] if request.view_args.get("suffix") else request.path
+    args = {**request.args.to_dict(), **{k: str(v) for k, v in changes.items()}}
+    query = urlencode(args)
+    return f"{request.script_root}{path}{'.' + suffix if suffix else ''}{'?' + query if query else ''}"
+
+
+def _twin_links() -> str:
+    return ", ".join(f'<{_page_url(s)}>; rel="alternate"; type="{t}"' for s, t in TWINS.items())
+
+
+def _twin(page: Page, media_type: str, fields: tuple[str, ...]) -> Response:
+    """One page of entries as JSON (rows, counts, the previous and next pages' addresses) or CSV, with the
+    same paging as the HTML page (`Link: rel="next"` on both)."""
+    suffix = next(s for s, t in TWINS.items() if t == media_type)
+    names = ["iri" if f == "e" else f for f in fields]
+    rows = [dict(zip(names, (r.get(f, "") for f in fields), strict=True)) for r in page.rows]
+    following = _page_url(suffix, page=page.number + 1) if page.number < page.pages else None
+    preceding = _page_url(suffix, page=page.number - 1) if page.number > 1 else None
+    links = [f'<{_page_url(None)}>; rel="alternate"; type="text/html"']
+    links += [f'<{url}>; rel="{rel}"' for rel, url in (("next", following), ("prev", preceding)) if url]
+    headers = {"Vary": "Accept", "Link": ", ".join(links)}
+    if suffix == "json":
+        body = {
+            "total": page.total,
+            "page": page.number,
+            "pages": page.pages,
+            "page_size": page.size,
+            "next": following,
+            "previous": preceding,
+            "rows": rows,
+        }
+        return Response(json.dumps(body, ensure_ascii=False), content_type="application/json", headers=headers)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers=headers)
+
+
 @bp.get("/search")
-def find() -> str:
+@bp.get("/search.<any(json, csv):suffix>")
+def find(suffix: str | None = None) -> Response:
     text = request.args.get("q", "").strip()[:200]
-    page = search(_reader(), _ns(), text, offset=_offset()) if text else None
-    return render_template("search.html", text=text, page=page, rows=page.rows if page else [])
+    page = search(_reader(), _ns(), text, offset=_offset()) if text else Page([], 0, 0)
+    media_type = _twin_type(suffix)
+    if media_type != "text/html":
+        return _twin(page, media_type, ("e", "label", "type"))
+    body = render_template("search.html", text=text, page=page if text else None, rows=page.rows)
+    return Response(body, headers={"Vary": "Accept", "Link": _twin_links()})
 
 
 @bp.get("/context.jsonld")
