@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test quick lint browser virtuoso
+.PHONY: install run test quick lint browser virtuoso comunica
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,17 @@ virtuoso:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq virtuoso-opensource >/dev/null; }
 
-test: lint browser virtuoso
+# Comunica (npm), a SPARQL client no one here wrote, that the linked-data tests run against the server.
+COMUNICA := tests/comunica/node_modules/.bin/comunica-sparql
+$(COMUNICA): tests/comunica/package-lock.json
+	cd tests/comunica && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+comunica: $(COMUNICA)
+
+test: lint browser virtuoso comunica
 	$(BIN)/python -m pytest
 
 # The one-minute loop: everything but the SPARQL servers, the browser and the deliberately slow tests.
 quick: install
-	$(BIN)/python -m pytest -q -n 2 -m "not remote and not browser and not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not remote and not browser and not slow and not client"
