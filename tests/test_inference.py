@@ -45,13 +45,21 @@ def _count(store, ns, pattern: str) -> int:
     )
 
 
-@pytest.mark.parametrize("kind, vocabulary", CASES, ids=[f"{k}-{v}" for k, v in CASES])
-def test_standard_terms_count_what_the_coop_terms_count(built, kind, vocabulary):
+def _mismatches(store, ns) -> dict[str, tuple[int, int]]:
+    """Each (kind, vocabulary) whose standard-term count differs from the coop: count, with both counts."""
+    found = {}
+    for kind, vocabulary in CASES:
+        ours, theirs = STANDARD[kind][0], STANDARD[kind][1][vocabulary]
+        expected, got = _count(store, ns, ours), _count(store, ns, theirs)
+        if got != expected or not expected:
+            found[f"{kind} in {vocabulary}"] = (expected, got)
+    return found
+
+
+def test_standard_terms_count_what_the_coop_terms_count(built):
+    # one build per backend (on a SPARQL server a build is the slow part), every vocabulary checked on it
     store, config = built
-    ours, theirs = STANDARD[kind][0], STANDARD[kind][1][vocabulary]
-    expected = _count(store, config.ns, ours)
-    assert expected > 0
-    assert _count(store, config.ns, theirs) == expected
+    assert _mismatches(store, config.ns) == {}
 
 
 @pytest.fixture(scope="module")
