@@ -291,6 +291,11 @@ def test_a_shared_vat_number_links_only_the_same_name_and_placeholders_link_noth
     linked = _rows(store, "SELECT ?a ?b WHERE { ?a owl:sameAs ?b FILTER(CONTAINS(STR(?a), '/cordis/organisation/')) }")
     assert [(r["a"], r["b"]) for r in linked] == [(florence, twin)]
     assert not {chamber, school} & {r[k] for r in linked for k in "ab"}  # MISSING is no VAT number
+    # one VAT group under different names: a weaker link, never the same organisation
+    close = _rows(
+        store, "SELECT ?a ?b WHERE { ?a skos:closeMatch ?b FILTER(CONTAINS(STR(?a), '/cordis/organisation/')) }"
+    )
+    assert {(r["a"], r["b"]) for r in close} == {(florence, city), (twin, city)}
     placeholders = [i for i in report.quality.issues if i.value == "MISSING"]
     assert len(placeholders) == 2 and {i.category for i in placeholders} == {"placeholder"}
     assert "share a VAT number and a name" in report.summary() and "under different names" in report.summary()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from kg.config import Config
 from kg.errors import DataError
@@ -83,7 +83,10 @@ class LoadReport:
                 f"{len(self.merged)} pair(s) of organisations share a VAT number and a name: linked with owl:sameAs"
             )
         if self.shared_vat:
-            lines.append(f"{len(self.shared_vat)} pair(s) share a VAT number under different names: not linked")
+            lines.append(
+                f"{len(self.shared_vat)} pair(s) share a VAT number under different names: skos:closeMatch, "
+                "not owl:sameAs"
+            )
             lines += [f"  {vat}: {a} | {b}" for a, b, vat in self.shared_vat[:10]]
             if len(self.shared_vat) > 10:
                 lines.append(f"  ... and {len(self.shared_vat) - 10} more")
@@ -491,6 +494,10 @@ def _one_iri_per_organisation(writer: Writer, config: Config, report: LoadReport
 
     ns = config.ns
     report.merged, report.shared_vat = vat_merges(writer, ns)
-    same_as = "<http://www.w3.org/2002/07/owl#sameAs>"
-    writer.replace_graph(merge_graph(ns), ["".join(f"<{a}> {same_as} <{b}> .\n" for a, b, _ in report.merged)])
+    # the same VAT and name: the same organisation; the same VAT under other names (the companies of one VAT
+    # group, or a data error): related, never the same
+    same, close = iri(str(OWL.sameAs)), iri(str(SKOS.closeMatch))
+    links = [f"{iri(a)} {same} {iri(b)} .\n" for a, b, _ in report.merged]
+    links += [f"{iri(a)} {close} {iri(b)} .\n" for a, b, _ in report.shared_vat]
+    writer.replace_graph(merge_graph(ns), ["".join(links)])
     report.duplicates = candidates(writer, ns, merged={frozenset((a, b)) for a, b, _ in report.merged})

@@ -4,7 +4,7 @@ Organisations with the same stable identifier get the same IRI when they are map
 organisationID, the PIC). Two IRIs that carry the same real VAT number and the same name are the same
 organisation too: they are linked with owl:sameAs in a named graph of their own, rebuilt on every import.
 A placeholder (MISSING, NOTAPPLICABLE, N/A ...) links nothing, and a VAT number shared under different names
-(the companies of one VAT group) is only reported. Organisations whose names
+(the companies of one VAT group) is only a skos:closeMatch, never owl:sameAs. Organisations whose names
 match (ignoring case, spaces and punctuation) in the same city (or country, when neither has a city) are
 only reported as candidates: a person decides.
 """
