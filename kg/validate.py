@@ -89,7 +89,7 @@ class ValidationReport:
 
 
 def _data_graph(
-    data: Queryable, sample: int, graphs: set[str] | None = None
+    data: Queryable, sample: int, inferred: str, graphs: set[str] | None = None
 ) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef] | None]:
     """The triples SHACL needs, as an rdflib Graph: per class, its instances (the first `sample` of them when
     there are more than FULL_CHECK_LIMIT and `sample`; 0 means all) with their triples, and the classes and
@@ -97,18 +97,20 @@ def _data_graph(
 
     Returns the graph; per sampled class, (instances checked, instances in all); and the nodes checked, or
     None when all are. Other nodes are in the graph only for their types. With `graphs`, only the entities
-    typed in those named graphs are checked (what a load wrote), with all their triples.
+    typed in those named graphs are checked (what a load wrote), with all their triples. The `inferred`
+    graph is left out: the shapes speak of the data's own classes, and pyshacl follows rdfs:subClassOf.
     """
     if graphs is not None:
-        return _graphs_data(data, sample, graphs)
+        return _graphs_data(data, sample, inferred, graphs)
+    stated = f"GRAPH ?g {{ ?s a ?c }} FILTER(isIRI(?c) && ?g != <{inferred}>)"
     counts = {
         row["c"].value: int(row["n"].value)
-        for row in data.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c")
+        for row in data.query(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {stated} }} GROUP BY ?c")
     }
     graph = Graph()
     threshold = max(FULL_CHECK_LIMIT, sample)
     if not sample or all(n <= threshold for n in counts.values()):
-        triples = data.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        triples = data.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) }}")
         graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
         return graph, {}, None
     sampled: dict[str, tuple[int, int]] = {}
@@ -118,14 +120,14 @@ def _data_graph(
         limit = f"LIMIT {sample}" if n > threshold else ""
         if limit:
             sampled[cls] = (sample, n)
-        subjects = f"SELECT ?s WHERE {{ ?s a <{cls}> }} {limit}"
+        subjects = f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s a <{cls}> }} FILTER(?g != <{inferred}>) }} {limit}"
         focus.update(URIRef(row["s"].value) for row in data.query(subjects))
-        _add(graph, data, _entities(f"{{ {subjects} }}"))
+        _add(graph, data, _entities(f"{{ {subjects} }}", inferred))
     return graph, sampled, focus
 
 
 def _graphs_data(
-    data: Queryable, sample: int, graphs: set[str]
+    data: Queryable, sample: int, inferred: str, graphs: set[str]
 ) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef]]:
     """As _data_graph, for the entities typed in `graphs` only. Each graph is asked for by name (the most
     portable form: a SPARQL server's transaction shows its staged graphs under their names)."""
@@ -148,7 +150,7 @@ def _graphs_data(
         focus.update(URIRef(s) for s in chosen)
         for start in range(0, len(chosen), 500):
             values = " ".join(f"<{s}>" for s in chosen[start : start + 500])
-            _add(graph, data, _entities(f"VALUES ?s {{ {values} }}"))
+            _add(graph, data, _entities(f"VALUES ?s {{ {values} }}", inferred))
     return graph, sampled, focus
 
 
@@ -156,12 +158,14 @@ def _graphs_data(
 _HIERARCHY = f"CONSTRUCT {{ ?a <{RDFS.subClassOf}> ?b }} WHERE {{ ?a <{RDFS.subClassOf}> ?b }}"
 
 
-def _entities(subjects: str) -> str:
-    """A CONSTRUCT of the entities that `subjects` picks, with the classes and schemes of what they point to."""
+def _entities(subjects: str, inferred: str) -> str:
+    """A CONSTRUCT of the entities that `subjects` picks, with the classes and schemes of what they point to
+    (all as the data states them, not the `inferred` graph)."""
     scheme = f"<{SKOS.inScheme}>"
     return (
-        f"CONSTRUCT {{ ?s ?p ?o . ?o a ?t . ?o {scheme} ?scheme }} WHERE {{ {subjects} ?s ?p ?o . "
-        f"OPTIONAL {{ ?o a ?t }} OPTIONAL {{ ?o {scheme} ?scheme }} }}"
+        f"CONSTRUCT {{ ?s ?p ?o . ?o a ?t . ?o {scheme} ?scheme }} WHERE {{ {subjects} "
+        f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) "
+        f"OPTIONAL {{ GRAPH ?h {{ ?o a ?t }} FILTER(?h != <{inferred}>) }} OPTIONAL {{ ?o {scheme} ?scheme }} }}"
     )
 
 
@@ -196,7 +200,7 @@ def validate(
     `graph_fields` the column names of each graph's own file (graph IRI -> property IRI -> column).
     `graphs`: check only the entities of these named graphs (a load's), not the whole store."""
     ns = config.ns
-    graph, sampled, checked = _data_graph(data, config.shacl_sample, graphs)
+    graph, sampled, checked = _data_graph(data, config.shacl_sample, config.ns.inferred_graph, graphs)
     shapes = Graph().parse(data=ns.rebase(shapes_file().read_text(encoding="utf-8")), format="turtle")
     if checked is not None:  # (pyshacl's focus_nodes drops the results of sh:node checks on other nodes)
         _target_only(shapes, graph, checked)
