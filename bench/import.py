@@ -3,8 +3,8 @@ the saved queries and the network analysis on the result, in one run.
 
 1. A store of the bundled data (`kg build`), then `kg import -m h2020 shared/.../h2020.csv.gz` (the
    documented mapping set, kg/ingest/mappings/sets/h2020/): wall time, quads per second, peak memory.
-2. The same quads (the imported graphs and the inferred graph, exported as N-Quads) bulk-loaded by pyoxigraph into an empty
-   store in a child process: the baseline.
+2. The same quads (the imported graphs and the inferred graph, exported as N-Quads) bulk-loaded by
+   pyoxigraph into an empty store in a child process: the baseline.
 3. The saved queries that apply to H2020 data, timed on the store.
 4. `kg network metrics` end to end, and plain networkx's PageRank and Louvain on the same network.
 5. The real CORDIS and keep.eu samples in their published layouts (tests/data/eu-open-data/: JSON, CSV,
