@@ -77,7 +77,7 @@ def local_url(iri: str) -> str | None:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"local_url": local_url, "indexes": INDEXES, "twin_url": lambda suffix: _page_url(suffix), "twins": TWINS}
+    return {"local_url": local_url, "indexes": INDEXES, "twin_url": _page_url, "twins": TWINS}
 
 
 def _rdf_response(body: bytes, media_type: str, location: str | None = None) -> Response:

@@ -10,26 +10,17 @@ whose source graph was replaced loses its inferred types with it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from rdflib.namespace import RDF
 
 from kg.namespaces import Namespaces
 from kg.store import Writer
 
-__all__ = ["Inferred", "materialise"]
+__all__ = ["materialise"]
 
 _AXIOMS = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?term ?super WHERE {{ ?term rdfs:{axiom} ?super . FILTER(isIRI(?term) && isIRI(?super)) }}"""
-
-
-@dataclass(frozen=True)
-class Inferred:
-    """What one materialisation wrote: triples by the standard term they give."""
-
-    triples: int
-    by_term: dict[str, int]
 
 
 def _closure(writer: Writer, axiom: str) -> dict[str, set[str]]:
@@ -58,33 +49,29 @@ def _entailed_types(writer: Writer, graph: str, supers: dict[str, set[str]]) -> 
     """Each subject's types that a subclass axiom entails and no other graph states."""
     if not supers:
         return {}
+    # one pass over the stated types of every class involved: those that entail more, and the entailed
+    # ones (a type some graph states already is not written again)
+    classes = set(supers).union(*supers.values())
     rows = writer.query(
-        f"SELECT ?s ?c WHERE {{ VALUES ?c {{ {_values(supers)} }} GRAPH ?g {{ ?s a ?c }} "
+        f"SELECT ?s ?c WHERE {{ VALUES ?c {{ {_values(classes)} }} GRAPH ?g {{ ?s a ?c }} "
         f"FILTER(isIRI(?s) && ?g != <{graph}>) }}"
     )
     stated: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         stated[row["s"].value].add(row["c"].value)
-    # a super type some graph states already is not written again
-    all_stated = writer.query(
-        f"SELECT ?s ?c WHERE {{ VALUES ?c {{ {_values(set().union(*supers.values()))} }} GRAPH ?g {{ ?s a ?c }} "
-        f"FILTER(isIRI(?s) && ?g != <{graph}>) }}"
-    )
-    for row in all_stated:
-        stated[row["s"].value].add(row["c"].value)
     return {s: set().union(*(supers.get(c, set()) for c in cs)) - cs for s, cs in stated.items()}
 
 
-def materialise(writer: Writer, ns: Namespaces) -> Inferred:
-    """Replace the inferred graph with the types and super-properties the store's axioms entail."""
+def materialise(writer: Writer, ns: Namespaces) -> int:
+    """Replace the inferred graph with the types and super-properties the store's axioms entail; returns
+    how many triples it holds."""
     graph = ns.inferred_graph
-    lines: list[str] = []
-    by_term: dict[str, int] = defaultdict(int)
     rdf_type = f"<{RDF.type}>"
-    for subject, types in _entailed_types(writer, graph, _closure(writer, "subClassOf")).items():
-        for t in sorted(types):
-            lines.append(f"<{subject}> {rdf_type} <{t}> .\n")
-            by_term[t] += 1
+    lines = [
+        f"<{subject}> {rdf_type} <{t}> .\n"
+        for subject, types in _entailed_types(writer, graph, _closure(writer, "subClassOf")).items()
+        for t in sorted(types)
+    ]
     for prop, supers in _closure(writer, "subPropertyOf").items():
         rows = writer.query(
             f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{prop}> ?o }} FILTER(isIRI(?s) && ?g != <{graph}>) }}"
@@ -92,9 +79,8 @@ def materialise(writer: Writer, ns: Namespaces) -> Inferred:
         pairs = [(row["s"], row["o"]) for row in rows if not _blank(row["o"])]
         for sup in sorted(supers):
             lines.extend(f"{s} <{sup}> {o} .\n" for s, o in pairs)
-            by_term[sup] += len(pairs)
     writer.replace_graph(graph, _chunks(lines))
-    return Inferred(len(lines), dict(by_term))
+    return len(lines)
 
 
 def _blank(term) -> bool:

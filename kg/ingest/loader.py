@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from kg.config import Config
 from kg.errors import DataError
 from kg.ingest.gazetteer import Gazetteer
-from kg.ingest.inference import Inferred, materialise
+from kg.ingest.inference import materialise
 from kg.ingest.mapper import MappedFile, map_table, segment
 from kg.ingest.report import FileReport, QualityReport, provenance
 from kg.ingest.schema import Mapping, columns_by_property, property_columns, read_mapping_set, read_mappings, shipped
@@ -63,8 +63,8 @@ class LoadReport:
     #: VAT numbers shared by organisations of different names: reported, never linked
     shared_vat: list[tuple[str, str, str]] = field(default_factory=list)
     quality: QualityReport = field(default_factory=QualityReport)
-    #: the standard types and super-properties materialised from the ontology's axioms
-    inferred: Inferred | None = None
+    #: the triples of standard types and super-properties materialised from the ontology's axioms
+    inferred: int | None = None
     seconds: float = 0.0
     total_quads: int = 0
 
@@ -76,7 +76,7 @@ class LoadReport:
                 name += f" ({source.mapping.kind})"  # one file read by several mappings
             lines.append(f"{name:<48} {rows if source.mapping else '-':>9} {triples if triples >= 0 else '-':>10}")
         if self.inferred is not None:
-            lines.append(f"{'(inferred: standard types and properties)':<48} {'-':>9} {self.inferred.triples:>10}")
+            lines.append(f"{'(inferred: standard types and properties)':<48} {'-':>9} {self.inferred:>10}")
         lines.append(f"{self.total_quads} quads in the store; {self.seconds:.1f} s")
         if self.merged:
             lines.append(

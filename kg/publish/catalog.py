@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS, XSD
 
 from kg.namespaces import DCAT, EURIO, SCHEMA, SPDX, VCARD, VOID, Namespaces
 from kg.publish.describe import Reader
-from kg.rdf import GRAPH_TYPES
+from kg.rdf import serialise
 
 IANA = "http://www.iana.org/assignments/media-types/"
 
@@ -285,8 +286,7 @@ def _typed(g: Graph, node: URIRef, cls: URIRef) -> URIRef:
 
 
 def description_document(description: Graph, media_type: str, ns: Namespaces) -> bytes:
-    """The description as `media_type` (one of kg.rdf.GRAPH_TYPES), with the project's prefixes; JSON-LD
-    compacted with the @context the server publishes."""
-    fmt = GRAPH_TYPES[media_type]
-    extra = {"context": dict(ns.prefixes)} if fmt.name == "jsonld" else {}
-    return description.serialize(format=fmt.rdflib, encoding="utf-8", **extra)
+    """The description as `media_type` (one of kg.rdf.GRAPH_TYPES), written as every document of the
+    server is (kg.rdf.serialise: the project's prefixes, JSON-LD with the published @context)."""
+    triples = ox.parse(description.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return serialise(triples, media_type, ns.prefixes)
