@@ -21,6 +21,7 @@ __all__ = [
     "graph_format",
     "literal",
     "iri",
+    "prefixed",
     "serialise",
     "used_prefixes",
 ]
@@ -111,6 +112,14 @@ _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _WRITTEN_BARE = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("string", "integer", "decimal", "double", "boolean")}
 
 
+def prefixed(iri: str, prefixes: Mapping[str, str]) -> str | None:
+    """`iri` as a plain prefixed name (`foaf:Project`), or None when no prefix shortens it to one."""
+    for prefix, namespace in prefixes.items():
+        if iri.startswith(namespace) and _LOCAL.match(iri[len(namespace) :]):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return None
+
+
 def used_prefixes(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
     """The prefixes that shorten some IRI of `triples` to a plain prefixed name (`coop:acronym`, not
     `id:org\\/P01`): what a readable Turtle or RDF/XML document declares."""
@@ -118,11 +127,8 @@ def used_prefixes(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> 
     iris = {t.value for triple in triples for t in triple if isinstance(t, ox.NamedNode)} - {rdf_type}
     iris |= {t.datatype.value for triple in triples if isinstance(t := triple.object, ox.Literal) and not t.language}
     iris -= _WRITTEN_BARE
-    used = {}
-    for prefix, namespace in prefixes.items():
-        if any(i.startswith(namespace) and _LOCAL.match(i[len(namespace) :]) for i in iris):
-            used[prefix] = namespace
-    return used
+    used = {name.split(":", 1)[0] for i in iris if (name := prefixed(i, prefixes))}
+    return {prefix: namespace for prefix, namespace in prefixes.items() if prefix in used}
 
 
 def serialise(triples: Iterable[ox.Triple], media_type: str, prefixes: Mapping[str, str]) -> bytes:

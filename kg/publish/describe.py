@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.namespaces import Namespaces
-from kg.rdf import GRAPH_TYPES, serialise
+from kg.rdf import GRAPH_TYPES, prefixed, serialise
 from kg.store import Store
 
 __all__ = [
@@ -157,7 +157,12 @@ def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
             value=_value(r, "o"),
             is_iri=r["o"]["type"] == "uri",
             value_label=_value(r, "olabel")
-            or (_local(r["o"]["value"]) if r["o"]["type"] == "uri" else r["o"]["value"]),
+            # an IRI with no label: its prefixed name (foaf:Project and schema:Project are not one "Project")
+            or (
+                prefixed(r["o"]["value"], ns.prefixes) or _local(r["o"]["value"])
+                if r["o"]["type"] == "uri"
+                else r["o"]["value"]
+            ),
             graph=_value(r, "g"),
         )
         for r in rows
