@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -121,6 +122,27 @@ SETTINGS: tuple[Setting, ...] = (
         "images and connections (a deployment's own analytics, say); empty: the server's own only.",
     ),
     Setting(
+        "link_threshold",
+        "KG_LINK_THRESHOLD",
+        0.85,
+        "Record linkage: two organisations scoring this much or more (0..1) are linked as one (owl:sameAs in "
+        "graph/links); bench/linkage.py measures precision and recall at each threshold.",
+    ),
+    Setting(
+        "link_review_threshold",
+        "KG_LINK_REVIEW_THRESHOLD",
+        0.6,
+        "Record linkage: pairs scoring from this up to the link threshold are left for a person to review "
+        "(kg link writes them to the review file).",
+    ),
+    Setting(
+        "link_review",
+        "KG_LINK_REVIEW",
+        "kg-link-review.csv",
+        "The review file (CSV) of record linkage: set a pair's decision to accept or reject; every build, load, "
+        "import and kg link honours it. none: no review file.",
+    ),
+    Setting(
         "access_log",
         "KG_ACCESS_LOG",
         True,
@@ -166,7 +188,10 @@ class Config:
     remote_retries: int = SETTINGS[17].default
     remote_batch: int = SETTINGS[18].default
     csp_origins: str = SETTINGS[19].default
-    access_log: bool = SETTINGS[20].default
+    link_threshold: float = SETTINGS[20].default
+    link_review_threshold: float = SETTINGS[21].default
+    link_review: str = SETTINGS[22].default
+    access_log: bool = SETTINGS[23].default
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -187,6 +212,12 @@ class Config:
                 f"such as https://example.org/coopkg/, not '{self.base_iri}'"
             )
 
+        if not 0 <= self.link_review_threshold <= self.link_threshold <= 1:
+            raise KGError(
+                "the link thresholds must satisfy 0 <= KG_LINK_REVIEW_THRESHOLD <= KG_LINK_THRESHOLD <= 1, "
+                f"not {self.link_review_threshold} and {self.link_threshold}"
+            )
+
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
 
@@ -197,6 +228,12 @@ class Config:
     @property
     def service_prefixes(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.service_allow.split(",") if p.strip())
+
+    @property
+    def review_path(self) -> Path | None:
+        """The record-linkage review file, or None when there is none."""
+        text = self.link_review.strip()
+        return None if text.casefold() in ("", "none") else Path(text)
 
     @property
     def data_paths(self) -> list[str]:

@@ -286,19 +286,20 @@ def test_a_shared_vat_number_links_only_the_same_name_and_placeholders_link_noth
     florence, twin, city, chamber, school = (
         f"{ID}cordis/organisation/{i}" for i in ("999001", "999002", "999003", "999004", "999005")
     )
-    assert [(a, b) for a, b, _ in report.merged] == [(florence, twin)]  # one VAT number, one name
-    assert {(a, b) for a, b, _ in report.shared_vat} == {(florence, city), (twin, city)}  # other names: reported
-    linked = _rows(store, "SELECT ?a ?b WHERE { ?a owl:sameAs ?b FILTER(CONTAINS(STR(?a), '/cordis/organisation/')) }")
+    linkage = report.linkage
+    same = [(link.left, link.right) for link in linkage.same if link.method.startswith("VAT")]
+    assert same == [(florence, twin)]  # one VAT number, one name
+    assert {(link.left, link.right) for link in linkage.close} == {(florence, city), (twin, city)}  # reported
+    cordis = "FILTER(CONTAINS(STR(?a), '/cordis/organisation/') && CONTAINS(STR(?b), '/cordis/organisation/'))"
+    linked = _rows(store, f"SELECT ?a ?b WHERE {{ ?a owl:sameAs ?b {cordis} }}")
     assert [(r["a"], r["b"]) for r in linked] == [(florence, twin)]
     assert not {chamber, school} & {r[k] for r in linked for k in "ab"}  # MISSING is no VAT number
     # one VAT group under different names: a weaker link, never the same organisation
-    close = _rows(
-        store, "SELECT ?a ?b WHERE { ?a skos:closeMatch ?b FILTER(CONTAINS(STR(?a), '/cordis/organisation/')) }"
-    )
+    close = _rows(store, f"SELECT ?a ?b WHERE {{ ?a skos:closeMatch ?b {cordis} }}")
     assert {(r["a"], r["b"]) for r in close} == {(florence, city), (twin, city)}
     placeholders = [i for i in report.quality.issues if i.value == "MISSING"]
     assert len(placeholders) == 2 and {i.category for i in placeholders} == {"placeholder"}
-    assert "share a VAT number and a name" in report.summary() and "under different names" in report.summary()
+    assert "1 by VAT number and name" in report.summary() and "under different names" in report.summary()
 
 
 def test_a_partner_list_exported_as_a_spreadsheet(runner, tmp_path):

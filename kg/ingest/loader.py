@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kg.config import Config
 from kg.errors import DataError
@@ -24,6 +24,7 @@ from kg.ingest.mapper import MappedFile, map_table, segment
 from kg.ingest.report import FileReport, QualityReport, provenance
 from kg.ingest.schema import Mapping, columns_by_property, property_columns, read_mapping_set, read_mappings, shipped
 from kg.ingest.sources import READABLE, Table, normalise_name, open_tables
+from kg.link.linker import Linkage, relink
 from kg.rdf import FILE_FORMATS, iri, literal
 from kg.resources import bundled_datasets, mapping_sets, ontology_files
 from kg.store import Store, Writer
@@ -57,11 +58,8 @@ class LoadReport:
 
     files: list[tuple[SourceFile, int, int]] = field(default_factory=list)
     validation: ValidationReport | None = None
-    #: organisations linked as one by a shared VAT number, and candidate duplicates (kg import)
-    merged: list[tuple[str, str, str]] = field(default_factory=list)
-    duplicates: list = field(default_factory=list)
-    #: VAT numbers shared by organisations of different names: reported, never linked
-    shared_vat: list[tuple[str, str, str]] = field(default_factory=list)
+    #: what record linkage decided: organisations linked as one, pairs to review (kg.link)
+    linkage: Linkage | None = None
     quality: QualityReport = field(default_factory=QualityReport)
     #: the triples of standard types and super-properties materialised from the ontology's axioms
     inferred: int | None = None
@@ -78,23 +76,8 @@ class LoadReport:
         if self.inferred is not None:
             lines.append(f"{'(inferred: standard types and properties)':<48} {'-':>9} {self.inferred:>10}")
         lines.append(f"{self.total_quads} quads in the store; {self.seconds:.1f} s")
-        if self.merged:
-            lines.append(
-                f"{len(self.merged)} pair(s) of organisations share a VAT number and a name: linked with owl:sameAs"
-            )
-        if self.shared_vat:
-            lines.append(
-                f"{len(self.shared_vat)} pair(s) share a VAT number under different names: skos:closeMatch, "
-                "not owl:sameAs"
-            )
-            lines += [f"  {vat}: {a} | {b}" for a, b, vat in self.shared_vat[:10]]
-            if len(self.shared_vat) > 10:
-                lines.append(f"  ... and {len(self.shared_vat) - 10} more")
-        if self.duplicates:
-            lines.append(f"{len(self.duplicates)} candidate duplicate(s), not merged (check them, then map one id):")
-            lines += [f"  {' | '.join(c.names)}: {c.why} ({', '.join(c.iris)})" for c in self.duplicates[:10]]
-            if len(self.duplicates) > 10:
-                lines.append(f"  ... and {len(self.duplicates) - 10} more")
+        if self.linkage is not None:
+            lines += self.linkage.summary()
         if self.validation is not None:
             lines.append(self.validation.headline())
         return "\n".join(lines)
@@ -393,7 +376,6 @@ def _run(
     fresh: bool,
     allow_invalid: bool,
     progress: Progress | None,
-    after: Callable[[Writer, LoadReport], None] | None = None,
     strict: bool = True,
     record: bool = False,
 ) -> LoadReport:
@@ -406,8 +388,8 @@ def _run(
     graph_fields = {s.graph: property_columns(s.mapping) for s in sources if s.mapping is not None}
     with store.transaction(fresh=fresh) as writer:
         mapped = loader.write(writer, sources, report, strict=strict, record=record)
-        if after is not None:
-            after(writer, report)
+        say("linking the organisations that are one")
+        report.linkage = relink(writer, config)
         say("inferring the standard types from the ontology")
         report.inferred = materialise(writer, config.ns)
         say("validating against the SHACL shapes")
@@ -481,23 +463,6 @@ def import_files(
         fresh=False,
         allow_invalid=allow_invalid,
         progress=progress,
-        after=lambda writer, report: _one_iri_per_organisation(writer, config, report),
         strict=strict,
         record=True,
     )
-
-
-def _one_iri_per_organisation(writer: Writer, config: Config, report: LoadReport) -> None:
-    """Link organisations that share a VAT number (owl:sameAs, in a graph rebuilt each time) and report
-    likely duplicates by name and place without merging them."""
-    from kg.ingest.organisations import candidates, merge_graph, vat_merges
-
-    ns = config.ns
-    report.merged, report.shared_vat = vat_merges(writer, ns)
-    # the same VAT and name: the same organisation; the same VAT under other names (the companies of one VAT
-    # group, or a data error): related, never the same
-    same, close = iri(str(OWL.sameAs)), iri(str(SKOS.closeMatch))
-    links = [f"{iri(a)} {same} {iri(b)} .\n" for a, b, _ in report.merged]
-    links += [f"{iri(a)} {close} {iri(b)} .\n" for a, b, _ in report.shared_vat]
-    writer.replace_graph(merge_graph(ns), ["".join(links)])
-    report.duplicates = candidates(writer, ns, merged={frozenset((a, b)) for a, b, _ in report.merged})

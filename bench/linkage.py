@@ -1,0 +1,262 @@
+"""Measure record linkage on pairs of organisations whose identity the data itself gives away.
+
+The real CORDIS and keep.eu samples (tests/data/eu-open-data/) are imported beside the bundled data, and each
+source is read as it describes its organisations. Labelled pairs:
+
+- CORDIS JSON (H2020) against the Horizon Europe CSV: the same organisationID (PIC), names and towns written
+  years apart. The ids are hidden from the matcher and used only to score it; two different PICs are two
+  organisations, so every link between them counts as false.
+- The bundled INNOCRAFTS and REGIO-CRAFTS partners (P01-P15, R01-R04) against the partner rows of the same
+  projects in keep.eu's Interreg IVC list (bench/data/linkage-gold-innocrafts-keep.csv, checked by hand; it
+  also lists other keep.eu spellings of the same partners, which count as right but are not required). Any
+  other link from a bundled organisation into keep.eu counts as false.
+
+Also counted, with no labels to score: the CORDIS XML records (no PIC) against the JSON ones, and the H2020
+table (PICs but no names).
+
+    python bench/linkage.py              # precision, recall, F1 per source pair, beside exact-name matching
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+import sys
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kg.config import Config  # noqa: E402
+from kg.ingest.loader import build, import_files  # noqa: E402
+from kg.link.records import Record, read_records  # noqa: E402
+from kg.link.score import Scorer, candidate_pairs  # noqa: E402
+from kg.store import open_store  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "eu-open-data"
+GOLD = ROOT / "bench" / "data" / "linkage-gold-innocrafts-keep.csv"
+H2020 = ROOT.parent / "shared" / "data" / "cordis-h2020" / "h2020.csv.gz"
+JSON, HORIZON, XML = (
+    "cordis-h2020-json-edvard-august",
+    "cordis-horizon-head100-voteveto2",
+    "cordis-h2020-xml-erenaliaslangiray",
+)
+KEEP = "keep-eu-interreg-ivc-partners-pgourdongeo"
+_CORDIS = {"c": "http://cordis.europa.eu"}
+THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
+
+
+def _load() -> tuple[list[Record], float]:
+    config = Config(store="memory")
+    store = open_store(config)
+    build(store, config)
+    import_files(store, config, "keep", [DATA / KEEP / "interreg_ivc_2007_2013_partners.csv"])
+    import_files(
+        store,
+        config,
+        "cordis",
+        [
+            DATA / JSON / "organization.json",
+            DATA / JSON / "project.json",
+            DATA / HORIZON / "organization_df_100.csv",
+            DATA / HORIZON / "project_df_100.csv",
+            DATA / XML / "Dataset_Example.zip",
+        ],
+    )
+    started = time.perf_counter()
+    records = read_records(store, config.ns, per_source=True)
+    return records, time.perf_counter() - started
+
+
+def _exact_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+Predict = Callable[[list[Record], set[str]], dict[tuple[int, int], float]]
+
+
+def exact_names(records: list[Record], sources: set[str]) -> dict[tuple[int, int], float]:
+    """The baseline: the same name once case, spaces and punctuation are ignored, in the same country."""
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for i, r in enumerate(records):
+        for name in r.names:
+            by_key.setdefault((r.country, _exact_key(name)), []).append(i)
+    found = {}
+    for members in by_key.values():
+        for i in members:
+            for j in members:
+                if i < j and records[i].sources != records[j].sources:
+                    found[(i, j)] = 1.0
+    return found
+
+
+def scored(records: list[Record], sources: set[str]) -> dict[tuple[int, int], float]:
+    scorer = Scorer(records)
+    return {
+        (i, j): scorer.score(records[i], records[j]).value
+        for i, j in candidate_pairs(records)
+        if records[i].sources != records[j].sources
+    }
+
+
+def _metrics(predicted, true, allowed, unknown):
+    predicted = {(i, j) for i, j in predicted if i not in unknown and j not in unknown}  # unjudgeable
+    right = predicted & (true | allowed)
+    precision = len(right) / len(predicted) if predicted else 1.0
+    recall = len(predicted & true) / len(true) if true else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1, len(predicted - true - allowed)
+
+
+def _pair_set(records, a, b):
+    return [replace(r, ids=[], vats=[]) for r in records if r.sources & {a, b}]
+
+
+def xml_pics() -> dict[tuple[str, str], str]:
+    """The PIC of each organisation of the CORDIS XML sample, where the H2020 table has exactly one
+    participation of that project with the same country, role and EC contribution: (name, country) -> PIC."""
+    table: dict[str, list[dict]] = {}
+    for row in csv.DictReader(gzip.open(H2020, "rt")):
+        table.setdefault(row["rcn"], []).append(row)
+    found: dict[tuple[str, str], str] = {}
+    with zipfile.ZipFile(DATA / XML / "Dataset_Example.zip") as archive:
+        for member in archive.namelist():
+            if not member.endswith(".xml") or member.startswith("__"):
+                continue
+            root = ET.fromstring(archive.read(member))
+            rcn = root.findtext("c:rcn", namespaces=_CORDIS)
+            for org in root.iter(f"{{{_CORDIS['c']}}}organization"):
+                name = org.findtext("c:legalName", "", _CORDIS)
+                country = org.findtext("c:address/c:country", "", _CORDIS)
+                money = (org.get("ecContribution") or "0").split(".")[0]
+                rows = [
+                    r
+                    for r in table.get(rcn, [])
+                    if r["country"] == country
+                    and r["role"] == org.get("type")
+                    and r["contribution"].split(".")[0] == money
+                ]
+                if len(rows) == 1:
+                    found[(name, {"EL": "GR", "UK": "GB"}.get(country, country))] = rows[0]["pic"]
+    return found
+
+
+def cordis_pairs(records: list[Record], a: str, b: str, pics: dict[tuple[str, str], str]):
+    """Records of two CORDIS sources with their ids hidden, the pairs with one PIC, and the pairs that can
+    be judged at all (both PICs known)."""
+    subset = _pair_set(records, a, b)
+
+    def pic(r: Record) -> str | None:
+        if XML in r.sources:
+            return next((pics[(n, r.country)] for n in r.names if (n, r.country) in pics), None)
+        return r.iri.rsplit("/", 1)[1]
+
+    truth = [pic(r) for r in subset]
+    true = {
+        (i, j)
+        for i in range(len(subset))
+        for j in range(i + 1, len(subset))
+        if truth[i] and truth[i] == truth[j] and subset[i].sources != subset[j].sources
+    }
+    unknown = {i for i, t in enumerate(truth) if t is None}
+    return subset, true, set(), unknown
+
+
+def bundled_pairs(records: list[Record]):
+    subset = [r for r in records if r.sources & {"innocrafts", KEEP}]
+    gold = list(csv.DictReader(GOLD.open(encoding="utf-8")))
+    index = {}
+    for i, r in enumerate(subset):
+        if "innocrafts" in r.sources:
+            index[r.iri.rsplit("/", 1)[1]] = i
+        else:
+            index[(r.names[0], r.towns[0] if r.towns else "")] = i
+    true, allowed = set(), set()
+    for row in gold:
+        a, b = index[row["bundled"]], index[(row["keep_name"], row["keep_town"])]
+        (true if row["relation"] == "partner-row" else allowed).add((min(a, b), max(a, b)))
+    return subset, true, allowed, set()
+
+
+def main() -> None:
+    records, read_s = _load()
+    print(f"{len(records)} organisation records read from the store in {read_s:.2f} s")
+    json_pics = {r.iri.rsplit("/", 1)[1] for r in records if JSON in r.sources}
+    xml = sum(1 for r in records if XML in r.sources)
+    h2020 = {row["pic"] for row in csv.DictReader(gzip.open(H2020, "rt"))} if H2020.exists() else set()
+    print("\nLabelled pairs each source pair gives:")
+    print(f"{'source pair':<44} {'labelled pairs':>15}  note")
+    pics = xml_pics()
+    pairs = {
+        "CORDIS JSON | Horizon CSV": cordis_pairs(records, JSON, HORIZON, pics),
+        "CORDIS XML | CORDIS JSON": cordis_pairs(records, XML, JSON, pics),
+        "CORDIS XML | Horizon CSV": cordis_pairs(records, XML, HORIZON, pics),
+        "bundled | keep.eu IVC": bundled_pairs(records),
+    }
+    notes = {
+        "CORDIS JSON | Horizon CSV": "the same PIC",
+        "CORDIS XML | CORDIS JSON": f"the same PIC, the XML's ({len(pics)} of {xml}) joined from the H2020 table",
+        "CORDIS XML | Horizon CSV": "the same PIC, as above",
+        "bundled | keep.eu IVC": "the projects' partner rows, matched by hand",
+    }
+    for pair, (_, true, _, _) in pairs.items():
+        print(f"{pair:<44} {len(true):>15}  {notes[pair]}")
+    print(
+        f"{'H2020 table | CORDIS JSON':<44} {0:>15}  {len(json_pics & h2020)} shared PICs, but the table has no names"
+    )
+    methods: dict[str, Predict] = {"exact normalised name": exact_names, "coopkg scorer (rapidfuzz)": scored}
+    print(f"\n{'source pair':<30} {'method':<28} {'threshold':>9} {'P':>6} {'R':>6} {'F1':>6} {'false':>6} {'s':>6}")
+    combined: dict[tuple[str, float], list[int]] = {}
+    for pair, (subset, true, allowed, unknown) in pairs.items():
+        for name, predict in methods.items():
+            started = time.perf_counter()
+            scores = predict(subset, set())
+            seconds = time.perf_counter() - started
+            for threshold in THRESHOLDS if name.startswith("coopkg") else (1.0,):
+                predicted = {p for p, s in scores.items() if s >= threshold}
+                p, r, f1, false = _metrics(predicted, true, allowed, unknown)
+                shown = f"{threshold:.2f}" if name.startswith("coopkg") else "-"
+                print(f"{pair:<30} {name:<28} {shown:>9} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {false:>6} {seconds:>6.2f}")
+                judged = {(i, j) for i, j in predicted if not {i, j} & unknown}
+                group = "CORDIS" if pair.startswith("CORDIS") else "INNOCRAFTS"
+                if group == "INNOCRAFTS":  # the 15 INNOCRAFTS partners alone
+                    innocrafts = {(i, j) for i, j in true if "/organisation/P" in subset[i].iri + subset[j].iri}
+                    true_counted = innocrafts
+                else:
+                    true_counted = true
+                tally = combined.setdefault((f"{group} | {name}", threshold), [0, 0, 0, 0])
+                tally[0] += len(judged & true_counted)
+                tally[1] += len(judged - true - allowed)
+                tally[2] += len(true_counted)
+                tally[3] += len(judged)
+        _show_errors(subset, scored(subset, set()), true, allowed, unknown)
+    print("\nCORDIS: all three CORDIS source pairs together; INNOCRAFTS: its 15 partners (recall), every bundled link")
+    print(f"{'labels | method':<48} {'threshold':>9} {'P':>6} {'R':>6} {'found':>6} {'false':>6}")
+    for (label, threshold), (found, false, total, linked) in combined.items():
+        precision = (linked - false) / linked if linked else 1.0
+        shown = "-" if threshold == 1.0 and "exact" in label else f"{threshold:.2f}"
+        print(f"{label:<48} {shown:>9} {precision:>6.3f} {found / total:>6.3f} {found:>3}/{total:<3} {false:>5}")
+
+
+def _show_errors(subset, scores, true, allowed, unknown, threshold: float = 0.85) -> None:
+    for (i, j), s in sorted(scores.items(), key=lambda x: -x[1]):
+        if s >= threshold and (i, j) not in true | allowed and not {i, j} & unknown:
+            print(
+                f"    false at {s:.2f}: {subset[i].label} [{subset[i].place}] | {subset[j].label} [{subset[j].place}]"
+            )
+    for i, j in sorted(true):
+        if scores.get((i, j), 0) < threshold:
+            print(
+                f"    missed at {scores.get((i, j), 0):.2f}: {subset[i].label} [{subset[i].place}] | "
+                f"{subset[j].label} [{subset[j].place}]"
+            )
+
+
+if __name__ == "__main__":
+    main()
