@@ -14,7 +14,7 @@ import json
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
 from api.services import services
@@ -26,6 +26,7 @@ from kg.publish.describe import (
     PRACTICE_FILTERS,
     Entity,
     Page,
+    canonical_of,
     construct,
     describe,
     entity_graph,
@@ -102,6 +103,9 @@ def _entity(path: str) -> Response:
             media_type,
             f"{stem.rsplit('/', 1)[-1]}.{MACHINE_TYPES[media_type]}",
         )
+    if (canonical := canonical_of(reader, _ns(), iri)) is not None:
+        # one organisation under several IRIs: its page is the canonical IRI's, which shows every IRI's facts
+        return redirect(local_url(canonical) or canonical, code=303)
     entity = describe(reader, _ns(), iri)
     if entity is None:
         abort(404, f"nothing in the graph has the IRI {iri}")

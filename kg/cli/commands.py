@@ -271,6 +271,44 @@ def queries(config: Config) -> None:
 
 @cli.command()
 @click.option(
+    "--report", is_flag=True, help="List the links the store holds now (rule, score, names, evidence); change nothing."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.pass_obj
+@_user_errors
+def link(config: Config, report: bool, quiet: bool) -> None:
+    """Link the organisations that are one (record linkage), now, with the review file's decisions.
+
+    \b
+    Rules first (a real VAT number and a name; one name, town and country), then a score over names, town,
+    NUTS region, website, acronym and shared projects. Pairs scoring at least KG_LINK_THRESHOLD become
+    owl:sameAs in graph/links; pairs down to KG_LINK_REVIEW_THRESHOLD are added to the review file
+    (KG_LINK_REVIEW), where a person sets decision to accept or reject: every later build, load, import
+    and kg link honours it. Builds, loads and imports link too; this command also writes the review file.
+    """
+    from kg.link.linker import relink, stored_links
+    from kg.link.review import read_decisions, write_review
+
+    if report:
+        with _open(config, read_only=True) as store:
+            links = stored_links(store, config.ns)
+        click.echo(f"{len(links)} link(s) in graph/links")
+        for r in links:
+            click.echo(f"{r['method']:<20} {float(r['score']):.3f}  {r['leftName']} | {r['rightName']}")
+            click.echo(f"{'':<27} {r['left']} = {r['right']}")
+            click.echo(f"{'':<27} {r['evidence']}")
+        return
+    with _open(config) as store:
+        with store.transaction() as writer:
+            linkage = relink(writer, config)
+    click.echo("\n".join(linkage.summary(limit=0 if quiet else 10)))
+    if (path := config.review_path) is not None:
+        added = write_review(path, read_decisions(path), linkage.review_rows())
+        click.echo(f"the review file: {path} ({added} new pair(s) to review; set decision to accept or reject)")
+
+
+@cli.command()
+@click.option(
     "-f",
     "--format",
     "fmt",

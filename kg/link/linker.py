@@ -29,8 +29,18 @@ from kg.link.review import Decisions, read_decisions
 from kg.link.score import Scorer, candidate_pairs, cannot_link
 from kg.namespaces import Namespaces
 from kg.rdf import iri, literal
+from kg.store.rows import select_rows
 
-__all__ = ["Link", "Linkage", "link_organisations", "relink", "links_graph", "PLACEHOLDER_VAT", "link_triples"]
+__all__ = [
+    "Link",
+    "Linkage",
+    "link_organisations",
+    "relink",
+    "stored_links",
+    "links_graph",
+    "PLACEHOLDER_VAT",
+    "link_triples",
+]
 
 #: VAT cells that say there is no VAT number (CORDIS writes MISSING and NOTAPPLICABLE).
 PLACEHOLDER_VAT = re.compile(r"^(missing|not ?applicable|n/?a|none|null|unknown|-+|0+|x+|\.+)?$", re.IGNORECASE)
@@ -267,3 +277,19 @@ def relink(writer, config: Config) -> Linkage:
     )
     writer.replace_graph(links_graph(ns), [link_triples(result, ns)])
     return result
+
+
+_STORED = """
+SELECT ?left ?right ?score ?method ?evidence ?leftName ?rightName WHERE {
+  GRAPH <{graph}> {
+    ?s rdf:subject ?left ; rdf:object ?right ; coop:linkScore ?score ; coop:linkMethod ?method ;
+       coop:linkEvidence ?evidence .
+  }
+  OPTIONAL { ?left rdfs:label ?leftName } OPTIONAL { ?right rdfs:label ?rightName }
+} ORDER BY ?method DESC(?score) ?left ?right"""
+
+
+def stored_links(reader, ns: Namespaces) -> list[dict[str, str]]:
+    """The links as the store holds them (the last build, load, import or kg link), with names."""
+    rows = select_rows(reader, ns.sparql_prefixes() + _STORED.replace("{graph}", links_graph(ns)))
+    return list({(r["left"], r["right"]): r for r in rows}.values())  # one name each is enough

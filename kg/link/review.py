@@ -45,12 +45,12 @@ def read_decisions(path: Path | None) -> Decisions:
             reader = csv.DictReader(handle)
             missing = {"decision", "left", "right"} - set(reader.fieldnames or ())
             if missing:
-                raise DataError(f"{path}, line 1: the review file lacks the column(s) {', '.join(sorted(missing))}")
+                raise DataError(str(path), f"the review file lacks the column(s) {', '.join(sorted(missing))}", line=1)
             for row in reader:
                 line = reader.line_num
                 left, right = (row.get("left") or "").strip(), (row.get("right") or "").strip()
                 if not left or not right or left == right:
-                    raise DataError(f"{path}, line {line}: a pair needs two different IRIs in 'left' and 'right'")
+                    raise DataError(str(path), "a pair needs two different IRIs in 'left' and 'right'", line=line)
                 pair = frozenset((left, right))
                 value = (row.get("decision") or "").strip().casefold()
                 if value in _ACCEPT:
@@ -58,16 +58,15 @@ def read_decisions(path: Path | None) -> Decisions:
                 elif value in _REJECT:
                     decisions.rejected.add(pair)
                 elif value:
-                    raise DataError(
-                        f"{path}, line {line}: decision {row['decision']!r} is neither accept nor reject (or empty)"
-                    )
+                    reason = f"decision {row['decision']!r} is neither accept nor reject (nor empty)"
+                    raise DataError(str(path), reason, line=line)
                 if pair in decisions.accepted and pair in decisions.rejected:
-                    raise DataError(f"{path}, line {line}: this pair is both accepted and rejected in the file")
+                    raise DataError(str(path), "this pair is both accepted and rejected in the file", line=line)
                 decisions.rows[pair] = {c: (row.get(c) or "") for c in COLUMNS}
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason})") from error
+        raise DataError(str(path), f"not UTF-8 text ({error.reason})") from error
     except csv.Error as error:
-        raise DataError(f"{path}: not a CSV file ({error})") from error
+        raise DataError(str(path), f"not a CSV file ({error})") from error
     return decisions
 
 

@@ -87,12 +87,33 @@ SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel WHERE {
   FILTER(?from != ?to)
 }"""
 
+#: Organisations that record linkage found to be one (kg.link): each member -> the cluster's canonical IRI.
+_CANONICAL = """SELECT ?m ?c WHERE { ?m coop:canonical ?c FILTER(?m != ?c) }"""
+
 _MEMBERSHIPS = """
 SELECT ?o ?p ?acronym WHERE { ?o org:memberOf ?p . ?p coop:acronym ?acronym }"""
 
 
 def _rows(store: Store, prefixes: str, query: str) -> list[dict[str, str]]:
     return select_rows(store, prefixes + query)
+
+
+def _canonical(store: Store, prefixes: str) -> dict[str, str]:
+    """Each linked organisation's canonical IRI (only those that are not canonical themselves): networks
+    count a cluster of IRIs naming one organisation as one node."""
+    return dict(select_tuples(store, prefixes + _CANONICAL))
+
+
+def _size(index: dict[str, int]) -> int:
+    """How many nodes an index places (several IRIs of one organisation share a position)."""
+    return max(index.values(), default=-1) + 1
+
+
+def _merged_index(nodes: list[str], canonical: dict[str, str]) -> dict[str, int]:
+    """Node positions by IRI, where every member of a cluster takes its canonical node's position."""
+    index = {n: i for i, n in enumerate(nodes)}
+    index.update({m: index[c] for m, c in canonical.items() if c in index})
+    return index
 
 
 def _co_membership(rows: Iterable[list[str]], index: dict[str, int]) -> sp.coo_array:
@@ -104,7 +125,8 @@ def _co_membership(rows: Iterable[list[str]], index: dict[str, int]) -> sp.coo_a
         if (m := index.get(member)) is not None:
             members.append(m)
             columns.append(groups.setdefault(group, len(groups)))
-    incidence = sp.csr_array((np.ones(len(members)), (members, columns)), shape=(len(index), max(len(groups), 1)))
+    size = _size(index)
+    incidence = sp.csr_array((np.ones(len(members)), (members, columns)), shape=(size, max(len(groups), 1)))
     incidence.data[:] = 1  # a member listed twice in one group counts once
     return sp.triu(incidence @ incidence.T, k=1).tocoo()
 
@@ -138,19 +160,31 @@ def _organisation_links(rows: dict[str, list[list[str]]], index: dict[str, int])
     if "transfer" in rows:
         pairs = {tuple(r) for r in rows["transfer"]}
         # upper triangle, like the co-membership counts, so that each pair is one entry when they are added up
-        known = [(min(index[a], index[b]), max(index[a], index[b])) for _, a, b in pairs if a in index and b in index]
+        known = [
+            (min(index[a], index[b]), max(index[a], index[b]))
+            for _, a, b in pairs
+            if a in index and b in index and index[a] != index[b]  # two IRIs of one organisation: no link
+        ]
         a, b = (list(x) for x in zip(*known, strict=True)) if known else ([], [])
-        links["transfer"] = sp.coo_array((np.ones(len(a)), (a, b)), shape=(len(index), len(index)))
+        links["transfer"] = sp.coo_array((np.ones(len(a)), (a, b)), shape=(_size(index),) * 2)
         links["transfer"].sum_duplicates()
     return links
 
 
 def _organisation_network(store: Store, prefixes: str, year: int | None = None) -> nx.Graph:
     graph = nx.Graph(kind="org")
-    for r in _rows(store, prefixes, _ORGANISATIONS):
-        graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
+    canonical = _canonical(store, prefixes)
+    rows = _rows(store, prefixes, _ORGANISATIONS)
+    for r in rows:
+        if r["o"] not in canonical:
+            graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
+    for r in rows:  # a cluster's node takes what its canonical IRI lacks from the other members
+        if (c := canonical.get(r["o"])) in graph:
+            node = graph.nodes[c]
+            node.update({k: node.get(k) or r[k] for k in ("country", "city", "type")})
+            node["same_as"] = " ".join(sorted({*node.get("same_as", "").split(), r["o"]}))
     nodes = list(graph)
-    index = {n: i for i, n in enumerate(nodes)}
+    index = _merged_index(nodes, canonical)
     edges: dict[tuple[int, int], dict] = {}
     links = _organisation_links(_fetch(store, _link_queries(prefixes, year)), index)
     for link, counts in links.items():
@@ -175,12 +209,21 @@ def organisation_igraph(store: Store, coop_namespace: str) -> tuple[ig.Graph, li
         nodes, labels = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
         return _igraph(len(nodes), saved["edges"], saved["weights"]), nodes, labels
     prefixes = _PREFIXES.format(coop=coop_namespace)
-    rows = _fetch(store, {"labels": prefixes + _ORGANISATION_LABELS, **_link_queries(prefixes, None)})
+    rows = _fetch(
+        store,
+        {
+            "labels": prefixes + _ORGANISATION_LABELS,
+            "canonical": prefixes + _CANONICAL,
+            **_link_queries(prefixes, None),
+        },
+    )
+    canonical = dict(rows.pop("canonical"))
     first_label: dict[str, str] = {}
     for organisation, label in rows.pop("labels"):
-        first_label.setdefault(organisation, label)
+        if organisation not in canonical:
+            first_label.setdefault(organisation, label)
     nodes, labels = list(first_label), list(first_label.values())
-    links = _organisation_links(rows, {n: i for i, n in enumerate(nodes)})
+    links = _organisation_links(rows, _merged_index(nodes, canonical))
     total = sp.coo_array(sum((m.tocsr() for m in links.values()), sp.csr_array((len(nodes), len(nodes)))))
     edges = np.column_stack([total.row, total.col]).astype(np.int64)
     weights = total.data.astype(np.int64)
@@ -269,10 +312,12 @@ def build_network(store: Store, coop_namespace: str, kind: str = "org", *, year:
         return graph
     if kind == "bipartite":
         graph = nx.Graph(kind="bipartite")
+        canonical = _canonical(store, prefixes)
         for r in _rows(store, prefixes, _MEMBERSHIPS):
-            graph.add_node(r["o"], bipartite=0)
+            organisation = canonical.get(r["o"], r["o"])
+            graph.add_node(organisation, bipartite=0)
             graph.add_node(r["p"], bipartite=1, label=r["acronym"])
-            graph.add_edge(r["o"], r["p"])
+            graph.add_edge(organisation, r["p"])
         for r in _rows(store, prefixes, _ORGANISATIONS):
             if r["o"] in graph:
                 graph.nodes[r["o"]]["label"] = r["label"]

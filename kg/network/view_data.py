@@ -367,7 +367,11 @@ _PLACES = """
 SELECT ?city ?label ?lat ?long ?country ?partners ?events ?practices WHERE {
   ?city a coop:City ; rdfs:label ?label ; geo:lat ?lat ; geo:long ?long .
   OPTIONAL { ?city coop:country/coop:countryCode ?country }
-  OPTIONAL { SELECT ?city (COUNT(?o) AS ?partners) WHERE { ?o a coop:Organisation ; coop:city ?city } GROUP BY ?city }
+  OPTIONAL {
+    SELECT ?city (COUNT(DISTINCT ?one) AS ?partners) WHERE {  # linked IRIs of one organisation count once
+      ?o a coop:Organisation ; coop:city ?city OPTIONAL { ?o coop:canonical ?c } BIND(COALESCE(?c, ?o) AS ?one)
+    } GROUP BY ?city
+  }
   OPTIONAL { SELECT ?city (COUNT(?e) AS ?events) WHERE { ?e a coop:Event ; coop:city ?city } GROUP BY ?city }
   OPTIONAL { SELECT ?city (COUNT(?p) AS ?practices) WHERE { ?p a coop:GoodPractice ; coop:city ?city } GROUP BY ?city }
 }"""

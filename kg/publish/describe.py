@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -76,6 +76,8 @@ class Fact:
     is_iri: bool
     value_label: str
     graph: str
+    #: the other IRI of the same organisation this fact is about ("" for the entity's own IRI)
+    subject: str = ""
 
 
 @dataclass
@@ -86,6 +88,10 @@ class Entity:
     facts: list[Fact]
     #: (property IRI, property label) -> [(subject IRI, subject label)], what refers to this entity
     referenced_by: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    #: the links that make other IRIs this same organisation (record linkage): dicts of left, right,
+    #: method, score, evidence; and those other IRIs with a label
+    links: list[dict[str, str]] = field(default_factory=list)
+    also: list[tuple[str, str]] = field(default_factory=list)
 
     def values(self, local_name: str) -> list[Fact]:
         """The facts whose property ends with `local_name` (after '#' or '/')."""
@@ -131,6 +137,17 @@ SELECT ?o ?inferred ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHER
 }} GROUP BY ?o ?inferred ?s ?p ORDER BY ?p ?slabel LIMIT 2000"""
 
 
+_CANONICAL_OF = "SELECT ?m ?c WHERE { ?m coop:canonical ?c FILTER(?c != ?m) }"
+
+_CLUSTER = """
+SELECT DISTINCT ?c ?left ?right ?method ?score ?evidence WHERE {
+  ?m coop:canonical ?c .
+  { ?s rdf:subject ?m } UNION { ?s rdf:object ?m }
+  ?s rdf:subject ?left ; rdf:object ?right ; coop:linkMethod ?method ; coop:linkScore ?score ;
+     coop:linkEvidence ?evidence .
+} ORDER BY ?left ?right"""
+
+
 def _prefixes(ns: Namespaces) -> str:
     return ns.sparql_prefixes()
 
@@ -144,9 +161,35 @@ def _value(row: Row, name: str) -> str:
     return row[name]["value"] if name in row else ""
 
 
-def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
+def canonical_of(reader: Reader, ns: Namespaces, iri: str) -> str | None:
+    """The canonical IRI of the organisation `iri` names, when record linkage found it under several IRIs
+    and `iri` is not that one."""
+    rows = reader.select(_prefixes(ns) + _CANONICAL_OF, {"m": ox.NamedNode(iri)})
+    return _value(rows[0], "c") if rows else None
+
+
+def describe(reader: Reader, ns: Namespaces, iri: str, *, merge: bool = True) -> Entity | None:
     """The entity with its facts (grouped by named graph, i.e. source file) and inverse links, or None when
-    the graph says nothing about it."""
+    the graph says nothing about it. An organisation found under several IRIs (record linkage) also gets
+    the facts and inverse links of its other IRIs, each fact marked with the IRI it is about."""
+    entity = _describe_one(reader, ns, iri)
+    if entity is None or not merge:
+        return entity
+    links = reader.select(_prefixes(ns) + _CLUSTER, {"c": ox.NamedNode(iri)})
+    found = {(_value(r, "left"), _value(r, "right")): r for r in links}  # a link between two members: once
+    entity.links = [{k: _value(r, k) for k in ("left", "right", "method", "score", "evidence")} for r in found.values()]
+    for other in sorted({x for link in entity.links for x in (link["left"], link["right"])} - {iri}):
+        if (member := _describe_one(reader, ns, other)) is None:
+            continue
+        entity.also.append((other, member.label))
+        entity.facts += [replace(f, subject=other) for f in member.facts]
+        for key, subjects in member.referenced_by.items():
+            known = entity.referenced_by.setdefault(key, [])
+            known += [s for s in subjects if s not in known]
+    return entity
+
+
+def _describe_one(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
     rows = reader.select(_prefixes(ns) + _FACTS, {"s": ox.NamedNode(iri)})
     if not rows:
         return None
@@ -258,7 +301,9 @@ def _index_pattern(ns: Namespaces, index: str, filters: Mapping[str, str] | None
                 bindings[f"filter_{name}"] = ox.NamedNode(value)
             except ValueError:
                 raise QueryError(f"the {name} filter takes an IRI, not '{value}'") from None
-    return f"?e a {cls} ; {_LABEL} ?l . {' '.join(patterns)}", bindings
+    # an organisation found under several IRIs is listed once, by its canonical IRI
+    one = "FILTER NOT EXISTS { ?e coop:canonical ?c FILTER(?c != ?e) }" if index == "partners" else ""
+    return f"?e a {cls} ; {_LABEL} ?l . {' '.join(patterns)} {one}", bindings
 
 
 def list_entities(
