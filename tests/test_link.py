@@ -297,3 +297,28 @@ def _organisations(config) -> set[str]:
             "<http://www.w3.org/2000/01/rdf-schema#label> ?l }"
         )
         return {r["o"].value for r in store.query(query)}
+
+
+def test_the_saved_queries_count_a_linked_organisation_once(linked_store):
+    from kg.namespaces import Namespaces
+    from kg.query.saved import read_saved_queries
+
+    config, report = linked_store
+    saved = read_saved_queries(Namespaces())
+    with open_store(config, read_only=True) as store:
+        query = saved["partners-per-country"]
+        counted = sum(
+            int(r["partners"].value) for r in store.query(query.text, substitutions=query.bindings({}))
+        )  # the default acronym: INNOCRAFTS, the bundled project and keep.eu's record of it
+        members = {
+            r["m"].value
+            for r in store.query(
+                "SELECT DISTINCT ?m WHERE { ?p <https://w3id.org/coopkg/ontology#acronym> 'INNOCRAFTS' . "
+                "?m <http://www.w3.org/ns/org#memberOf> ?p }"
+            )
+        }
+        several = saved["organisations-in-several-projects"]
+        bridges = [r["organisation"].value for r in store.query(several.text, substitutions=several.bindings({}))]
+    one_each = {report.linkage.canonical.get(m, m) for m in members}
+    assert counted == len(one_each) < len(members)  # 15 partners, not their 30 IRIs
+    assert not [b for b in bridges if report.linkage.canonical.get(b, b) != b]  # members appear as their cluster
