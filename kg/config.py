@@ -133,7 +133,7 @@ SETTINGS: tuple[Setting, ...] = (
         "KG_LINK_REVIEW_THRESHOLD",
         0.6,
         "Record linkage: pairs scoring from this up to the link threshold are left for a person to review "
-        "(kg link writes them to the review file).",
+        "(builds, loads, imports and kg link add them to the review file).",
     ),
     Setting(
         "link_review",

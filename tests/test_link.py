@@ -168,7 +168,7 @@ def test_the_review_file_decides_on_every_later_import(runner, innocrafts_rows, 
     assert runner.invoke(cli, ["import", "-q", "-m", "keep", str(innocrafts_rows)]).exit_code == 0
     linked = runner.invoke(cli, ["link"])
     assert linked.exit_code == 0, linked.output
-    assert "new pair(s) to review" in linked.output
+    assert "to decide: set decision to accept or reject" in linked.output
     review = Path("kg-link-review.csv")
     rows = _read(review)
     aalto = next(r for r in rows if r["left"].endswith("/P09") or r["right"].endswith("/P09"))

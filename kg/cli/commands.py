@@ -96,6 +96,7 @@ def build(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: b
         report = build_store(store, config, list(paths) or None, allow_invalid=allow_invalid, progress=_progress(quiet))
         click.echo(report.summary())
         click.echo(f"store: {store.location}")
+    _update_review(config, report.linkage)
 
 
 @cli.command()
@@ -113,6 +114,7 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
     with _open(config) as store:
         report = load_files(store, config, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet))
     click.echo(report.summary())
+    _update_review(config, report.linkage)
 
 
 @cli.command(name="import")
@@ -166,6 +168,7 @@ def import_(
         )
     click.echo(report.summary())
     click.echo(report.quality.summary())
+    _update_review(config, report.linkage)
     if report_path is not None:
         written = report.quality.write(report_path)
         click.echo(f"the data-quality report: {', '.join(str(w) for w in written)}")
@@ -269,6 +272,18 @@ def queries(config: Config) -> None:
             click.echo(f"    --param {p.name}=<{p.type}>{extra}  {p.description}")
 
 
+def _update_review(config: Config, linkage) -> None:
+    """Add the pairs that record linkage left for a person to the review file, keeping its decisions."""
+    from kg.link.review import read_decisions, write_review
+
+    path = config.review_path
+    if linkage is None or path is None or not (linkage.review or path.exists()):
+        return
+    added = write_review(path, read_decisions(path), linkage.review_rows())
+    pending = sum(1 for row in read_decisions(path).rows.values() if not row["decision"])
+    click.echo(f"the review file: {path} ({added} new, {pending} to decide: set decision to accept or reject)")
+
+
 @cli.command()
 @click.option(
     "--report", is_flag=True, help="List the links the store holds now (rule, score, names, evidence); change nothing."
@@ -284,10 +299,9 @@ def link(config: Config, report: bool, quiet: bool) -> None:
     NUTS region, website, acronym and shared projects. Pairs scoring at least KG_LINK_THRESHOLD become
     owl:sameAs in graph/links; pairs down to KG_LINK_REVIEW_THRESHOLD are added to the review file
     (KG_LINK_REVIEW), where a person sets decision to accept or reject: every later build, load, import
-    and kg link honours it. Builds, loads and imports link too; this command also writes the review file.
+    and kg link honours it. Builds, loads and imports link and update the review file too.
     """
     from kg.link.linker import relink, stored_links
-    from kg.link.review import read_decisions, write_review
 
     if report:
         with _open(config, read_only=True) as store:
@@ -302,9 +316,7 @@ def link(config: Config, report: bool, quiet: bool) -> None:
         with store.transaction() as writer:
             linkage = relink(writer, config)
     click.echo("\n".join(linkage.summary(limit=0 if quiet else 10)))
-    if (path := config.review_path) is not None:
-        added = write_review(path, read_decisions(path), linkage.review_rows())
-        click.echo(f"the review file: {path} ({added} new pair(s) to review; set decision to accept or reject)")
+    _update_review(config, linkage)
 
 
 @cli.command()

@@ -110,7 +110,7 @@ class Linkage:
             lines.append(f"{len(self.close)} pair(s) share a VAT number under different names: skos:closeMatch only")
             lines += [f"  {link.evidence}: {link.left} | {link.right}" for link in self.close[:limit]]
         if self.review:
-            lines.append(f"{len(self.review)} pair(s) to review (kg link writes them to the review file):")
+            lines.append(f"{len(self.review)} pair(s) for a person to review (in the review file):")
             lines += [f"  {r['score']} {r['left_name']} | {r['right_name']}" for r in self.review_rows()[:limit]]
         if self.rejected:
             lines.append(f"{len(self.rejected)} pair(s) rejected in the review file: not linked")
