@@ -322,3 +322,25 @@ def test_the_saved_queries_count_a_linked_organisation_once(linked_store):
     one_each = {report.linkage.canonical.get(m, m) for m in members}
     assert counted == len(one_each) < len(members)  # 15 partners, not their 30 IRIs
     assert not [b for b in bridges if report.linkage.canonical.get(b, b) != b]  # members appear as their cluster
+
+
+def test_a_partner_opens_a_keep_eu_record_and_reads_the_one_organisation(linked_store, page):
+    """In Chromium: the keep.eu IRI of Florence's municipality leads to one page with both records' facts,
+    and the partners index lists the municipality once."""
+    from conftest import LiveServer
+
+    config, report = linked_store
+    florence = next(m for m, c in report.linkage.canonical.items() if c.endswith("/P01") and m != c)
+    server = LiveServer(config.with_(workers=1, spare_workers=0))
+    try:
+        page.goto(server.url + "/" + florence.removeprefix("https://w3id.org/coopkg/"))
+        assert page.url.endswith("/id/innocrafts/organisation/P01")
+        assert page.locator("h3", has_text="One organisation, several records").is_visible()
+        assert page.locator("table.links td", has_text="same town").count() >= 1
+        assert page.get_by_text("keep-eu-interreg-ivc-partners-pgourdongeo", exact=False).first.is_visible()
+        page.goto(server.url + "/search?q=Municipality+of+Florence")
+        assert page.locator("main a", has_text="Municipality of Florence").count() == 1
+        page.goto(server.url + "/search?q=Aalto+University+School+of+Art+and+Design")  # keep.eu's spelling
+        assert page.locator("main a", has_text="Muova").count() == 1  # found as the bundled partner, P09
+    finally:
+        server.close()

@@ -24,7 +24,7 @@ from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg.config import Config
 from kg.link.names import name_key, town_key
-from kg.link.records import Record, read_records
+from kg.link.records import Record, add_projects, read_records
 from kg.link.review import Decisions, read_decisions
 from kg.link.score import Scorer, candidate_pairs, cannot_link
 from kg.namespaces import Namespaces
@@ -128,7 +128,7 @@ def link_organisations(
     reader, ns: Namespaces, decisions: Decisions, *, threshold: float = 0.85, review_threshold: float = 0.6
 ) -> Linkage:
     """Decide which organisations in the store are one (see the module's docstring)."""
-    records = read_records(reader, ns)
+    records = read_records(reader, ns, projects=False)
     result = Linkage(records=len(records), labels={r.iri: (r.label, r.place) for r in records})
     by_iri = {r.iri: r for r in records}
     found: dict[frozenset[str], Link] = {}
@@ -145,8 +145,10 @@ def link_organisations(
             offer(link)
     for link in _same_name_and_town(records):
         offer(link)
+    pairs = list(candidate_pairs(records))
+    add_projects(reader, ns, [records[k] for k in sorted({k for pair in pairs for k in pair})])
     scorer = Scorer(records)
-    for i, j in candidate_pairs(records):
+    for i, j in pairs:
         a, b = records[i], records[j]
         if frozenset((a.iri, b.iri)) in found:
             continue

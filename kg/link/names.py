@@ -9,6 +9,7 @@ plural s is dropped, so that `Lunds Universitet` and `Lund University` give the 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from anyascii import anyascii
@@ -116,8 +117,10 @@ def _word(word: str) -> str:
     return ENGLISH.get(word, word)
 
 
+@lru_cache(maxsize=262_144)
 def words(name: str) -> tuple[str, ...]:
-    """The words that identify an organisation in its name, in order."""
+    """The words that identify an organisation in its name, in order (cached: blocking, weights and
+    scores all ask for the same names)."""
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), _ascii(name))
     kept = [w for w in _SPLIT.split(text) if w and w not in FUNCTION_WORDS]
     # a legal form counts only as a word of its own; a name that is only a legal form keeps it

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kg.namespaces import Namespaces
 from kg.store.rows import select_tuples
 
-__all__ = ["Record", "read_records"]
+__all__ = ["Record", "read_records", "add_projects"]
 
 # One query per kind of fact (a UNION of them all runs several times slower on Oxigraph): rows of
 # organisation, graph and value. The projects an organisation took part in are read from any graph.
@@ -27,6 +28,7 @@ _FACTS = {
     "vat": _ORGANISATION.format(path="schema:vatID"),
 }
 _PROJECTS = "SELECT ?o ?v WHERE { ?o org:memberOf/coop:acronym ?v }"
+_SOME_PROJECTS = "SELECT ?o ?v WHERE { VALUES ?o { {iris} } ?o org:memberOf/coop:acronym ?v }"
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Record:
     #: the acronyms of the projects it took part in
     projects: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def scheme(self) -> str:
         """The id scheme of an organisation that has an id of its source (the IRI's folder, such as
         id:cordis/organisation/): two organisations of one scheme with different IRIs are different."""
@@ -75,16 +77,17 @@ _FIELDS = {
 }
 
 
-def read_records(reader, ns: Namespaces, *, per_source: bool = False) -> list[Record]:
+def read_records(reader, ns: Namespaces, *, per_source: bool = False, projects: bool = True) -> list[Record]:
     """Every organisation with its facts, one record per IRI (all sources together), or with `per_source`
     one per IRI and source file, as each file describes it (the benchmark compares sources this way). The
-    minimal entities of links to an organisation no file described (the stub graph) are left out."""
+    minimal entities of links to an organisation no file described (the stub graph) are left out. Without
+    `projects`, the projects are left for `add_projects` to read for the records that need them."""
     skipped = {f"{ns.graph}stubs", ns.inferred_graph}
     prefixes = ns.sparql_prefixes()
     queries = {kind: f"{prefixes}SELECT ?o ?g ?v WHERE {{ {pattern} }}" for kind, pattern in _FACTS.items()}
     with ThreadPoolExecutor(max_workers=2) as pool:  # Oxigraph evaluates queries outside the GIL
         futures = {kind: pool.submit(select_tuples, reader, query) for kind, query in queries.items()}
-        projects = select_tuples(reader, prefixes + _PROJECTS)
+        memberships = select_tuples(reader, prefixes + _PROJECTS) if projects else []
         rows = {kind: future.result() for kind, future in futures.items()}
     records: dict[tuple[str, str], Record] = {}
     graphs: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -100,12 +103,28 @@ def read_records(reader, ns: Namespaces, *, per_source: bool = False) -> list[Re
                 record = records[key] = Record(organisation, frozenset())
                 by_iri[organisation].append(record)
             _add(record, kind, value.strip())
-    for organisation, acronym in projects:
+    for organisation, acronym in memberships:
         for record in by_iri.get(organisation, ()):
             _add(record, "project", acronym.strip())
     for key, record in records.items():
         record.sources = frozenset(graphs[key])
     return sorted(records.values(), key=lambda r: (r.iri, sorted(r.sources)))
+
+
+def add_projects(reader, ns: Namespaces, records: list[Record], batch: int = 500) -> None:
+    """Read the projects of just these records (on a large store most records are in no candidate pair,
+    and all memberships are far more to read)."""
+    by_iri: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        by_iri[record.iri].append(record)
+    iris = sorted(by_iri)
+    for start in range(0, len(iris), batch):
+        values = " ".join(f"<{i}>" for i in iris[start : start + batch])
+        for organisation, acronym in select_tuples(
+            reader, ns.sparql_prefixes() + _SOME_PROJECTS.replace("{iris}", values)
+        ):
+            for record in by_iri[organisation]:
+                _add(record, "project", acronym.strip())
 
 
 def _add(record: Record, kind: str, value: str) -> None:

@@ -82,7 +82,12 @@ class Scorer:
         total = max(len(records), 1)
         self._idf = {w: math.log((total + 1) / (n + 1)) + 1 for w, n in counts.items()}
         self._default = math.log(total + 1) + 1
-        self._prepared = {id(r): self._prepare(r) for r in records}
+        self._prepared: dict[int, _Prepared] = {}  # filled as pairs are scored: most records are in none
+
+    def _prepared_of(self, r: Record) -> _Prepared:
+        if (found := self._prepared.get(id(r))) is None:
+            found = self._prepared[id(r)] = self._prepare(r)
+        return found
 
     def _prepare(self, r: Record) -> _Prepared:
         return _Prepared(
@@ -117,7 +122,7 @@ class Scorer:
         return 2 * matched / total if total else 0.0
 
     def score(self, a: Record, b: Record) -> Score:
-        pa, pb = self._prepared.get(id(a)) or self._prepare(a), self._prepared.get(id(b)) or self._prepare(b)
+        pa, pb = self._prepared_of(a), self._prepared_of(b)
         name, why = 0.0, ""
         for x in pa.names:
             for y in pb.names:

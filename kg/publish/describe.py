@@ -354,14 +354,18 @@ SELECT DISTINCT ?v (SAMPLE(?l) AS ?label) WHERE {{
 def search(reader: Reader, ns: Namespaces, text: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
     """Entities whose label or description contains `text` (case-insensitive), labels first: one page, and
     how many there are in all."""
-    where = """?e rdfs:label ?l . OPTIONAL { ?e dcterms:description ?d }
+    # an organisation found under several IRIs (record linkage) is found by any of their names, once, as
+    # its canonical IRI
+    where = """?m rdfs:label ?l . OPTIONAL { ?m dcterms:description ?d }
   BIND(CONTAINS(LCASE(STR(?l)), LCASE(?q)) AS ?inLabel)
   FILTER(?inLabel || CONTAINS(LCASE(STR(COALESCE(?d, ""))), LCASE(?q)))
-  FILTER(STRSTARTS(STR(?e), STR(?base)))"""
+  FILTER(STRSTARTS(STR(?m), STR(?base)))
+  OPTIONAL { ?m coop:canonical ?c } BIND(COALESCE(?c, ?m) AS ?e)"""
     query = f"""{_prefixes(ns)}
-SELECT ?e ?q ?base (SAMPLE(?l) AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?inLabel) AS ?rank)
-       (LCASE(STR(SAMPLE(?l))) AS ?key) WHERE {{
+SELECT ?e ?q ?base (SAMPLE(?el) AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?inLabel) AS ?rank)
+       (LCASE(STR(SAMPLE(?el))) AS ?key) WHERE {{
   {where}
+  ?e rdfs:label ?el .
   OPTIONAL {{ ?e a ?t . ?t rdfs:label ?tl FILTER(LANGMATCHES(LANG(?tl), "en")) }}
 }} GROUP BY ?e ?q ?base ORDER BY DESC(?rank) ?key ?e LIMIT {int(limit)} OFFSET {max(0, int(offset))}"""
     bindings = {"q": ox.Literal(text), "base": ox.NamedNode(ns.base)}
