@@ -169,10 +169,10 @@ def _decide(result: Linkage, found, decisions: Decisions, by_iri: dict[str, Reco
     """Join the clusters, surest links first; a scored link that would put two ids of one source (two
     CORDIS PICs, two bundled partners) into one cluster is held back."""
     union = UnionFind()
-    schemes: dict[str, set[str]] = {}
-    for iri_ in by_iri:
-        union[iri_]
-        schemes[iri_] = {by_iri[iri_].iri} if by_iri[iri_].scheme else set()
+    with_ids: dict[str, set[str]] = {}  # cluster root -> its members that carry an id of their source
+    for member, record in by_iri.items():
+        union[member]
+        with_ids[member] = {member} if record.scheme else set()
     ranked = sorted(found.values(), key=lambda k: (k.method == "score", -k.score, k.left, k.right))
     for link in ranked:
         pair = frozenset((link.left, link.right))
@@ -186,12 +186,12 @@ def _decide(result: Linkage, found, decisions: Decisions, by_iri: dict[str, Reco
         if a == b:
             result.same.append(link)
             continue
-        if link.method == "score" and _clash(schemes[a], schemes[b], by_iri):
+        if link.method == "score" and _clash(with_ids[a], with_ids[b], by_iri):
             result.conflicts.append(link)
             continue
         union.union(a, b)
-        merged = schemes.pop(a) | schemes.pop(b)
-        schemes[union[a]] = merged
+        merged = with_ids.pop(a) | with_ids.pop(b)
+        with_ids[union[a]] = merged
         result.same.append(link)
     for group in union.to_sets():
         if len(group) > 1:

@@ -182,7 +182,8 @@ def describe(reader: Reader, ns: Namespaces, iri: str, *, merge: bool = True) ->
         if (member := _describe_one(reader, ns, other)) is None:
             continue
         entity.also.append((other, member.label))
-        entity.facts += [replace(f, subject=other) for f in member.facts]
+        canonical = str(ns.coop.canonical)  # each member's pointer to this page: no fact about the organisation
+        entity.facts += [replace(f, subject=other) for f in member.facts if f.property != canonical]
         for key, subjects in member.referenced_by.items():
             known = entity.referenced_by.setdefault(key, [])
             known += [s for s in subjects if s not in known]
