@@ -344,3 +344,17 @@ def test_a_partner_opens_a_keep_eu_record_and_reads_the_one_organisation(linked_
         assert page.locator("main a", has_text="Muova").count() == 1  # found as the bundled partner, P09
     finally:
         server.close()
+
+
+def test_the_next_build_honours_the_review_file(runner):
+    """A person decides two bundled records are one (the tool never would: both have ids of their own)."""
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    pair = (f"{ID}innocrafts/organisation/P02", f"{ID}innocrafts/organisation/T01")
+    assert pair not in _same_as(runner)
+    Path("kg-link-review.csv").write_text(f"decision,left,right\naccept,{pair[0]},{pair[1]}\n", encoding="utf-8")
+    rebuilt = runner.invoke(cli, ["build", "-q"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert pair in _same_as(runner) and "1 by review" in rebuilt.output
+    Path("kg-link-review.csv").write_text(f"decision,left,right\nreject,{pair[0]},{pair[1]}\n", encoding="utf-8")
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    assert pair not in _same_as(runner)
