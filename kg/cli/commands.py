@@ -389,6 +389,12 @@ def stats(config: Config) -> None:
     click.echo(f"{'class':<32} {'entities':>9}")
     for row in rows:
         click.echo(f"{compact(row['class'], config.ns.prefixes):<32} {int(row['n'].value):>9}")
+    coop = config.ns.coop
+    one = store.query(
+        f"SELECT (COUNT(DISTINCT ?one) AS ?n) WHERE {{ ?o a <{coop.Organisation}> "
+        f"OPTIONAL {{ ?o <{coop.canonical}> ?c }} BIND(COALESCE(?c, ?o) AS ?one) }}"
+    )
+    click.echo(f"organisations once record linkage joins their IRIs: {int(next(iter(one))['n'].value)}")
 
 
 def os_error_message(e: OSError) -> str:
