@@ -355,6 +355,10 @@ def test_the_next_build_honours_the_review_file(runner):
     rebuilt = runner.invoke(cli, ["build", "-q"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert pair in _same_as(runner) and "1 by review" in rebuilt.output
-    Path("kg-link-review.csv").write_text(f"decision,left,right\nreject,{pair[0]},{pair[1]}\n", encoding="utf-8")
-    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
-    assert pair not in _same_as(runner)
+    gone = f"reject,{ID}keep/organisation/gone,{pair[1]}"
+    Path("kg-link-review.csv").write_text(
+        f"decision,left,right\nreject,{pair[0]},{pair[1]}\n{gone}\n", encoding="utf-8"
+    )
+    again = runner.invoke(cli, ["build", "-q"])
+    assert again.exit_code == 0 and pair not in _same_as(runner)
+    assert "1 decided pair(s) of the review file name an IRI no longer in the store" in again.output

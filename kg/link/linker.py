@@ -71,6 +71,8 @@ class Linkage:
     canonical: dict[str, str] = field(default_factory=dict)
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)
     records: int = 0
+    #: decided pairs of the review file that name an IRI the store no longer has
+    stale: list[frozenset[str]] = field(default_factory=list)
 
     @property
     def clusters(self) -> dict[str, list[str]]:
@@ -116,6 +118,9 @@ class Linkage:
             lines.append(f"{len(self.rejected)} pair(s) rejected in the review file: not linked")
         if self.conflicts:
             lines.append(f"{len(self.conflicts)} pair(s) not linked: they would join two ids of one source")
+        if self.stale:
+            lines.append(f"{len(self.stale)} decided pair(s) of the review file name an IRI no longer in the store:")
+            lines += [f"  {' | '.join(sorted(pair))}" for pair in self.stale[:limit]]
         return lines
 
 
@@ -155,6 +160,7 @@ def link_organisations(
         score = scorer.score(a, b)
         if score.value >= review_threshold:
             offer(Link(*_ordered(a.iri, b.iri), score.value, "score", score.evidence))
+    result.stale = sorted((p for p in decisions.accepted | decisions.rejected if not p <= by_iri.keys()), key=sorted)
     for pair in decisions.accepted:
         left, right = sorted(pair)
         if left in by_iri and right in by_iri:
