@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from kg.config import Config  # noqa: E402
 from kg.ingest.loader import build, import_files  # noqa: E402
 from kg.link.linker import link_organisations  # noqa: E402
-from kg.link.records import Record, read_records  # noqa: E402
+from kg.link.records import Record, add_projects, read_records  # noqa: E402
 from kg.link.review import read_decisions  # noqa: E402
 from kg.link.score import Scorer, candidate_pairs  # noqa: E402
 from kg.store import open_store  # noqa: E402
@@ -73,6 +73,7 @@ def _load() -> tuple[list[Record], float, float, int]:
     )
     started = time.perf_counter()
     records = read_records(store, config.ns, per_source=True)
+    add_projects(store, config.ns, records)
     read_s = time.perf_counter() - started
     started = time.perf_counter()
     linkage = link_organisations(store, config.ns, read_decisions(None))
@@ -83,10 +84,10 @@ def _exact_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-Predict = Callable[[list[Record], set[str]], dict[tuple[int, int], float]]
+Predict = Callable[[list[Record]], dict[tuple[int, int], float]]
 
 
-def exact_names(records: list[Record], sources: set[str]) -> dict[tuple[int, int], float]:
+def exact_names(records: list[Record]) -> dict[tuple[int, int], float]:
     """The baseline: the same name once case, spaces and punctuation are ignored, in the same country."""
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, r in enumerate(records):
@@ -101,7 +102,7 @@ def exact_names(records: list[Record], sources: set[str]) -> dict[tuple[int, int
     return found
 
 
-def scored(records: list[Record], sources: set[str]) -> dict[tuple[int, int], float]:
+def scored(records: list[Record]) -> dict[tuple[int, int], float]:
     scorer = Scorer(records)
     return {
         (i, j): scorer.score(records[i], records[j]).value
@@ -110,7 +111,7 @@ def scored(records: list[Record], sources: set[str]) -> dict[tuple[int, int], fl
     }
 
 
-def splink_fs(records: list[Record], sources: set[str]) -> dict[tuple[int, int], float]:
+def splink_fs(records: list[Record]) -> dict[tuple[int, int], float]:
     """splink (Fellegi-Sunter on DuckDB): the same normalised names, towns and NUTS codes, m and u
     probabilities estimated from the data (u by random sampling, m by expectation maximisation), blocked on
     country and the first name word or the town; the score is splink's match probability."""
@@ -283,7 +284,7 @@ def main() -> None:
     for pair, (subset, true, allowed, unknown) in pairs.items():
         for name, predict in methods.items():
             started = time.perf_counter()
-            scores = predict(subset, set())
+            scores = predict(subset)
             seconds = time.perf_counter() - started
             for threshold in THRESHOLDS if not name.startswith("exact") else (1.0,):
                 predicted = {p for p, s in scores.items() if s >= threshold}
@@ -302,7 +303,7 @@ def main() -> None:
                 tally[1] += len(judged - true - allowed)
                 tally[2] += len(true_counted)
                 tally[3] += len(judged)
-        _show_errors(subset, scored(subset, set()), true, allowed, unknown)
+        _show_errors(subset, scored(subset), true, allowed, unknown)
     print("\nCORDIS: all three CORDIS source pairs together; INNOCRAFTS: its 15 partners (recall), every bundled link")
     print(f"{'labels | method':<48} {'threshold':>9} {'P':>6} {'R':>6} {'found':>6} {'false':>6}")
     for (label, threshold), (found, false, total, linked) in combined.items():

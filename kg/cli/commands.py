@@ -279,8 +279,7 @@ def _update_review(config: Config, linkage) -> None:
     path = config.review_path
     if linkage is None or path is None or not (linkage.review or path.exists()):
         return
-    added = write_review(path, read_decisions(path), linkage.review_rows())
-    pending = sum(1 for row in read_decisions(path).rows.values() if not row["decision"])
+    added, pending = write_review(path, read_decisions(path), linkage.review_rows())
     click.echo(f"the review file: {path} ({added} new, {pending} to decide: set decision to accept or reject)")
 
 

@@ -133,7 +133,7 @@ def link_organisations(
     reader, ns: Namespaces, decisions: Decisions, *, threshold: float = 0.85, review_threshold: float = 0.6
 ) -> Linkage:
     """Decide which organisations in the store are one (see the module's docstring)."""
-    records = read_records(reader, ns, projects=False)
+    records = read_records(reader, ns)
     result = Linkage(records=len(records), labels={r.iri: (r.label, r.place) for r in records})
     by_iri = {r.iri: r for r in records}
     found: dict[frozenset[str], Link] = {}

@@ -13,7 +13,8 @@ from kg.store.rows import select_tuples
 __all__ = ["Record", "read_records", "add_projects"]
 
 # One query per kind of fact (a UNION of them all runs several times slower on Oxigraph): rows of
-# organisation, graph and value. The projects an organisation took part in are read from any graph.
+# organisation, graph and value. The projects an organisation took part in are read from any graph, and only
+# for the records that need them (add_projects).
 _ORGANISATION = "GRAPH ?g {{ ?o a coop:Organisation ; {path} ?v }}"
 _FACTS = {
     "label": _ORGANISATION.format(path="rdfs:label"),
@@ -27,7 +28,6 @@ _FACTS = {
     "id": _ORGANISATION.format(path="dcterms:identifier"),
     "vat": _ORGANISATION.format(path="schema:vatID"),
 }
-_PROJECTS = "SELECT ?o ?v WHERE { ?o org:memberOf/coop:acronym ?v }"
 _SOME_PROJECTS = "SELECT ?o ?v WHERE { VALUES ?o { {iris} } ?o org:memberOf/coop:acronym ?v }"
 
 
@@ -77,21 +77,19 @@ _FIELDS = {
 }
 
 
-def read_records(reader, ns: Namespaces, *, per_source: bool = False, projects: bool = True) -> list[Record]:
+def read_records(reader, ns: Namespaces, *, per_source: bool = False) -> list[Record]:
     """Every organisation with its facts, one record per IRI (all sources together), or with `per_source`
     one per IRI and source file, as each file describes it (the benchmark compares sources this way). The
-    minimal entities of links to an organisation no file described (the stub graph) are left out. Without
-    `projects`, the projects are left for `add_projects` to read for the records that need them."""
+    minimal entities of links to an organisation no file described (the stub graph) are left out. Their
+    projects are left for `add_projects` to read."""
     skipped = {f"{ns.graph}stubs", ns.inferred_graph}
     prefixes = ns.sparql_prefixes()
     queries = {kind: f"{prefixes}SELECT ?o ?g ?v WHERE {{ {pattern} }}" for kind, pattern in _FACTS.items()}
     with ThreadPoolExecutor(max_workers=2) as pool:  # Oxigraph evaluates queries outside the GIL
         futures = {kind: pool.submit(select_tuples, reader, query) for kind, query in queries.items()}
-        memberships = select_tuples(reader, prefixes + _PROJECTS) if projects else []
         rows = {kind: future.result() for kind, future in futures.items()}
     records: dict[tuple[str, str], Record] = {}
     graphs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    by_iri: dict[str, list[Record]] = defaultdict(list)
     for kind in ("label", *(k for k in _FACTS if k != "label")):  # labels first: the name shown
         for organisation, graph, value in rows[kind]:
             if graph in skipped:
@@ -101,19 +99,15 @@ def read_records(reader, ns: Namespaces, *, per_source: bool = False, projects: 
             graphs[key].add(source)
             if (record := records.get(key)) is None:
                 record = records[key] = Record(organisation, frozenset())
-                by_iri[organisation].append(record)
             _add(record, kind, value.strip())
-    for organisation, acronym in memberships:
-        for record in by_iri.get(organisation, ()):
-            _add(record, "project", acronym.strip())
     for key, record in records.items():
         record.sources = frozenset(graphs[key])
     return sorted(records.values(), key=lambda r: (r.iri, sorted(r.sources)))
 
 
 def add_projects(reader, ns: Namespaces, records: list[Record], batch: int = 500) -> None:
-    """Read the projects of just these records (on a large store most records are in no candidate pair,
-    and all memberships are far more to read)."""
+    """Read the projects of these records (linkage asks only for those in a candidate pair: on a large
+    store that is few of them, and all memberships are far more to read)."""
     by_iri: dict[str, list[Record]] = defaultdict(list)
     for record in records:
         by_iri[record.iri].append(record)

@@ -29,10 +29,6 @@ class Decisions:
     rejected: set[frozenset[str]]
     rows: dict[frozenset[str], dict[str, str]]
 
-    def decision(self, a: str, b: str) -> str:
-        pair = frozenset((a, b))
-        return "accept" if pair in self.accepted else "reject" if pair in self.rejected else ""
-
 
 def read_decisions(path: Path | None) -> Decisions:
     """The decisions in `path` (none when there is no such file). A row that cannot be read is an error
@@ -70,9 +66,10 @@ def read_decisions(path: Path | None) -> Decisions:
     return decisions
 
 
-def write_review(path: Path, decisions: Decisions, pending: list[dict[str, str]]) -> int:
+def write_review(path: Path, decisions: Decisions, pending: list[dict[str, str]]) -> tuple[int, int]:
     """Write every decided row back and add the `pending` pairs not in the file yet; returns how many rows
-    were added. Written to a temporary file first, so a failure leaves the old file whole."""
+    were added and how many are left undecided. Written to a temporary file first, so a failure leaves the
+    old file whole."""
     rows = dict(decisions.rows)
     added = 0
     for row in pending:
@@ -89,4 +86,4 @@ def write_review(path: Path, decisions: Decisions, pending: list[dict[str, str]]
         writer.writeheader()
         writer.writerows(ordered)
     os.replace(partial, path)
-    return added
+    return added, sum(1 for row in ordered if not row["decision"])

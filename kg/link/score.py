@@ -39,6 +39,9 @@ class Score:
 @dataclass(frozen=True)
 class _Prepared:
     names: tuple[tuple[str, ...], ...]
+    #: the kinds of body each name says (aligned with names), and the initials of every name
+    kinds: tuple[frozenset[str], ...]
+    initials: frozenset[str]
     acronyms: frozenset[str]
     towns: frozenset[str]
     nuts: frozenset[str]
@@ -63,7 +66,7 @@ def candidate_pairs(records: list[Record]) -> Iterator[tuple[int, int]]:
         for key in keys:
             blocks[(record.country, key)].append(i)
     seen: set[tuple[int, int]] = set()
-    for (_, _), members in sorted(blocks.items()):
+    for _, members in sorted(blocks.items()):
         if len(members) > MAX_BLOCK:
             continue
         for i, j in combinations(members, 2):
@@ -90,8 +93,11 @@ class Scorer:
         return found
 
     def _prepare(self, r: Record) -> _Prepared:
+        names = tuple(dict.fromkeys(w for w in (words(n) for n in r.names) if w))
         return _Prepared(
-            names=tuple(dict.fromkeys(w for w in (words(n) for n in r.names) if w)),
+            names=names,
+            kinds=tuple(kinds(n) for n in names),
+            initials=frozenset(acronym(" ".join(n)) for n in names),
             acronyms=frozenset(a.casefold().replace(".", "").replace(" ", "") for a in r.acronyms),
             towns=frozenset(t for t in (town_key(t) for t in r.towns) if t),
             nuts=frozenset(n.strip().upper() for n in r.nuts if n.strip()),
@@ -124,19 +130,17 @@ class Scorer:
     def score(self, a: Record, b: Record) -> Score:
         pa, pb = self._prepared_of(a), self._prepared_of(b)
         name, why = 0.0, ""
-        for x in pa.names:
-            for y in pb.names:
+        for x, kx in zip(pa.names, pa.kinds, strict=True):
+            for y, ky in zip(pb.names, pb.kinds, strict=True):
                 s = self.names(x, y)
-                kx, ky = kinds(x), kinds(y)
-                if kx and ky and not kx & ky:
+                differ = bool(kx and ky and not kx & ky)
+                if differ:
                     s -= 0.25  # the University of Crete and the Region of Crete
                 if s > name:
-                    kind = f"; kinds differ ({_one(kx)} | {_one(ky)})" if kx and ky and not kx & ky else ""
+                    kind = f"; kinds differ ({_one(kx)} | {_one(ky)})" if differ else ""
                     name, why = s, f"names {s:.2f} ({' '.join(x)} | {' '.join(y)}){kind}"
         # an acronym column that spells the other's name, or two equal acronyms
-        initials_a = {acronym(" ".join(n)) for n in pa.names}
-        initials_b = {acronym(" ".join(n)) for n in pb.names}
-        if pa.acronyms & pb.acronyms or pa.acronyms & initials_b or pb.acronyms & initials_a:
+        if pa.acronyms & pb.acronyms or pa.acronyms & pb.initials or pb.acronyms & pa.initials:
             if name < 0.9:
                 name, why = max(name, 0.75), f"{why}; acronym agrees" if why else "acronym agrees"
         value, evidence = name, [why or "names 0.00"]
