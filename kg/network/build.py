@@ -178,11 +178,14 @@ def _organisation_network(store: Store, prefixes: str, year: int | None = None) 
     for r in rows:
         if r["o"] not in canonical:
             graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
+    members: dict[str, set[str]] = {}
     for r in rows:  # a cluster's node takes what its canonical IRI lacks from the other members
         if (c := canonical.get(r["o"])) in graph:
             node = graph.nodes[c]
             node.update({k: node.get(k) or r[k] for k in ("country", "city", "type")})
-            node["same_as"] = " ".join(sorted({*node.get("same_as", "").split(), r["o"]}))
+            members.setdefault(c, set()).add(r["o"])
+    for c, others in members.items():
+        graph.nodes[c]["same_as"] = " ".join(sorted(others))
     nodes = list(graph)
     index = _merged_index(nodes, canonical)
     edges: dict[tuple[int, int], dict] = {}

@@ -168,13 +168,13 @@ def canonical_of(reader: Reader, ns: Namespaces, iri: str) -> str | None:
     return _value(rows[0], "c") if rows else None
 
 
-def describe(reader: Reader, ns: Namespaces, iri: str, *, merge: bool = True) -> Entity | None:
+def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
     """The entity with its facts (grouped by named graph, i.e. source file) and inverse links, or None when
     the graph says nothing about it. An organisation found under several IRIs (record linkage) also gets
     the facts and inverse links of its other IRIs, each fact marked with the IRI it is about."""
     entity = _describe_one(reader, ns, iri)
-    if entity is None or not merge:
-        return entity
+    if entity is None:
+        return None
     links = reader.select(_prefixes(ns) + _CLUSTER, {"c": ox.NamedNode(iri)})
     found = {(_value(r, "left"), _value(r, "right")): r for r in links}  # a link between two members: once
     entity.links = [{k: _value(r, k) for k in ("left", "right", "method", "score", "evidence")} for r in found.values()]
