@@ -121,6 +121,14 @@ def built(built_template, tmp_path, request) -> tuple[Store, Config]:
     store.close()
 
 
+def bundled_rows(name: str) -> int:
+    """How many rows a file of the bundled dataset has (so that tests follow the data as it grows)."""
+    import csv
+
+    with (resource_dir("data") / "innocrafts" / name).open(newline="", encoding="utf-8") as f:
+        return sum(1 for _ in csv.DictReader(f))
+
+
 @pytest.fixture(scope="session")
 def bundled_store() -> tuple[Store, Config]:
     """One in-memory store of the bundled data, shared by read-only tests."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from conftest import bundled_rows
+
 
 def test_listing_describes_every_query(client):
     listing = client.get("/api/queries").json["queries"]
@@ -34,7 +36,7 @@ def test_run_with_defaults_and_parameters(client):
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert r.headers["Content-Type"].startswith("text/csv") and rows and {x["theme"] for x in rows} == {"T1"}
     r = client.get("/api/queries/events", query_string={"format": "sparql-json"})
-    assert len(r.json["results"]["bindings"]) == 12
+    assert len(r.json["results"]["bindings"]) == bundled_rows("events.csv")
 
 
 def test_bad_parameters_are_400_naming_them(client):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
+from conftest import bundled_rows
 from rdflib import Graph
 
 from kg.cli import cli
@@ -149,7 +151,7 @@ def test_stats_counts_classes(built_here):
     result = built_here.invoke(cli, ["stats"])
     assert "coop:GoodPractice" in result.output
     line = next(x for x in result.output.splitlines() if x.startswith("coop:Organisation "))
-    assert line.split()[-1] == "36"
+    assert line.split()[-1] == str(bundled_rows("organisations.csv"))
 
 
 def test_serve_runs_a_production_server(built_here, tmp_path):
@@ -190,7 +192,7 @@ def test_serve_runs_a_production_server(built_here, tmp_path):
 def test_build_shows_progress_and_a_summary(runner):
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 0
-    assert "loaded innocrafts/practices.csv: 442 triples" in result.stderr
+    assert re.search(r"loaded innocrafts/practices.csv: [1-9][0-9]+ triples", result.stderr)
     assert "validating against the SHACL shapes" in result.stderr
     assert "SHACL: the data conforms" in result.stdout and "quads in the store" in result.stdout
 

@@ -6,6 +6,7 @@ import doctest
 
 import networkx as nx
 import pytest
+from conftest import bundled_rows
 
 import kg.network.metrics
 from kg.cli import cli
@@ -49,7 +50,7 @@ def test_empty_and_disconnected_graphs_do_not_crash():
 def test_organisation_network_of_the_bundled_data(bundled_store):
     store, _ = bundled_store
     graph = build_network(store, COOP, "org")
-    assert graph.number_of_nodes() == 36
+    assert graph.number_of_nodes() == bundled_rows("organisations.csv")
     florence_artex = graph.edges[FLORENCE, "https://w3id.org/coopkg/id/innocrafts/organisation/T01"]
     assert florence_artex["project"] == 2  # INNOCRAFTS and CRAFTS CODE
     assert "project" in florence_artex["kinds"].split(",")
@@ -167,7 +168,7 @@ def test_networks_per_year(bundled_store, runner):
     in_2013 = build_network(store, COOP, "org", year=2013)
     assert in_2013.edges[p04, p06]["project"] == 2  # INNOCRAFTS and REGIO-CRAFTS both ran in 2013
     in_2016 = build_network(store, COOP, "org", year=2016)
-    assert in_2016.number_of_edges() == 0 and in_2016.number_of_nodes() == 36
+    assert in_2016.number_of_edges() == 0 and in_2016.number_of_nodes() == bundled_rows("organisations.csv")
     with pytest.raises(KGError, match="not 'transfer'"):
         build_network(store, COOP, "transfer", year=2013)
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
@@ -197,7 +198,9 @@ def test_analysis_straight_into_igraph_equals_the_networkx_route_and_is_cached(b
     if cached is not None:
         assert list(cached.glob("org-network-*.npz")) and list(cached.glob("org-analysis-*.json"))
         again = analyse_network(store, COOP, "org")  # read back: the same measures
-        assert again.rows == analyse_network(store, COOP, "org").rows and again.summary["nodes"] == 36
+        assert again.rows == analyse_network(store, COOP, "org").rows and again.summary["nodes"] == bundled_rows(
+            "organisations.csv"
+        )
         assert organisation_igraph(store, COOP)[0].get_edgelist() == g.get_edgelist()  # read back
     extra = tmp_path / "extra"
     extra.mkdir()
