@@ -54,12 +54,13 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | Inline
         expose_headers=["Link"],
     )
 
-    from api import admin, network, pages, queries, sparql
+    from api import admin, network, pages, practices, queries, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(network.bp)
+    app.register_blueprint(practices.bp)
     app.register_blueprint(admin.ops)
     if not config.read_only:
         app.extensions["coopkg_admin"] = admin.AdminState()

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
+from api.practices import recommendations, similar_to, transfers_of
 from api.services import services
 from kg.errors import KGError, QueryError, StoreError
 from kg.publish.catalog import DUMPS, description_document
@@ -115,8 +116,29 @@ def _entity(path: str) -> Response:
         groups=_group(entity),
         formats=MACHINE_TYPES,
         json_ld=schema_org(entity, _ns()),
+        practice=_practice_parts(entity) if entity.is_a("GoodPractice") else None,
+        organisation=_organisation_parts(entity) if entity.is_a("Organisation") else None,
     )
     return Response(page, headers={"Vary": "Accept", "Link": _alternates(stem)})
+
+
+def _practice_parts(entity: Entity) -> dict:
+    """What a practice page adds to the facts: its transfers, the practices like it, its template files."""
+    parts = {"transfers": transfers_of(entity.iri), "key": entity.first("identifier") or entity.iri, "error": ""}
+    try:
+        parts["similar"] = similar_to(entity.iri)
+    except KGError as e:  # no vectors can be made (the model is missing): the page still shows the practice
+        parts["similar"], parts["error"] = None, f"Similar practices cannot be shown: {e}"
+    return parts
+
+
+def _organisation_parts(entity: Entity) -> dict:
+    """What an organisation page adds: the practices worth studying and potential partners, explained."""
+    try:
+        practices, partners = recommendations(entity.iri)
+    except KGError as e:
+        return {"error": f"Recommendations cannot be shown: {e}", "practices": [], "partners": []}
+    return {"error": "", "practices": practices, "partners": partners}
 
 
 def _resolve(reader, stem: str) -> str:
@@ -254,6 +276,10 @@ def _twin(page: Page, media_type: str, fields: tuple[str, ...]) -> Response:
     return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers=headers)
 
 
+#: How many practices the search by meaning shows beside the keyword results.
+MEANING_RESULTS = 5
+
+
 @bp.get("/search")
 @bp.get("/search.<any(json, csv):suffix>")
 def find(suffix: str | None = None) -> Response:
@@ -262,7 +288,15 @@ def find(suffix: str | None = None) -> Response:
     media_type = _twin_type(suffix)
     if media_type != "text/html":
         return _twin(page, media_type, ("e", "label", "type"))
-    body = render_template("search.html", text=text, page=page if text else None, rows=page.rows)
+    meaning, trouble = [], ""
+    if text and page.number == 1:
+        try:
+            meaning = services().similarity().search(text, MEANING_RESULTS)
+        except KGError as e:
+            trouble = f"The search by meaning is not available: {e}"
+    body = render_template(
+        "search.html", text=text, page=page if text else None, rows=page.rows, meaning=meaning, trouble=trouble
+    )
     return Response(body, headers={"Vary": "Accept", "Link": _twin_links()})
 
 

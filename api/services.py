@@ -12,7 +12,9 @@ from flask import current_app
 from rdflib import Graph
 
 from kg.config import Config
+from kg.network.build import build_network
 from kg.network.view_data import ViewCache, ViewFilters, filter_options, map_view, network_view
+from kg.practices.similarity import SimilarityIndex, practice_index
 from kg.publish.catalog import dataset_description
 from kg.publish.describe import Reader
 from kg.publish.release import DumpCache
@@ -38,6 +40,8 @@ class Services:
     views: ViewCache = field(default_factory=ViewCache)
     #: the JSON of recent network and map views, by version and filters
     responses: ViewCache = field(default_factory=lambda: ViewCache(size=64))
+    #: the practice vectors and the collaboration graph of the served version (two each: old and new)
+    models: ViewCache = field(default_factory=lambda: ViewCache(size=4))
     dumps: DumpCache | None = None
     warm_up: threading.Thread | None = None
     _catalog: Graph | None = None
@@ -70,6 +74,18 @@ class Services:
             raise
         return services
 
+    def similarity(self) -> SimilarityIndex:
+        """The practice vectors of the served version (read from the store's cache folder, made at build)."""
+        store = self.store
+        return self.models.get(
+            (store.version, "similarity"), lambda: practice_index(store, self.config.ns, self.config.similarity)
+        )
+
+    def organisation_graph(self):
+        """The collaboration network (networkx) that recommendations walk, built once per served version."""
+        store = self.store
+        return self.models.get((store.version, "org-graph"), lambda: build_network(store, str(self.config.ns.coop)))
+
     @property
     def reader(self) -> Reader:
         """The pages' queries, answered by the query workers (with their time limit)."""
@@ -95,6 +111,7 @@ class Services:
             self._catalog = None
             self.views.clear()
             self.responses.clear()
+            self.models.clear()
         old.close()
         return self.version
 
@@ -108,6 +125,7 @@ class Services:
                 network_view(store, ns, ViewFilters(), cache)
                 cache.get((store.version, "options"), lambda: filter_options(store, ns))
                 map_view(store, ns, ViewFilters(), cache)
+                self.similarity()
             except Exception as e:  # noqa: BLE001 - the first request builds it again and reports the error
                 LOG.warning("the network views were not prepared: %s", e)
 

@@ -149,7 +149,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Write one JSON line per HTTP request to standard error: time, method, path, status, bytes, "
         "milliseconds, request id.",
     ),
+    Setting(
+        "similarity",
+        "KG_SIMILARITY",
+        "hybrid",
+        "How practices are compared (similar practices, search by meaning): hybrid (TF-IDF and the WordLlama "
+        "embedding together), tfidf or embedding; bench/similarity.py measures each.",
+    ),
 )
+#: The values KG_SIMILARITY takes (kg.practices.encoders has one encoder for each).
+SIMILARITY_METHODS = ("hybrid", "tfidf", "embedding")
 
 
 def _parse(setting: Setting, text: str) -> Any:
@@ -192,6 +201,7 @@ class Config:
     link_review_threshold: float = SETTINGS[21].default
     link_review: str = SETTINGS[22].default
     access_log: bool = SETTINGS[23].default
+    similarity: str = SETTINGS[24].default
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -217,6 +227,9 @@ class Config:
                 "the link thresholds must satisfy 0 <= KG_LINK_REVIEW_THRESHOLD <= KG_LINK_THRESHOLD <= 1, "
                 f"not {self.link_review_threshold} and {self.link_threshold}"
             )
+
+        if self.similarity not in SIMILARITY_METHODS:
+            raise KGError(f"KG_SIMILARITY must be one of {', '.join(SIMILARITY_METHODS)}, not '{self.similarity}'")
 
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)

@@ -96,6 +96,7 @@ def build(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: b
         report = build_store(store, config, list(paths) or None, allow_invalid=allow_invalid, progress=_progress(quiet))
         click.echo(report.summary())
         click.echo(f"store: {store.location}")
+        _prepare_practices(config, store)
     _update_review(config, report.linkage)
 
 
@@ -113,7 +114,8 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
     """
     with _open(config) as store:
         report = load_files(store, config, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet))
-    click.echo(report.summary())
+        click.echo(report.summary())
+        _prepare_practices(config, store)
     _update_review(config, report.linkage)
 
 
@@ -166,8 +168,9 @@ def import_(
         report = import_files(
             store, config, mapping, list(paths), allow_invalid=allow_invalid, strict=strict, progress=_progress(quiet)
         )
-    click.echo(report.summary())
-    click.echo(report.quality.summary())
+        click.echo(report.summary())
+        click.echo(report.quality.summary())
+        _prepare_practices(config, store)
     _update_review(config, report.linkage)
     if report_path is not None:
         written = report.quality.write(report_path)
@@ -270,6 +273,21 @@ def queries(config: Config) -> None:
             extra = f" (default {p.default})" if p.default else ""
             extra += f" one of {', '.join(p.enum)}" if p.enum else ""
             click.echo(f"    --param {p.name}=<{p.type}>{extra}  {p.description}")
+
+
+def _prepare_practices(config: Config, store: Store) -> None:
+    """Make the practice vectors of the new data now, so that no page or command waits for them later."""
+    import time
+
+    from kg.practices.similarity import practice_index
+
+    started = time.perf_counter()
+    index = practice_index(store, config.ns, config.similarity)
+    kept = "kept for this version" if store.cache_dir() is not None else "not kept (the store keeps no files)"
+    click.echo(
+        f"practice similarity: {len(index.practices)} practices compared by {index.method}, {kept} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
 
 
 def _update_review(config: Config, linkage) -> None:

@@ -111,9 +111,10 @@ def recommend_partners(
     if organisation not in graph:
         return []
     themes = _themes(store, coop)
-    candidates = [
-        (organisation, other) for other in graph if other != organisation and not graph.has_edge(organisation, other)
-    ]
+    # only an organisation two steps away shares a partner (Adamic-Adar is 0 for every other one)
+    near = set(graph[organisation])
+    seconds = {other for n in near for other in graph[n]} - near - {organisation}
+    candidates = [(organisation, other) for other in sorted(seconds)]
     result = []
     for _, other, score in nx.adamic_adar_index(graph, candidates):
         if score <= 0:

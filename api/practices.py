@@ -1,0 +1,148 @@
+"""What partners learn from: practices like a given one, practices by meaning, where practices travelled
+(/transfers), what an organisation should study next, and the catalogue in the good-practice template.
+
+The JSON answers: /api/practices/ID/similar, /api/practices/search?q=, /api/organisations/ID/recommendations;
+the files: /practices/template.csv|xlsx (the catalogue) and /api/practices/ID/template.csv|xlsx (one practice).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+
+from api.services import services
+from kg.errors import KGError
+from kg.network.recommend import Recommendation, recommend_partners, recommend_practices, resolve_organisation
+from kg.practices.similarity import Similar
+from kg.practices.template import FORMATS, template_rows, write_template
+from kg.practices.transfers import Transfer, read_transfers, transfer_filters
+
+bp = Blueprint("practices", __name__)
+
+TOP_LIMIT = 50
+
+
+def _top(default: int) -> int:
+    text = request.args.get("top", str(default))
+    if not text.isdigit() or not 1 <= int(text) <= TOP_LIMIT:
+        abort(400, f"top takes a number from 1 to {TOP_LIMIT}, not '{text}'")
+    return int(text)
+
+
+def _practice(key: str):
+    """The practice of an id or IRI: 404 when there is none, 409 when an id names several."""
+    try:
+        return services().similarity().resolve(key)
+    except KGError as e:
+        abort(409 if "several" in str(e) else 404, str(e))
+
+
+def similar_to(iri: str, top: int = 5) -> Similar:
+    """The practices like the one at `iri` (for its page)."""
+    return services().similarity().similar(iri, top)
+
+
+@bp.get("/api/practices/<key>/similar")
+def similar_json(key: str) -> Response:
+    """The practices most like this one, each with its score and the reason in words."""
+    practice = _practice(key)
+    result = services().similarity().similar(practice.iri, _top(5))
+    return jsonify(
+        {
+            "practice": {"iri": practice.iri, "id": practice.id, "title": practice.title},
+            "method": services().similarity().method,
+            "similar": [m.as_json() for m in result.matches],
+            "message": result.message or None,
+        }
+    )
+
+
+@bp.get("/api/practices/search")
+def search_json() -> Response:
+    """Practices by meaning: the ones whose text is about the query, said in any words."""
+    text = request.args.get("q", "").strip()[:300]
+    if not text:
+        abort(400, "give the words to search for as ?q=")
+    found = services().similarity().search(text, _top(10))
+    return jsonify({"query": text, "method": services().similarity().method, "practices": [m.as_json() for m in found]})
+
+
+def recommendations(iri: str, top: int = 5) -> tuple[list[Recommendation], list[Recommendation]]:
+    """Practices worth studying and potential partners for the organisation at `iri`."""
+    served = services()
+    coop = str(served.config.ns.coop)
+    graph = served.organisation_graph()
+    return (
+        recommend_practices(served.store, coop, graph, iri, top),
+        recommend_partners(served.store, coop, graph, iri, top),
+    )
+
+
+def _as_json(r: Recommendation) -> dict:
+    return {"iri": r.iri, "label": r.label, "score": r.score, "why": r.why}
+
+
+@bp.get("/api/organisations/<key>/recommendations")
+def recommendations_json(key: str) -> Response:
+    """For an organisation (its id, e.g. P01): the practices most worth studying and potential new partners,
+    each explained."""
+    served = services()
+    try:
+        iri = resolve_organisation(served.store, str(served.config.ns.coop), key)
+    except KGError as e:
+        abort(409 if "several" in str(e) else 404, str(e))
+    practices, partners = recommendations(iri, _top(5))
+    return jsonify(
+        {
+            "organisation": iri,
+            "practices": [_as_json(r) for r in practices],
+            "partners": [_as_json(r) for r in partners],
+        }
+    )
+
+
+def _download(rows: list[dict[str, str]], fmt: str, name: str) -> Response:
+    return Response(
+        write_template(rows, fmt),
+        content_type=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@bp.get("/practices/template.<any(csv, xlsx):fmt>")
+def catalogue_template(fmt: str) -> Response:
+    """Every practice, one row each, in the fields of the Interreg good-practice template."""
+    served = services()
+    return _download(template_rows(served.store, served.config.ns), fmt, "good-practices")
+
+
+@bp.get("/api/practices/<key>/template.<any(csv, xlsx):fmt>")
+def practice_template(key: str, fmt: str) -> Response:
+    """One practice in the fields of the good-practice template."""
+    practice = _practice(key)
+    served = services()
+    return _download(template_rows(served.store, served.config.ns, practice.iri), fmt, practice.id or "practice")
+
+
+def transfers_of(iri: str) -> list[Transfer]:
+    served = services()
+    return read_transfers(served.store, served.config.ns, practice=iri)
+
+
+@bp.get("/transfers")
+def transfers() -> Response:
+    """Every transfer as a diagram (from where, to whom, into which plan), filterable by project, theme and
+    country."""
+    served = services()
+    every = read_transfers(served.store, served.config.ns)
+    chosen = {name: request.args.get(name, "") for name in ("project", "theme", "country")}
+    shown = [
+        t
+        for t in every
+        if (not chosen["project"] or (t.project and t.project.iri == chosen["project"]))
+        and (not chosen["theme"] or chosen["theme"] in {th.iri for th in t.themes})
+        and (not chosen["country"] or chosen["country"] in t.countries)
+    ]
+    body = render_template(
+        "transfers.html", transfers=shown, total=len(every), options=transfer_filters(every), chosen=chosen
+    )
+    return Response(body, headers={"Vary": "Accept"})

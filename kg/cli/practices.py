@@ -1,0 +1,85 @@
+"""`kg practices`: practices like a given one, practices found by meaning, and the catalogue in the
+good-practice template."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kg.cli.commands import OUTPUT_OPTION, _open, _user_errors
+from kg.config import Config
+
+
+@click.group()
+def practices() -> None:
+    """Good practices: similar ones, search by meaning, the template export."""
+
+
+@practices.command("similar")
+@click.argument("practice")
+@click.option("--top", default=5, show_default=True, help="How many to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as /api/practices/ID/similar answers).")
+@click.pass_obj
+@_user_errors
+def similar(config: Config, practice: str, top: int, as_json: bool) -> None:
+    """The practices most like PRACTICE (its id, e.g. IC-GP04, or IRI), each with the reason."""
+    from kg.practices.similarity import practice_index
+
+    with _open(config, read_only=True) as store:
+        result = practice_index(store, config.ns, config.similarity).similar(practice, top)
+    if as_json:
+        body = {
+            "practice": {"iri": result.practice.iri, "id": result.practice.id, "title": result.practice.title},
+            "method": config.similarity,
+            "similar": [m.as_json() for m in result.matches],
+            "message": result.message or None,
+        }
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"practices like {result.practice.title} ({result.practice.id}):")
+    if result.message:
+        click.echo(f"  {result.message}")
+    for m in result.matches:
+        click.echo(f"  {m.score:.2f}  {m.id}  {m.title}\n        {m.why}")
+
+
+@practices.command("search")
+@click.argument("text")
+@click.option("--top", default=10, show_default=True, help="How many to list at most.")
+@click.pass_obj
+@_user_errors
+def search(config: Config, text: str, top: int) -> None:
+    """Practices whose text is about TEXT, said in any words."""
+    from kg.practices.similarity import practice_index
+
+    with _open(config, read_only=True) as store:
+        found = practice_index(store, config.ns, config.similarity).search(text, top)
+    if not found:
+        click.echo("no practice is about that; try other words, or the keyword search (kg query)")
+    for m in found:
+        click.echo(f"  {m.score:.2f}  {m.id}  {m.title}\n        {m.why}")
+
+
+@practices.command("export")
+@click.argument("practice", required=False)
+@click.option("-f", "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@OUTPUT_OPTION
+@click.pass_obj
+@_user_errors
+def export(config: Config, practice: str | None, fmt: str, output: Path | None) -> None:
+    """The practice catalogue (or one PRACTICE) in the fields of the Interreg good-practice template."""
+    from kg.practices.similarity import practice_index
+    from kg.practices.template import template_rows, write_template
+
+    with _open(config, read_only=True) as store:
+        iri = practice_index(store, config.ns, config.similarity).resolve(practice).iri if practice else None
+        body = write_template(template_rows(store, config.ns, iri), fmt)
+    if output is None:
+        if fmt == "xlsx":
+            raise click.UsageError("an XLSX workbook needs a file: give -o FILE")
+        click.echo(body.decode("utf-8-sig"), nl=False)
+    else:
+        output.write_bytes(body)
+        click.echo(f"wrote {output}", err=True)

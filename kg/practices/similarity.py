@@ -1,0 +1,245 @@
+"""Practices like this one, and practices by meaning: one index of vectors per data version.
+
+A pair's score is mostly how close their texts are (cosine of the text vectors) and partly how many
+themes, sectors and target groups they share (Jaccard); each match comes with the reason in words: the
+shared facets and the closest pair of passages. Vectors are made at build and load and kept in the store's
+cache folder for that state of the data, so a web process or a later command only reads them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kg.errors import KGError
+from kg.namespaces import Namespaces
+from kg.practices.encoders import Encoder, encoder_for
+from kg.practices.text import FIELDS, Practice, read_practices
+from kg.store import Store
+
+__all__ = ["Match", "SimilarityIndex", "Similar", "build_index", "practice_index"]
+
+LOG = logging.getLogger("coopkg")
+
+#: How much of a pair's score is its texts' closeness; the rest is the facets they share.
+TEXT_WEIGHT = 0.75
+#: Below this a text search's hit is not shown. The embedding's cosines are compressed (an unrelated query
+#: still scores about 0.1 against every practice), so the search ranks by meaning and this floor only drops
+#: the practices that share nothing with the query at all.
+SEARCH_FLOOR = 0.05
+#: Below this the closest pair of passages shares too little to be worth quoting as a reason.
+PASSAGE_FLOOR = 0.15
+_FORMAT = 1  # the cache file's layout; a change makes old files be computed again
+
+
+@dataclass(frozen=True)
+class Match:
+    """One practice found, with its score and the reason in one line."""
+
+    iri: str
+    id: str
+    title: str
+    score: float
+    why: str
+    shared: dict[str, list[str]] = field(default_factory=dict)
+    passages: tuple[str, str] | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "iri": self.iri,
+            "id": self.id,
+            "title": self.title,
+            "score": round(self.score, 4),
+            "why": self.why,
+            "shared": self.shared,
+            "passages": list(self.passages) if self.passages else None,
+        }
+
+
+@dataclass(frozen=True)
+class Similar:
+    """The answer for one practice: its matches, or the message saying why there are none."""
+
+    practice: Practice
+    matches: list[Match]
+    message: str = ""
+
+
+def _shorten(text: str, limit: int = 110) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class SimilarityIndex:
+    """The practices of one data version with their text and passage vectors."""
+
+    def __init__(
+        self,
+        practices: list[Practice],
+        encoder: Encoder,
+        vectors=None,
+        passage_vectors=None,
+        *,
+        text_weight: float = TEXT_WEIGHT,
+    ):
+        self.practices, self.encoder, self.text_weight = practices, encoder, text_weight
+        self._by_iri = {p.iri: i for i, p in enumerate(practices)}
+        self._by_id = {}
+        for i, p in enumerate(practices):
+            self._by_id.setdefault(p.id, []).append(i)
+        self._passages = [p.passages() for p in practices]
+        self._offsets = np.cumsum([0] + [len(ps) for ps in self._passages])
+        if vectors is None:
+            encoder.fit([p.body for p in practices])
+            vectors = encoder.encode([p.body if p.has_text else "" for p in practices])
+            passage_vectors = encoder.encode([s for ps in self._passages for _, s in ps])
+        self.vectors, self.passage_vectors = vectors, passage_vectors
+        self._facets = [{(k, v) for k, vs in p.facets.items() for v in vs} for p in practices]
+
+    @property
+    def method(self) -> str:
+        return self.encoder.name
+
+    def resolve(self, key: str) -> Practice:
+        """A practice by its IRI or id (IC-GP01); a clear error when there is none or several."""
+        if key in self._by_iri:
+            return self.practices[self._by_iri[key]]
+        found = self._by_id.get(key, [])
+        if not found:
+            raise KGError(f"no practice has the id or IRI '{key}'")
+        if len(found) > 1:
+            iris = ", ".join(self.practices[i].iri for i in found)
+            raise KGError(f"several practices have the id '{key}': {iris}; give the IRI")
+        return self.practices[found[0]]
+
+    def similar(self, key: str, top: int = 5) -> Similar:
+        """The `top` practices most like `key`, the practice itself left out, best first (ties by IRI)."""
+        practice = self.resolve(key)
+        if not practice.has_text:
+            return Similar(
+                practice,
+                [],
+                f"{practice.title or practice.iri} has no description, evidence or other text beyond its title, "
+                "so it cannot be compared with other practices yet",
+            )
+        i = self._by_iri[practice.iri]
+        text = self.vectors @ self.vectors[i]
+        facets = np.array([self._jaccard(i, j) for j in range(len(self.practices))])
+        scores = self.text_weight * text + (1 - self.text_weight) * facets
+        order = [j for j in np.lexsort((np.arange(len(scores)), -scores)) if j != i and self.practices[j].has_text]
+        return Similar(practice, [self._match(i, j, float(scores[j])) for j in order[:top]])
+
+    def search(self, text: str, top: int = 10) -> list[Match]:
+        """The practices whose text is closest in meaning to `text`, best first; none below SEARCH_FLOOR."""
+        if not text.strip() or not self.practices:
+            return []
+        query = self.encoder.encode([text])[0]
+        scores = self.vectors @ query
+        passages = self.passage_vectors @ query if len(self.passage_vectors) else np.zeros(0)
+        # a practice whose one sentence says it all counts as much as one whose whole text is about it
+        best = scores.copy()
+        for j in range(len(self.practices)):
+            lo, hi = self._offsets[j], self._offsets[j + 1]
+            if hi > lo:
+                best[j] = max(best[j], float(passages[lo:hi].max()))
+        order = [j for j in np.lexsort((np.arange(len(best)), -best)) if best[j] >= SEARCH_FLOOR]
+        result = []
+        for j in order[:top]:
+            lo, hi = self._offsets[j], self._offsets[j + 1]
+            passage = self._passages[j][int(np.argmax(passages[lo:hi]))] if hi > lo else None
+            p = self.practices[j]
+            why = f"closest passage ({FIELDS[passage[0]]}): “{_shorten(passage[1])}”" if passage else "its title"
+            result.append(
+                Match(p.iri, p.id, p.title, float(best[j]), why, passages=(passage[1], "") if passage else None)
+            )
+        return result
+
+    def _jaccard(self, i: int, j: int) -> float:
+        a, b = self._facets[i], self._facets[j]
+        return len(a & b) / len(a | b) if a and b else 0.0
+
+    def _closest(self, i: int, j: int) -> tuple[str, str] | None:
+        a = self.passage_vectors[self._offsets[i] : self._offsets[i + 1]]
+        b = self.passage_vectors[self._offsets[j] : self._offsets[j + 1]]
+        if not len(a) or not len(b):
+            return None
+        sims = a @ b.T
+        x, y = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        if sims[x, y] < PASSAGE_FLOOR:
+            return None
+        return self._passages[i][x][1], self._passages[j][y][1]
+
+    def _match(self, i: int, j: int, score: float) -> Match:
+        p, q = self.practices[i], self.practices[j]
+        shared = {
+            k: sorted(p.facets.get(k, set()) & q.facets.get(k, set())) for k in ("themes", "sectors", "target groups")
+        }
+        shared = {k: v for k, v in shared.items() if v}
+        passages = self._closest(i, j)
+        parts = []
+        if shared:
+            parts.append(
+                "shares " + "; ".join(f"{k[:-1] if len(v) == 1 else k} {', '.join(v)}" for k, v in shared.items())
+            )
+        if passages:
+            parts.append(f"closest passage: “{_shorten(passages[1])}”")
+        return Match(q.iri, q.id, q.title, score, "; ".join(parts) or "close in wording", shared, passages)
+
+    # the cache ------------------------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the vectors beside the store's data, through a temporary file (readers never see half)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            format=np.array(_FORMAT),
+            iris=np.array([p.iri for p in self.practices]),
+            bodies=np.array([p.body for p in self.practices]),
+            vectors=self.vectors,
+            passage_vectors=self.passage_vectors,
+        )
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, practices: list[Practice], encoder: Encoder) -> SimilarityIndex | None:
+        """The index kept in `path`, if it was made from exactly these practices' texts (else None)."""
+        try:
+            with np.load(path) as kept:
+                if int(kept["format"]) != _FORMAT:
+                    return None
+                if list(kept["iris"]) != [p.iri for p in practices] or list(kept["bodies"]) != [
+                    p.body for p in practices
+                ]:
+                    return None
+                vectors, passages = kept["vectors"], kept["passage_vectors"]
+        except (OSError, KeyError, ValueError):
+            return None
+        encoder.fit([p.body for p in practices])  # queries need TF-IDF's vocabulary (cheap) and the model loaded
+        return cls(practices, encoder, vectors, passages)
+
+
+def build_index(store: Store, ns: Namespaces, method: str) -> SimilarityIndex:
+    """An index of the store's practices made now (no cache)."""
+    return SimilarityIndex(read_practices(store, ns), encoder_for(method))
+
+
+def practice_index(store: Store, ns: Namespaces, method: str) -> SimilarityIndex:
+    """The index of the store's current data: read from its cache folder when made before, else made and
+    kept there (a store in memory or on read-only media keeps none)."""
+    practices = read_practices(store, ns)
+    cache = store.cache_dir()
+    path = cache / "similarity" / f"{method}.npz" if cache is not None else None
+    if path is not None and path.exists():
+        index = SimilarityIndex.load(path, practices, encoder_for(method))
+        if index is not None:
+            return index
+    index = SimilarityIndex(practices, encoder_for(method))
+    if path is not None:
+        try:
+            index.save(path)
+        except OSError as e:  # a full disk: serve what was computed, say why it is not kept
+            LOG.warning("the practice vectors were not kept in %s: %s", path, e)
+    return index

@@ -1,0 +1,101 @@
+"""What the similarity compares of each good practice: its text fields, as passages, and its facets
+(themes, sectors, target groups), read from the store in two queries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg.namespaces import Namespaces
+from kg.store import Store
+from kg.store.rows import select_rows
+
+__all__ = ["FIELDS", "Practice", "read_practices", "sentences"]
+
+#: The text fields compared, in the order a reason names them (the good-practice template's own sections).
+FIELDS = {
+    "title": "title",
+    "description": "description",
+    "evidenceOfSuccess": "evidence of success",
+    "resourcesNeeded": "resources needed",
+    "potentialForTransfer": "potential for transfer",
+    "difficultiesEncountered": "difficulties encountered",
+}
+#: What the bundled data says of a practice known only by name; it describes no practice, so is not compared.
+_FILLER = re.compile(
+    r"No (?:further )?details retrieved\.?|\(title not given\)|Listed (?:by|among) [^.]*good practices\.",
+    re.IGNORECASE,
+)
+
+_TEXTS = """SELECT ?practice ?id ?field ?text WHERE {{
+  ?practice a coop:GoodPractice .
+  OPTIONAL {{ ?practice dcterms:identifier ?id }}
+  {{ ?practice rdfs:label ?text BIND("title" AS ?field) }}
+  UNION {{ ?practice dcterms:description ?text BIND("description" AS ?field) }}
+  {unions}
+  FILTER(LANG(?text) = "" || LANGMATCHES(LANG(?text), "en"))
+}}"""
+_FACETS = """SELECT ?practice ?facet ?label WHERE {
+  ?practice a coop:GoodPractice ; ?p ?concept .
+  VALUES (?p ?facet) { (coop:theme "themes") (coop:sector "sectors") (coop:targetGroup "target groups") }
+  ?concept skos:prefLabel ?label .
+  FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "")
+}"""
+
+
+@dataclass
+class Practice:
+    """One practice as the similarity sees it."""
+
+    iri: str
+    id: str = ""
+    title: str = ""
+    #: field name -> the field's text (fields with no text are absent)
+    texts: dict[str, str] = field(default_factory=dict)
+    #: "themes", "sectors", "target groups" -> labels
+    facets: dict[str, set[str]] = field(default_factory=dict)
+
+    @property
+    def body(self) -> str:
+        """The text compared: every field but filler, title first."""
+        return "\n".join(_FILLER.sub("", self.texts[f]).strip() for f in FIELDS if f in self.texts).strip()
+
+    @property
+    def has_text(self) -> bool:
+        """Whether the practice says more than its title (a title alone describes too little to compare)."""
+        return any(_FILLER.sub("", t).strip() for f, t in self.texts.items() if f != "title")
+
+    def passages(self) -> list[tuple[str, str]]:
+        """(field, sentence) for every sentence of the text fields but the title."""
+        return [(f, s) for f in FIELDS if f != "title" and f in self.texts for s in sentences(self.texts[f])]
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a text (split at ., ; or : followed by a space), filler left out."""
+    parts = re.split(r"(?<=[.;:!?])\s+(?=[A-Z0-9('\"])", _FILLER.sub("", text))
+    return [p.strip() for p in parts if len(p.strip()) > 12]
+
+
+def read_practices(store: Store, ns: Namespaces) -> list[Practice]:
+    """Every good practice of the store with its texts and facets, in IRI order (so results are stable)."""
+    prefixes = ns.sparql_prefixes()
+    unions = "\n  ".join(
+        f'UNION {{ ?practice coop:{f} ?text BIND("{f}" AS ?field) }}'
+        for f in FIELDS
+        if f not in ("title", "description")
+    )
+    practices: dict[str, Practice] = {}
+    for row in select_rows(store, prefixes + _TEXTS.format(unions=unions)):
+        p = practices.setdefault(row["practice"], Practice(row["practice"]))
+        p.id = p.id or row["id"]
+        if row["field"] == "title":
+            p.title = p.title or row["text"]
+        if row["field"] in p.texts:  # several values (another source's wording): kept together
+            if row["text"] not in p.texts[row["field"]]:
+                p.texts[row["field"]] += " " + row["text"]
+        else:
+            p.texts[row["field"]] = row["text"]
+    for row in select_rows(store, prefixes + _FACETS):
+        if row["practice"] in practices:
+            practices[row["practice"]].facets.setdefault(row["facet"], set()).add(row["label"])
+    return [practices[k] for k in sorted(practices)]

@@ -1,0 +1,272 @@
+"""Good practices for partners: similar practices, search by meaning, transfers, recommendations on the
+organisation pages, and the catalogue in the good-practice template."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import bundled_rows
+
+from kg.cli import cli
+from kg.config import Config
+from kg.ingest.loader import build, import_files
+from kg.ingest.loader import load as load_files
+from kg.practices.similarity import build_index, practice_index
+from kg.practices.template import TEMPLATE_FIELDS
+from kg.store import open_store
+
+PRACTICE = "https://w3id.org/coopkg/id/innocrafts/practice/"
+ORGANISATION = "https://w3id.org/coopkg/id/innocrafts/organisation/"
+CORDIS = Path(__file__).parent / "data" / "eu-open-data" / "cordis-h2020-json-edvard-august"
+
+
+@pytest.fixture(scope="module")
+def index(bundled_store):
+    store, config = bundled_store
+    return practice_index(store, config.ns, config.similarity)
+
+
+def test_similar_practices_leave_the_practice_itself_out_and_give_a_reason(index):
+    result = index.similar("IC-GP04", top=5)
+    ids = [m.id for m in result.matches]
+    assert len(ids) == 5 and "IC-GP04" not in ids
+    # the incubators of Florence and Vaasa are the closest to the French incubator project
+    assert {"CC-GP01", "CC-GP09"} <= set(ids[:3])
+    assert all(m.why for m in result.matches)
+    assert "start-ups" in result.matches[0].why.lower()  # the shared target group, named
+    assert [m.score for m in result.matches] == sorted((m.score for m in result.matches), reverse=True)
+
+
+def test_similar_practices_are_the_same_for_the_same_data(bundled_store, index):
+    store, config = bundled_store
+    again = build_index(store, config.ns, config.similarity)
+    for key in ("IC-GP01", "CC-GP12", "CC-GP09"):
+        assert [(m.iri, round(m.score, 6)) for m in again.similar(key).matches] == [
+            (m.iri, round(m.score, 6)) for m in index.similar(key).matches
+        ]
+
+
+def test_a_practice_with_no_text_gets_a_message_not_an_error(index, runner):
+    result = index.similar("CC-GP05")  # "Listed among Florence's CRAFTS CODE good practices. No details retrieved."
+    assert result.matches == [] and "no description" in result.message
+    assert "CC-GP05" not in {m.id for key in ("CC-GP07", "IC-GP01") for m in index.similar(key, top=40).matches}
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    shown = runner.invoke(cli, ["practices", "similar", "CC-GP05"])
+    assert shown.exit_code == 0 and "no description" in shown.output
+    unknown = runner.invoke(cli, ["practices", "similar", "NO-SUCH"])
+    assert unknown.exit_code == 1 and "no practice has the id" in unknown.output and "Traceback" not in unknown.output
+
+
+def test_search_by_meaning_finds_a_practice_described_in_other_words(index):
+    # none of the query's words is in the voucher scheme's text ("online trading", "small businesses")
+    found = [m.id for m in index.search("helping little shops sell over the internet", top=5)]
+    assert "CC-GP12" in found
+    found = [m.id for m in index.search("teaching children and teenagers traditional handiwork", top=5)]
+    assert {"IC-GP02", "CC-GP13"} & set(found)
+    assert index.search("   ") == []
+
+
+def test_vectors_are_made_at_build_kept_per_version_and_follow_a_load(tmp_path):
+    config = Config(store=f"oxigraph:{tmp_path / 'store'}", link_review="none")
+    with open_store(config, create=True) as store:
+        build(store, config)
+        first = store.cache_dir()
+        index = practice_index(store, config.ns, config.similarity)
+        assert (first / "similarity" / f"{config.similarity}.npz").exists()
+        before = [m.id for m in index.similar("IC-GP04").matches]
+        extra = tmp_path / "more" / "practices.csv"
+        extra.parent.mkdir()
+        extra.write_text(
+            "id,project,title,description,country,themes,target_groups,source_url\n"
+            "XX-GP01,innocrafts,Craft start-up incubator of Lyon,"
+            '"A business incubator (couveuse) for new craft start-ups: a desk, mentoring and business training '
+            'for artisans starting their firms, as the couveuses of the National Institute of Arts and Crafts.",'
+            "FR,T4,start-ups,https://example.org/lyon\n",
+            encoding="utf-8",
+        )
+        load_files(store, config, [extra])
+        assert store.cache_dir() != first  # a new state of the data: a new folder, nothing stale in it
+        after = practice_index(store, config.ns, config.similarity)
+        assert len(after.practices) == len(index.practices) + 1
+        got = [m.id for m in after.similar("IC-GP04").matches]
+        assert got[0] == "XX-GP01" and got != before
+        # the kept vectors are read back, not made again, and give the same answer
+        kept = practice_index(store, config.ns, config.similarity)
+        assert [m.id for m in kept.similar("IC-GP04").matches] == got
+
+
+def test_similarity_needs_no_network(tmp_path):
+    """A fresh process with every socket refused makes the vectors and answers (the model is in the wheel)."""
+    code = """
+import socket
+def refuse(*args, **kwargs):
+    raise OSError("no network here")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+from kg.config import Config
+from kg.ingest.loader import build
+from kg.practices.similarity import build_index
+from kg.store import open_store
+config = Config(store="memory", link_review="none")
+store = open_store("memory")
+build(store, config)
+index = build_index(store, config.ns, "hybrid")
+print(index.similar("IC-GP04").matches[0].id, index.search("selling on the internet")[0].id)
+"""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0].startswith(("CC-GP", "IC-GP"))
+
+
+def test_api_similar_and_search(client):
+    r = client.get("/api/practices/IC-GP04/similar?top=3")
+    assert r.status_code == 200
+    assert r.json["practice"]["iri"] == PRACTICE + "IC-GP04"
+    assert len(r.json["similar"]) == 3 and all(m["why"] for m in r.json["similar"])
+    assert PRACTICE + "IC-GP04" not in {m["iri"] for m in r.json["similar"]}
+    assert client.get("/api/practices/CC-GP05/similar").json["message"]
+    assert client.get("/api/practices/NO-SUCH/similar").status_code == 404
+    assert client.get("/api/practices/IC-GP04/similar?top=0").status_code == 400
+    r = client.get("/api/practices/search?q=teaching+children+traditional+handiwork")
+    assert r.status_code == 200 and r.json["practices"]
+    assert client.get("/api/practices/search").status_code == 400
+
+
+def test_a_practice_page_shows_similar_practices_its_transfers_and_the_template(client):
+    page = client.get("/id/innocrafts/practice/CC-GP10", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Practices like this one" in page and page.count('class="why"') >= 5
+    assert "Where it travelled" in page
+    # BCDE went into Spain's action plan, and that plan's policy instrument is named
+    assert "Spanish CRAFTS CODE action plan" in page and "Spanish Pluriregional Operational Programme" in page
+    assert "Action-plan measure" in page and "Interest shown" in page
+    assert "/api/practices/CC-GP10/template.xlsx" in page
+    quiet = client.get("/id/innocrafts/practice/CC-GP05", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "no description" in quiet and "No transfer of this practice is recorded yet" in quiet
+
+
+def test_the_transfers_page_filters_by_project_theme_and_country(client):
+    every = client.get("/transfers").get_data(as_text=True)
+    assert every.count('<figure class="transfer"') == bundled_rows("transfers.csv")
+    spain = client.get("/transfers?country=ES").get_data(as_text=True)
+    shown = spain.count('<figure class="transfer"')
+    assert 0 < shown < bundled_rows("transfers.csv") and "Talleres Abiertos" in spain
+    assert "Festival of Folk Arts" not in spain
+    theme = client.get("/transfers?theme=https://w3id.org/coopkg/scheme/theme/T1").get_data(as_text=True)
+    assert 0 < theme.count('<figure class="transfer"') < bundled_rows("transfers.csv")
+    innocrafts = client.get("/transfers?project=https://w3id.org/coopkg/id/project/innocrafts").get_data(as_text=True)
+    assert innocrafts.count('<figure class="transfer"') == 1  # TR10, the transferability assessment
+    assert "/map?project=" in every
+
+
+def test_an_organisation_page_and_the_api_recommend_practices_and_partners(client):
+    r = client.get("/api/organisations/P09/recommendations")
+    assert r.status_code == 200
+    assert r.json["practices"] and r.json["partners"]
+    assert all(x["why"] for x in r.json["practices"] + r.json["partners"])
+    owned = {PRACTICE + "CC-GP09"}  # Muova's own practice is never recommended to it
+    assert not owned & {x["iri"] for x in r.json["practices"]}
+    page = client.get("/id/innocrafts/organisation/P09", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "What to study next" in page and "Potential new partners" in page
+    assert r.json["partners"][0]["label"] in page
+    assert client.get("/api/organisations/NO-SUCH/recommendations").status_code == 404
+
+
+def test_recommendations_work_on_imported_eu_data(tmp_path):
+    """A CORDIS organisation, with no practice of its own, still gets partners through its projects."""
+    from kg.network.build import build_network
+    from kg.network.recommend import recommend_partners, recommend_practices
+    from kg.store.rows import select_rows
+
+    config = Config(store="memory", link_review="none")
+    store = open_store("memory")
+    build(store, config)
+    import_files(store, config, "cordis", [CORDIS])
+    coop = str(config.ns.coop)
+    graph = build_network(store, coop)
+    cordis = [
+        r["o"]
+        for r in select_rows(
+            store,
+            config.ns.sparql_prefixes()
+            + "SELECT ?o WHERE { ?o a coop:Organisation FILTER NOT EXISTS { ?p coop:owner ?o } "
+            "FILTER(STRSTARTS(STR(?o), 'https://w3id.org/coopkg/id/cordis')) }",
+        )
+    ]
+    with_partners = [o for o in cordis if o in graph and any(True for _ in graph.neighbors(o))]
+    assert with_partners
+    suggested = [o for o in with_partners[:40] if recommend_partners(store, coop, graph, o)]
+    assert suggested, "no CORDIS organisation got a partner suggestion"
+    assert isinstance(recommend_practices(store, coop, graph, suggested[0]), list)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_catalogue_opens_as_a_spreadsheet_with_the_template_fields(client, fmt):
+    r = client.get(f"/practices/template.{fmt}")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    columns = [c for c, _ in TEMPLATE_FIELDS]
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    else:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(r.data), read_only=True).active
+        rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == columns
+    assert len(rows) - 1 == bundled_rows("practices.csv")
+    fuse = next(dict(zip(columns, row, strict=True)) for row in rows[1:] if row[0].startswith("FUSE"))
+    assert fuse["Project acronym"] == "INNOCRAFTS" and fuse["Location: country"] == "Ireland"
+    assert fuse["Evidence of success"].startswith("26 craftspeople") and fuse["Funding"] == "EUR 20,000"
+    assert fuse["coopkg IRI"] == PRACTICE + "IC-GP01"
+    one = client.get(f"/api/practices/IC-GP01/template.{fmt}")
+    assert one.status_code == 200 and len(one.data) < len(r.data)
+
+
+def test_kg_practices_export_writes_the_template(runner):
+    assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
+    out = runner.invoke(cli, ["practices", "export", "IC-GP01"])
+    assert out.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.output)))
+    assert len(rows) == 1 and rows[0]["Good practice title"].startswith("FUSE")
+    written = runner.invoke(cli, ["practices", "export", "-f", "xlsx", "-o", "catalogue.xlsx"])
+    assert written.exit_code == 0 and Path("catalogue.xlsx").stat().st_size > 0
+    refused = runner.invoke(cli, ["practices", "export", "-f", "xlsx"])
+    assert refused.exit_code != 0 and "give -o FILE" in refused.output
+    similar = runner.invoke(cli, ["practices", "similar", "IC-GP04", "--top", "2"])
+    assert similar.exit_code == 0 and similar.output.count("\n        ") == 2
+
+
+@pytest.mark.browser
+def test_a_partner_learns_from_a_practice_in_the_browser(live, page):
+    """In Chromium: a practice page shows similar practices and the transfer diagram; the owner's page
+    recommends a partner, whose page opens; a search in plain words finds a practice."""
+    page.goto(live.url + "/id/innocrafts/practice/CC-GP10")
+    similar = page.locator("section.similar li")
+    assert similar.count() == 5 and similar.first.locator(".why").is_visible()
+    diagram = page.locator("section.travelled figure.transfer").first
+    assert diagram.is_visible() and diagram.locator(".stage").count() == 3
+    assert diagram.locator(".arrow").first.is_visible()
+    box = [s.bounding_box() for s in diagram.locator(".stage").all()]
+    assert box[0]["x"] < box[1]["x"] < box[2]["x"]  # the stages read left to right on a wide screen
+    page.locator("section.template a", has_text="Crafts Council of Ireland").first.click()
+    page.wait_for_url("**/organisation/P13")
+    partner = page.locator("section.next ol").nth(1).locator("a").first
+    name = partner.inner_text()
+    partner.click()
+    page.wait_for_load_state()
+    assert page.locator("h2").first.inner_text() == name
+    page.goto(live.url + "/")
+    page.fill("header input[name=q]", "helping little shops sell over the internet")
+    page.press("header input[name=q]", "Enter")
+    page.wait_for_url("**/search?q=*")
+    meaning = page.locator("section.meaning li a")
+    assert "Trading Online Voucher Scheme" in meaning.all_inner_texts()
+    page.emulate_media(media="print")
+    page.goto(live.url + "/id/innocrafts/practice/CC-GP10")
+    assert not page.locator("header nav").is_visible() and page.locator("section.template").is_visible()
+    page.emulate_media(media="screen")
