@@ -270,3 +270,20 @@ def test_a_partner_learns_from_a_practice_in_the_browser(live, page):
     page.goto(live.url + "/id/innocrafts/practice/CC-GP10")
     assert not page.locator("header nav").is_visible() and page.locator("section.template").is_visible()
     page.emulate_media(media="screen")
+
+
+def test_a_missing_model_leaves_the_build_working_and_says_why(runner, monkeypatch):
+    import kg.practices.encoders as encoders
+    from kg.errors import KGError
+
+    def missing():
+        raise KGError("the embedding model is not installed")
+
+    monkeypatch.setattr(encoders, "_wordllama", missing)
+    result = runner.invoke(cli, ["build", "-q"])
+    assert result.exit_code == 0 and "SHACL: the data conforms" in result.output
+    assert "practice similarity: not prepared: the embedding model is not installed" in result.stderr
+    tfidf = runner.invoke(cli, ["practices", "similar", "IC-GP04"], env={"KG_SIMILARITY": "tfidf"})
+    assert tfidf.exit_code == 0 and "CC-GP01" in tfidf.output  # the baseline needs no model
+    broken = runner.invoke(cli, ["practices", "similar", "IC-GP04"])
+    assert broken.exit_code == 1 and "not installed" in broken.output and "Traceback" not in broken.output

@@ -282,7 +282,11 @@ def _prepare_practices(config: Config, store: Store) -> None:
     from kg.practices.similarity import practice_index
 
     started = time.perf_counter()
-    index = practice_index(store, config.ns, config.similarity)
+    try:
+        index = practice_index(store, config.ns, config.similarity)
+    except KGError as e:  # the data is in; only the similarity waits (pages say why, kg practices retries)
+        click.echo(f"practice similarity: not prepared: {e}", err=True)
+        return
     kept = "kept for this version" if store.cache_dir() is not None else "not kept (the store keeps no files)"
     click.echo(
         f"practice similarity: {len(index.practices)} practices compared by {index.method}, {kept} "

@@ -45,7 +45,8 @@ class Match:
     score: float
     why: str
     shared: dict[str, list[str]] = field(default_factory=dict)
-    passages: tuple[str, str] | None = None
+    #: the closest passages: this practice's and the match's (similar practices), or the match's (search)
+    passages: tuple[str, ...] | None = None
 
     def as_json(self) -> dict:
         return {
@@ -151,9 +152,7 @@ class SimilarityIndex:
             passage = self._passages[j][int(np.argmax(passages[lo:hi]))] if hi > lo else None
             p = self.practices[j]
             why = f"closest passage ({FIELDS[passage[0]]}): “{_shorten(passage[1])}”" if passage else "its title"
-            result.append(
-                Match(p.iri, p.id, p.title, float(best[j]), why, passages=(passage[1], "") if passage else None)
-            )
+            result.append(Match(p.iri, p.id, p.title, float(best[j]), why, passages=(passage[1],) if passage else None))
         return result
 
     def _jaccard(self, i: int, j: int) -> float:
