@@ -20,6 +20,93 @@ bp = Blueprint("practices", __name__)
 
 TOP_LIMIT = 50
 
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+_TOP = {
+    "name": "top",
+    "in": "query",
+    "required": False,
+    "description": f"How many to return (1 to {TOP_LIMIT})",
+    "schema": {"type": "integer", "minimum": 1, "maximum": TOP_LIMIT},
+}
+_KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]+$"}}
+_FOUND = {
+    "type": "object",
+    "required": ["iri", "score", "why"],
+    "properties": {
+        "iri": {"type": "string"},
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "label": {"type": "string"},
+        "score": {"type": "number"},
+        "why": {"type": "string"},
+    },
+}
+
+
+def _answers(ok: str, schema: dict, missing: str | None) -> dict:
+    answers = {
+        "200": {"description": ok, "content": {"application/json": {"schema": schema}}},
+        "400": {"description": "A bad parameter (the message names it)", "content": _TEXT},
+        "503": {"description": "The store cannot answer now", "content": _TEXT},
+    }
+    if missing:
+        answers["404"] = {"description": missing, "content": _TEXT}
+        answers["409"] = {"description": "The id names several entities: give the IRI", "content": _TEXT}
+    return answers
+
+
+#: The JSON answers of this blueprint, for the OpenAPI document at /api/openapi.json.
+OPENAPI_PATHS = {
+    "/api/practices/{key}/similar": {
+        "get": {
+            "summary": "The practices most like one, each with the reason",
+            "operationId": "similarPractices",
+            "tags": ["practices"],
+            "parameters": [{**_KEY, "description": "The practice's id, e.g. IC-GP04"}, _TOP],
+            "responses": _answers(
+                "The practice, the similar practices best first, and a message when it has no text to compare",
+                {"type": "object", "properties": {"similar": {"type": "array", "items": _FOUND}}},
+                "No practice has this id",
+            ),
+        }
+    },
+    "/api/practices/search": {
+        "get": {
+            "summary": "Practices by meaning: the ones whose text is about the words given",
+            "operationId": "searchPractices",
+            "tags": ["practices"],
+            "parameters": [
+                {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "pattern": "\\S"}},
+                _TOP,
+            ],
+            "responses": _answers(
+                "The practices closest in meaning, best first",
+                {"type": "object", "properties": {"practices": {"type": "array", "items": _FOUND}}},
+                None,
+            ),
+        }
+    },
+    "/api/organisations/{key}/recommendations": {
+        "get": {
+            "summary": "Good practices worth studying and potential new partners for an organisation, explained",
+            "operationId": "organisationRecommendations",
+            "tags": ["practices"],
+            "parameters": [{**_KEY, "description": "The organisation's id, e.g. P01"}, _TOP],
+            "responses": _answers(
+                "The practices and the partners, best first",
+                {
+                    "type": "object",
+                    "properties": {
+                        "practices": {"type": "array", "items": _FOUND},
+                        "partners": {"type": "array", "items": _FOUND},
+                    },
+                },
+                "No organisation has this id",
+            ),
+        }
+    },
+}
+
 
 def _top(default: int) -> int:
     text = request.args.get("top", str(default))

@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, abort, render_template, request, url_for
 
+from api.practices import OPENAPI_PATHS as PRACTICE_PATHS
 from api.services import services
 from api.sparql import error_response, run_query
 from kg.errors import QueryError
@@ -170,13 +171,15 @@ def openapi():
             }
         },
         **{f"/api/queries/{q.name}": {"get": _operation(q)} for q in _saved().values()},
+        **PRACTICE_PATHS,
     }
     return {
         "openapi": "3.0.3",
         "info": {
-            "title": "EU cooperation knowledge graph: saved queries",
+            "title": "EU cooperation knowledge graph: saved queries and practices",
             "version": "0.1.0",
-            "description": "Named SPARQL queries over the graph, with typed parameters bound safely. "
+            "description": "Named SPARQL queries over the graph, with typed parameters bound safely; similar "
+            "practices, practices by meaning and recommendations for organisations. "
             "Ad-hoc SPARQL goes to /sparql (SPARQL 1.1 Protocol).",
         },
         "servers": [{"url": request.host_url.rstrip("/")}],
