@@ -157,10 +157,10 @@ def recommendations(iri: str, top: int = 5) -> tuple[list[Recommendation], list[
     """Practices worth studying and potential partners for the organisation at `iri`."""
     served = services()
     coop = str(served.config.ns.coop)
-    graph = served.organisation_graph()
+    network = served.organisation_network()
     return (
-        recommend_practices(served.store, coop, graph, iri, top),
-        recommend_partners(served.store, coop, graph, iri, top),
+        recommend_practices(served.store, coop, iri, top, network=network),
+        recommend_partners(served.store, coop, iri, top, network=network),
     )
 
 

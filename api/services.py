@@ -12,7 +12,8 @@ from flask import current_app
 from rdflib import Graph
 
 from kg.config import Config
-from kg.network.build import build_network
+from kg.network.build import organisation_igraph
+from kg.network.recommend import Network
 from kg.network.view_data import ViewCache, ViewFilters, filter_options, map_view, network_view
 from kg.practices.similarity import SimilarityIndex, practice_index
 from kg.publish.catalog import dataset_description
@@ -81,10 +82,13 @@ class Services:
             (store.version, "similarity"), lambda: practice_index(store, self.config.ns, self.config.similarity)
         )
 
-    def organisation_graph(self):
-        """The collaboration network (networkx) that recommendations walk, built once per served version."""
+    def organisation_network(self) -> Network:
+        """The organisation network (igraph) that recommendations walk: read from the store's cache folder
+        (made with the network views), held once per served version."""
         store = self.store
-        return self.models.get((store.version, "org-graph"), lambda: build_network(store, str(self.config.ns.coop)))
+        return self.models.get(
+            (store.version, "org-network"), lambda: organisation_igraph(store, str(self.config.ns.coop))
+        )
 
     @property
     def reader(self) -> Reader:

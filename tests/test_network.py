@@ -139,16 +139,16 @@ def test_recommendations_are_explained(bundled_store):
     store, _ = bundled_store
     graph = build_network(store, COOP, "org")
     reims = resolve_organisation(store, COOP, "P12")
-    practices = recommend_practices(store, COOP, graph, reims, top=3)
+    practices = recommend_practices(store, COOP, reims, top=3)
     assert practices and all(r.why for r in practices)
     assert practices[0].label == "Building Craft and Design Enterprise (BCDE) programme"  # 2 transfers, near owner
-    partners = recommend_partners(store, COOP, graph, reims, top=3)
+    partners = recommend_partners(store, COOP, reims, top=3)
     assert partners and not any(graph.has_edge(reims, p.iri) for p in partners)
     top = partners[0]
     shared = len(list(nx.common_neighbors(graph, reims, top.iri)))
     assert f"shares {shared} partners" in top.why
     assert top.score == pytest.approx(next(s for _, _, s in nx.adamic_adar_index(graph, [(reims, top.iri)])), abs=1e-3)
-    florence_practices = {r.iri for r in recommend_practices(store, COOP, graph, FLORENCE, top=50)}
+    florence_practices = {r.iri for r in recommend_practices(store, COOP, FLORENCE, top=50)}
     assert not any(p.endswith("CC-GP02") for p in florence_practices)  # its own practices are left out
 
 

@@ -178,8 +178,11 @@ def test_an_organisation_page_and_the_api_recommend_practices_and_partners(clien
 
 
 def test_recommendations_work_on_imported_eu_data(tmp_path):
-    """A CORDIS organisation, with no practice of its own, still gets partners through its projects."""
-    from kg.network.build import build_network
+    """A CORDIS organisation, with no practice of its own, still gets partners through its projects, the
+    same as networkx's Adamic-Adar on the same network."""
+    import networkx as nx
+
+    from kg.network.build import build_network, organisation_igraph
     from kg.network.recommend import recommend_partners, recommend_practices
     from kg.store.rows import select_rows
 
@@ -188,6 +191,7 @@ def test_recommendations_work_on_imported_eu_data(tmp_path):
     build(store, config)
     import_files(store, config, "cordis", [CORDIS])
     coop = str(config.ns.coop)
+    network = organisation_igraph(store, coop)
     graph = build_network(store, coop)
     cordis = [
         r["o"]
@@ -198,11 +202,15 @@ def test_recommendations_work_on_imported_eu_data(tmp_path):
             "FILTER(STRSTARTS(STR(?o), 'https://w3id.org/coopkg/id/cordis')) }",
         )
     ]
-    with_partners = [o for o in cordis if o in graph and any(True for _ in graph.neighbors(o))]
-    assert with_partners
-    suggested = [o for o in with_partners[:40] if recommend_partners(store, coop, graph, o)]
+    with_partners = sorted(o for o in cordis if o in graph and graph.degree(o))
+    suggested = [o for o in with_partners if recommend_partners(store, coop, o, network=network)]
     assert suggested, "no CORDIS organisation got a partner suggestion"
-    assert isinstance(recommend_practices(store, coop, graph, suggested[0]), list)
+    for o in suggested[:10]:
+        got = recommend_partners(store, coop, o, top=3, network=network)
+        assert all(not graph.has_edge(o, r.iri) for r in got)
+        expected = dict(((b, s) for _, b, s in nx.adamic_adar_index(graph, [(o, r.iri) for r in got])))
+        assert [r.score for r in got] == pytest.approx([expected[r.iri] for r in got], abs=1e-3)
+    assert isinstance(recommend_practices(store, coop, suggested[0], network=network), list)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -287,3 +295,20 @@ def test_a_missing_model_leaves_the_build_working_and_says_why(runner, monkeypat
     assert tfidf.exit_code == 0 and "CC-GP01" in tfidf.output  # the baseline needs no model
     broken = runner.invoke(cli, ["practices", "similar", "IC-GP04"])
     assert broken.exit_code == 1 and "not installed" in broken.output and "Traceback" not in broken.output
+
+
+@pytest.mark.parametrize("method", ["hybrid", "tfidf", "embedding"])
+@pytest.mark.parametrize("texts", [[], ["the and of"], ["", ""]], ids=["no practices", "stop words", "empty"])
+def test_a_catalogue_with_nothing_to_compare_answers_empty(method, texts):
+    from kg.practices.encoders import encoder_for
+    from kg.practices.similarity import SimilarityIndex
+    from kg.practices.text import Practice
+
+    practices = [
+        Practice(f"urn:p{i}", f"P{i}", f"P{i}", {"title": f"P{i}", "description": t}) for i, t in enumerate(texts)
+    ]
+    index = SimilarityIndex(practices, encoder_for(method))
+    if not texts or method == "tfidf":  # nothing, or no word TF-IDF can weigh: no hit, and no error
+        assert index.search("craft incubator") == []
+    for p in practices:
+        assert isinstance(index.similar(p.iri).matches, list)

@@ -4,20 +4,25 @@ Practices score on three things, each explained in words: a theme the organisati
 (through its own practices or the events it hosted), proven transfers of the practice elsewhere, and
 network distance to the practice's owner (near owners are easier to learn from). Partners are
 predicted with the Adamic-Adar index over the collaboration network (shared partners, the rarer the
-better), with the shared partners and themes named.
+better), with the shared partners and themes named. Both walk the network in igraph (the kernel of the
+Horizon 2020 network's analysis), so an organisation page of a large import needs no networkx graph.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
+import igraph as ig
 
 from kg.errors import KGError
+from kg.network.build import organisation_igraph
 from kg.store import Store
 from kg.store.rows import select_rows
 
-__all__ = ["Recommendation", "resolve_organisation", "recommend_practices", "recommend_partners"]
+__all__ = ["Network", "Recommendation", "resolve_organisation", "recommend_practices", "recommend_partners"]
+
+#: The organisation network as `organisation_igraph` gives it: the graph, its vertices' IRIs and labels.
+Network = tuple[ig.Graph, list[str], list[str]]
 
 _PREFIXES = """PREFIX coop: <{coop}>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -76,12 +81,22 @@ def _themes(store: Store, coop: str) -> dict[str, set[str]]:
     return themes
 
 
+def _network(store: Store, coop: str, network: Network | None) -> tuple[ig.Graph, dict[str, int], list[str], list[str]]:
+    graph, nodes, labels = network if network is not None else organisation_igraph(store, coop)
+    return graph, {n: i for i, n in enumerate(nodes)}, nodes, labels
+
+
 def recommend_practices(
-    store: Store, coop: str, graph: nx.Graph, organisation: str, top: int = 5
+    store: Store, coop: str, organisation: str, top: int = 5, *, network: Network | None = None
 ) -> list[Recommendation]:
-    """The good practices most worth studying for `organisation`, its own left out."""
+    """The good practices most worth studying for `organisation`, its own left out. `network` is the
+    organisation network as `organisation_igraph` gives it (read from the store's cache when not given)."""
     mine = _themes(store, coop).get(organisation, set())
-    distances = nx.single_source_shortest_path_length(graph, organisation) if organisation in graph else {}
+    graph, index, nodes, _ = _network(store, coop, network)
+    distances: dict[str, int] = {}
+    if organisation in index:
+        row = graph.distances(source=index[organisation])[0]
+        distances = {nodes[j]: int(d) for j, d in enumerate(row) if d != float("inf")}
     result = []
     for p in _values(store, coop, _PRACTICES):
         if p["owner"] == organisation:
@@ -105,24 +120,25 @@ def recommend_practices(
 
 
 def recommend_partners(
-    store: Store, coop: str, graph: nx.Graph, organisation: str, top: int = 5
+    store: Store, coop: str, organisation: str, top: int = 5, *, network: Network | None = None
 ) -> list[Recommendation]:
-    """Organisations `organisation` is not linked to yet, by Adamic-Adar over the collaboration network."""
-    if organisation not in graph:
+    """Organisations `organisation` is not linked to yet, by the Adamic-Adar index over the collaboration
+    network (igraph's inverse log-weighted similarity, networkx's `adamic_adar_index` on the same graph)."""
+    graph, index, nodes, labels = _network(store, coop, network)
+    if organisation not in index:
         return []
+    i = index[organisation]
+    near = set(graph.neighbors(i))
+    scores = graph.similarity_inverse_log_weighted(vertices=[i])[0]
     themes = _themes(store, coop)
-    # only an organisation two steps away shares a partner (Adamic-Adar is 0 for every other one)
-    near = set(graph[organisation])
-    seconds = {other for n in near for other in graph[n]} - near - {organisation}
-    candidates = [(organisation, other) for other in sorted(seconds)]
     result = []
-    for _, other, score in nx.adamic_adar_index(graph, candidates):
-        if score <= 0:
+    for j, score in enumerate(scores):
+        if j == i or j in near or score <= 0:
             continue
-        common = sorted(graph.nodes[n].get("label", n) for n in nx.common_neighbors(graph, organisation, other))
-        shared = sorted(themes.get(organisation, set()) & themes.get(other, set()))
+        common = sorted(labels[n] for n in near & set(graph.neighbors(j)))
+        shared = sorted(themes.get(organisation, set()) & themes.get(nodes[j], set()))
         why = f"shares {len(common)} partner{'s' if len(common) > 1 else ''} ({', '.join(common[:3])}"
         why += ", ..." if len(common) > 3 else ""
         why += ")" + (f" and the theme {', '.join(shared)}" if shared else "")
-        result.append(Recommendation(other, graph.nodes[other].get("label", other), round(score, 3), why))
+        result.append(Recommendation(nodes[j], labels[j], round(score, 3), why))
     return sorted(result, key=lambda r: (-r.score, r.label))[:top]

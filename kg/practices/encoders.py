@@ -74,17 +74,23 @@ class TfidfEncoder:
 
     def __init__(self) -> None:
         self._vectorizer = None
+        self._fitted = False
 
     def fit(self, corpus: list[str]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self._vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True)
-        docs = [c for c in corpus if c.strip()] or ["empty"]
-        self._vectorizer.fit(docs)
+        self._fitted = True
+        try:
+            self._vectorizer.fit([c for c in corpus if c.strip()])
+        except ValueError:  # no practices, or no word that is not a stop word: nothing to weigh
+            self._vectorizer = None
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        if self._vectorizer is None:
+        if not self._fitted:
             raise KGError("the TF-IDF encoder is used before it is fitted")
+        if self._vectorizer is None:
+            return np.zeros((len(texts), 1), dtype=np.float32)
         if not texts:
             return np.zeros((0, len(self._vectorizer.vocabulary_)), dtype=np.float32)
         return _unit(self._vectorizer.transform(list(texts)).toarray().astype(np.float32))
