@@ -148,3 +148,30 @@ def test_rebuild_runs_in_the_background_and_then_serves_the_new_store(admin):
     assert status["last"]["ok"], status["last"]["output"]
     assert status["version"] != old
     assert requests.get(server.url + "/readyz", timeout=10).json()["version"] == status["version"]
+
+
+def test_reload_serves_the_similar_practices_of_the_new_data(admin, tmp_path):
+    """Practices added beside the server are compared only once it reloads, never from stale vectors."""
+    server, root = admin
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+
+    def nearest() -> str:
+        r = requests.get(server.url + "/api/practices/IC-GP04/similar?top=1", timeout=30)
+        return r.json()["similar"][0]["id"]
+
+    before = nearest()
+    extra = tmp_path / "more" / "practices.csv"
+    extra.parent.mkdir()
+    extra.write_text(
+        "id,project,title,description,country,themes,target_groups,source_url\n"
+        'XX-GP02,innocrafts,Craft incubator of Lyon,"A business incubator (couveuse) for new craft start-ups, '
+        'as the couveuses of the National Institute of Arts and Crafts.",FR,T4,start-ups,https://example.org/lyon\n',
+        encoding="utf-8",
+    )
+    from kg.ingest.loader import load
+
+    with open_store(f"oxigraph:{root / 'store'}") as store:
+        load(store, server.app.config["KG"], [extra])
+    assert nearest() == before != "XX-GP02"  # the served version is still the old one
+    assert requests.post(server.url + "/admin/reload", headers=auth, timeout=60).status_code == 200
+    assert nearest() == "XX-GP02"
