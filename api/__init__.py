@@ -54,7 +54,9 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | Inline
         expose_headers=["Link"],
     )
 
-    from api import admin, network, pages, practices, queries, sparql
+    from api import admin, metrics, network, pages, practices, queries, sparql, validators
+
+    metrics.install(app)  # first: it times everything after it, the 304s included
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
@@ -65,6 +67,7 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | Inline
     if not config.read_only:
         app.extensions["coopkg_admin"] = admin.AdminState()
         app.register_blueprint(admin.bp)
+    validators.install(app)
     _security_headers(app, config)
     if config.access_log:
         _log_requests(app)

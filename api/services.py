@@ -19,6 +19,7 @@ from kg.practices.similarity import SimilarityIndex, practice_index
 from kg.publish.catalog import dataset_description
 from kg.publish.describe import Reader
 from kg.publish.release import DumpCache
+from kg.query.cache import ResultCache
 from kg.query.executor import ExecutorReader, InlineExecutor, QueryExecutor
 from kg.query.saved import SavedQuery, read_saved_queries
 from kg.store import Store, open_store
@@ -44,6 +45,10 @@ class Services:
     #: the practice vectors and the collaboration graph of the served version (two each: old and new)
     models: ViewCache = field(default_factory=lambda: ViewCache(size=4))
     dumps: DumpCache | None = None
+    #: recent SPARQL results of the served version (KG_RESULT_CACHE_BYTES)
+    results: ResultCache = field(default_factory=lambda: ResultCache(0))
+    #: when this process began serving the current version: the Last-Modified of every public answer
+    modified: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     warm_up: threading.Thread | None = None
     _catalog: Graph | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,6 +63,7 @@ class Services:
             queries=read_saved_queries(config.ns),
             store=store,
             version=store.version or "unversioned",
+            results=ResultCache(config.result_cache_bytes),
         )
         services.dumps = DumpCache(store, config.ns)
         services.warm_up = services._start_warm_up()
@@ -91,6 +97,12 @@ class Services:
         )
 
     @property
+    def versioned(self) -> bool:
+        """Whether the store names its state: only then are answers cached and validated (a SPARQL server
+        that others write to has no version, so every query goes to it)."""
+        return self.version != "unversioned"
+
+    @property
     def reader(self) -> Reader:
         """The pages' queries, answered by the query workers (with their time limit)."""
         return ExecutorReader(self.executor)
@@ -111,6 +123,8 @@ class Services:
         with self._lock:
             old, self.store = self.store, store
             self.version = store.version or "unversioned"
+            self.modified = datetime.now(UTC).replace(microsecond=0)
+            self.results.clear()
             self.dumps = DumpCache(store, self.config.ns)
             self._catalog = None
             self.views.clear()

@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
 
+from api import metrics
 from api.services import services
 from kg.errors import KGError, QueryError
+from kg.query.cache import result_key
 from kg.query.executor import (
     Busy,
     QueryRequest,
@@ -137,11 +139,18 @@ def _types(accept: MIMEAccept) -> tuple[str | None, str | None]:
 
 
 def run_query(query: QueryRequest) -> Response:
-    """Run a query on the workers and turn the outcome into an HTTP response."""
-    executor = services().executor
+    """Run a query on the workers (or answer it from the recent results of the same data version) and turn
+    the outcome into an HTTP response."""
+    served = services()
+    key = result_key(served.version, query) if served.versioned else None
+    result = served.results.get(key) if key is not None else None
     try:
-        result = executor.run(query)
+        if result is None:
+            result = served.executor.run(query)
+            if key is not None and result.media_type is not None:
+                served.results.put(key, result)
     except QueryTimeout as e:
+        metrics.query_stopped()
         return error_response(503, str(e))
     except Busy as e:
         return error_response(503, str(e), **{"Retry-After": "5"})

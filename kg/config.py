@@ -156,6 +156,20 @@ SETTINGS: tuple[Setting, ...] = (
         "How practices are compared (similar practices, search by meaning): hybrid (TF-IDF and the WordLlama "
         "embedding together), tfidf or embedding; bench/similarity.py measures each.",
     ),
+    Setting(
+        "result_cache_bytes",
+        "KG_RESULT_CACHE_BYTES",
+        64_000_000,
+        "Bytes of recent SPARQL results the web process keeps, to answer a repeated query without running it "
+        "(keyed by the data version, so a reload never serves an old answer); 0: no cache.",
+    ),
+    Setting(
+        "cache_max_age",
+        "KG_CACHE_MAX_AGE",
+        0,
+        "Seconds a proxy or browser may reuse a public GET answer without asking again (Cache-Control "
+        "max-age); 0: it may keep the answer but revalidates it each time (ETag and Last-Modified give 304).",
+    ),
 )
 #: The values KG_SIMILARITY takes (kg.practices.encoders has one encoder for each).
 SIMILARITY_METHODS = ("hybrid", "tfidf", "embedding")
@@ -202,6 +216,8 @@ class Config:
     link_review: str = SETTINGS[22].default
     access_log: bool = SETTINGS[23].default
     similarity: str = SETTINGS[24].default
+    result_cache_bytes: int = SETTINGS[25].default
+    cache_max_age: int = SETTINGS[26].default
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:

@@ -175,3 +175,28 @@ def test_reload_serves_the_similar_practices_of_the_new_data(admin, tmp_path):
     assert nearest() == before != "XX-GP02"  # the served version is still the old one
     assert requests.post(server.url + "/admin/reload", headers=auth, timeout=60).status_code == 200
     assert nearest() == "XX-GP02"
+
+
+def test_a_reload_never_serves_a_cached_or_validated_answer_of_the_old_data(admin, tmp_path):
+    server, root = admin
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    accept = {"Accept": "application/sparql-results+json"}
+
+    def ask(**headers):
+        return requests.get(server.sparql, params=query, headers={**accept, **headers}, timeout=30)
+
+    first = ask()
+    count, tag = int(first.json()["results"]["bindings"][0]["n"]["value"]), first.headers["ETag"]
+    assert ask(**{"If-None-Match": tag}).status_code == 304
+    extra = tmp_path / "one-more.ttl"
+    extra.write_text("<https://example.org/x> <https://example.org/y> <https://example.org/z> .\n")
+    from kg.ingest.loader import load
+
+    with open_store(f"oxigraph:{root / 'store'}") as store:
+        load(store, server.app.config["KG"], [extra])
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert requests.post(server.url + "/admin/reload", headers=auth, timeout=60).status_code == 200
+    fresh = ask(**{"If-None-Match": tag})
+    assert fresh.status_code == 200 and fresh.headers["ETag"] != tag
+    assert int(fresh.json()["results"]["bindings"][0]["n"]["value"]) == count + 1
+    assert int(ask().json()["results"]["bindings"][0]["n"]["value"]) == count + 1

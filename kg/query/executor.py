@@ -213,6 +213,8 @@ class QueryExecutor:
         self._generation = 0
         self.size, self.spare_count = max(1, workers), max(0, spares)
         self.busy = 0
+        #: workers stopped at the time limit (or lost) and replaced since start
+        self.replaced = 0
         self._fill(self._idle, self._spares, start_timeout)
 
     def _spawn(self) -> _Worker:
@@ -276,6 +278,8 @@ class QueryExecutor:
 
     def _replace(self) -> None:
         """Put a spare in the killed worker's place at once, and load a new spare in the background."""
+        with self._lock:
+            self.replaced += 1
         try:
             self._idle.put(self._spares.get_nowait())
             target = self._spares
@@ -332,6 +336,7 @@ class InlineExecutor:
 
     def __init__(self, location: Config | str, *, max_bytes: int = 50_000_000):
         self.location, self.max_bytes = location, max_bytes
+        self.replaced = 0  # never: nothing here is stopped
         self.store = open_store(location, read_only=True)
 
     def run(self, request: QueryRequest, timeout: float | None = None) -> QueryResponse:

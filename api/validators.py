@@ -1,0 +1,72 @@
+"""HTTP validators for the public GET answers: an ETag and Last-Modified named by the data version, 304 for
+a client that has the answer already, and Cache-Control so that a proxy may keep it.
+
+An answer here is a pure function of the data version, the address and the Accept header (the pages, the
+SPARQL results, the saved queries, the network JSON), so the ETag is computed from those alone and a
+conditional request is answered before any query runs. A reload gives a new version, hence new ETags: an
+old one never matches again. A store with no version (a SPARQL server others write to) gets none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, Response, request
+
+from api.services import services
+
+#: The blueprints whose GET answers depend on the data only (not admin, health, metrics or the files that
+#: Flask's static and the dumps already validate themselves).
+VALIDATED = {"sparql", "queries", "pages", "network", "practices"}
+_SKIPPED_ENDPOINTS = {"pages.dump", "pages.dumps", "sparql.prefixes"}
+
+
+def _applies() -> bool:
+    endpoint = request.endpoint or ""
+    return (
+        request.method in ("GET", "HEAD")
+        and endpoint.split(".", 1)[0] in VALIDATED
+        and endpoint not in _SKIPPED_ENDPOINTS
+        and services().versioned
+    )
+
+
+def etag() -> str:
+    """The answer's ETag: the data version, the address (path and query string) and the Accept header."""
+    parts = (services().version, request.full_path, request.headers.get("Accept", ""))
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def _headers(response: Response, max_age: int) -> None:
+    response.set_etag(etag())
+    response.last_modified = services().modified
+    response.cache_control.public = True
+    if max_age > 0:
+        response.cache_control.max_age = max_age
+    else:
+        response.cache_control.no_cache = True
+    response.vary.add("Accept")
+
+
+def install(app: Flask) -> None:
+    """Answer conditional requests with 304 before the view runs, and validate every 200 answer."""
+    max_age = app.config["KG"].cache_max_age
+
+    @app.before_request
+    def not_modified() -> Response | None:
+        if not _applies():
+            return None
+        fresh = request.if_none_match.contains(etag()) if request.if_none_match else None
+        if fresh is None and request.if_modified_since is not None:
+            fresh = services().modified <= request.if_modified_since
+        if not fresh:
+            return None
+        response = Response(status=304)
+        _headers(response, max_age)
+        return response
+
+    @app.after_request
+    def validate(response: Response) -> Response:
+        if response.status_code == 200 and _applies():
+            _headers(response, max_age)
+        return response

@@ -1,0 +1,70 @@
+"""Recent query results, kept in memory: a result is a pure function of the data version, the query, its
+dataset and the result formats, and the data changes only by build, load or reload, so a key that names the
+version can never give a stale answer. Bounded by the bytes of the results it holds."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from kg.query.executor import QueryRequest, QueryResponse
+
+__all__ = ["ResultCache", "result_key"]
+
+
+def result_key(version: str, request: QueryRequest) -> tuple:
+    """What a result depends on: the data version and everything of the request that the answer uses."""
+    bound = tuple(sorted((name, str(term)) for name, term in request.substitutions.items()))
+    return (
+        version,
+        request.query,
+        request.tabular_type,
+        request.graph_type,
+        bound,
+        request.default_graph,
+        request.named_graphs,
+        request.base_iri,
+    )
+
+
+class ResultCache:
+    """Least recently used results, up to `max_bytes` of bodies in all (0: none kept); a result larger than
+    a quarter of that is not kept, so one large answer cannot empty the cache. Safe across threads."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max(0, max_bytes)
+        self._items: OrderedDict[tuple, QueryResponse] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size = 0
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> QueryResponse | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: tuple, response: QueryResponse) -> None:
+        cost = len(response.body)
+        if cost > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = response
+            self.size += cost
+            while self.size > self.max_bytes:
+                _, old = self._items.popitem(last=False)
+                self.size -= len(old.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
