@@ -3,8 +3,10 @@
 In one run, on the real Horizon 2020 data (bench/h2020.py, about 1.4M quads): `kg serve`, Oxigraph's own
 Rust server (PyPI package `oxigraph`, in memory like kg's query workers), rdflib-endpoint (the closest
 Python peer) and direct pyoxigraph calls in one thread. wrk (Debian's package) drives each server for a
-fixed time with a light mix (lookups, joins, ASK, CONSTRUCT) and a full mix (the same plus GROUP BY
-aggregates). Prints requests per second, latency and errors, and the ratios against kg.
+fixed time with a light mix (lookups, joins, ASK, CONSTRUCT about 10 organisations, repeated: a result
+cache may answer it), a varied light mix (the same kinds of query about a different organisation in every
+request, so no cache can) and a full mix (the light mix plus GROUP BY aggregates). Prints requests per
+second, latency and errors, kg serve's result-cache hit rate, and the ratios against kg.
 
     python bench/endpoint.py                 # installs wrk and the peers where missing
     python bench/endpoint.py --seconds 30 --clients 8
@@ -134,6 +136,80 @@ def wrk(url: str, queries: list[str], seconds: int, clients: int) -> dict:
     }
 
 
+def stages(queries: list[str], rounds: int = 3) -> list[tuple[str, float]]:
+    """Where a light request's time goes, in milliseconds per request (median of `rounds` passes over the
+    queries), measured in this process: the query and its serialisation in pyoxigraph, the hand-off to a
+    query worker and back, Flask with kg's checks and negotiation (uncached and from the result cache), and
+    the HTTP server (Waitress, from wrk on /healthz beside the same call in-process)."""
+    import statistics
+
+    import pyoxigraph as ox
+
+    from api import create_app
+    from kg.config import Config
+    from kg.query.executor import QueryExecutor, QueryRequest
+    from kg.store import open_store
+
+    def per_request(call) -> float:
+        passes = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for q in queries:
+                call(q)
+            passes.append((time.perf_counter() - started) * 1000 / len(queries))
+        return statistics.median(passes)
+
+    store = open_store(f"oxigraph:{STORE}", read_only=True).in_memory()
+
+    def query(q: str) -> None:
+        result = store.query(q)
+        if isinstance(result, ox.QueryTriples):
+            result.serialize(format=ox.RdfFormat.TURTLE)
+        else:
+            result.serialize(format=ox.QueryResultsFormat.JSON)
+
+    t_query = per_request(query)
+    config = Config(store=f"oxigraph:{STORE}", workers=1, spare_workers=0, access_log=False)
+    executor = QueryExecutor(config, workers=1, spares=0, timeout=30, max_bytes=50_000_000, in_memory=True)
+    try:
+        t_worker = per_request(lambda q: executor.run(QueryRequest(q)))
+        rows = []
+        headers = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
+        for cache in (0, 64_000_000):
+            app = create_app(config.with_(result_cache_bytes=cache), executor=executor)
+            app.extensions["coopkg"].warm_up.join()  # the network views' warm-up would compete for the GIL
+            web = app.test_client()
+            rows.append(per_request(lambda q, web=web: web.get("/sparql", query_string={"query": q}, headers=headers)))
+            if cache:
+                app.test_client().get("/healthz")
+                t_health_app = per_request(lambda q, web=web: web.get("/healthz"))
+        t_flask, t_cached = rows
+    finally:
+        executor.close()
+    return [
+        ("query and serialisation (pyoxigraph, in memory)", t_query),
+        ("hand-off to a query worker and back (pipe, pickling)", t_worker - t_query),
+        ("Flask, checks, negotiation, logging (uncached)", t_flask - t_worker),
+        ("a whole request in-process, uncached", t_flask),
+        ("a whole request in-process, from the result cache", t_cached),
+        ("Flask's cost of a request that does nothing (/healthz)", t_health_app),
+    ]
+
+
+def http_cost(url: str, seconds: int, clients: int) -> float:
+    """Milliseconds of server time per request on /healthz under wrk (the HTTP server and Flask's floor)."""
+    out = wrk_script(url, 'request = function() return wrk.format("GET", "/healthz") end', seconds, clients)
+    return 1000 / float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def hit_rate(metrics_url: str) -> str:
+    """The result cache's hits and misses over the whole run, from kg serve's /metrics."""
+    text = urllib.request.urlopen(metrics_url, timeout=10).read().decode()
+    hits = float(re.search(r"^coopkg_result_cache_hits_total (\S+)", text, re.M).group(1))
+    misses = float(re.search(r"^coopkg_result_cache_misses_total (\S+)", text, re.M).group(1))
+    return f"{hits:.0f} hits, {misses:.0f} misses, hit rate {hits / max(hits + misses, 1):.2f}"
+
+
 def direct(queries: list[str], seconds: int) -> float:
     """Queries per second from pyoxigraph in this process, one thread, in memory."""
     import pyoxigraph as ox
@@ -172,11 +248,19 @@ def main() -> None:
         check=True,
         cwd=ROOT,
     )
-    rows = [line.split(",") for line in (DATA / "participations.csv").read_text().splitlines()[1:200:20]]
+    lines = (DATA / "participations.csv").read_text().splitlines()[1:]
+    rows = [line.split(",") for line in lines[:200:20]]
     light = light_mix([r[0] for r in rows], [r[1] for r in rows])
     full = light + AGGREGATES * (len(light) // 8)
-    mixes = {"light": light, "full": full}
+    # a different organisation and project in every request of a run (thousands of each), so that no
+    # result cache can answer: what a crawler or a client looking up many entities sends
+    many = [line.split(",") for line in lines[:: max(1, len(lines) // 6000)]][:6000]
+    varied = light_mix([r[0] for r in many], [r[1] for r in many])
+    mixes = {"light": light, "varied": varied, "full": full}
 
+    print("where a light request's time goes (ms per request, in this process):", flush=True)
+    for stage, ms in stages(light):
+        print(f"  {stage:<58} {ms:>7.3f}", flush=True)
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
     env = {**os.environ, "KG_WORKERS": "2", "KG_QUERY_TIMEOUT": "30"}
     port = free_port()
@@ -209,6 +293,7 @@ def main() -> None:
             f"http://127.0.0.1:{port}/sparql",
         )
     results: dict[tuple[str, str], dict] = {}
+    cache_report = "not measured"
     print(f"data: H2020 ({STORE}), {args.clients} clients, {args.seconds} s per run", flush=True)
     print(f"{'server':<30} {'mix':<6} {'req/s':>8} {'p50':>9} {'p99':>9} {'non-2xx':>8}  socket errors", flush=True)
 
@@ -233,11 +318,20 @@ def main() -> None:
                 continue
             for mix, queries in mixes.items():
                 report(name, mix, wrk(url, queries, args.seconds, args.clients))
+            if name == "kg serve":
+                cache_report = hit_rate(url.removesuffix("/sparql") + "/metrics")
+                base = url.removesuffix("/sparql")
+                print(
+                    f"kg serve: Waitress and Flask on /healthz: {http_cost(base, args.seconds, args.clients):.3f} "
+                    f"ms of server time per request ({args.clients} clients)",
+                    flush=True,
+                )
     finally:
         for proc, _ in servers.values():
             proc.terminate()
             proc.wait(30)
         shutil.rmtree(work, ignore_errors=True)
+    print(f"kg serve's result cache: {cache_report}")
     for mix in mixes:
         ours = results[("kg serve", mix)]["rps"]
         line = [f"{mix} mix: kg serve / oxigraph server = {ours / results[('oxigraph server', mix)]['rps']:.2f}"]
