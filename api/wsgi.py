@@ -1,0 +1,9 @@
+"""The WSGI application for HTTP servers other than `kg serve`'s Waitress (gunicorn, granian), configured
+from the environment like `kg serve`: `gunicorn api.wsgi:app`, `granian --interface wsgi api.wsgi:app`.
+bench/endpoint.py measures each; the README says which `kg serve` uses and why."""
+
+from __future__ import annotations
+
+from api import create_app
+
+app = create_app()
