@@ -329,7 +329,7 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             ),
-            f"http://127.0.0.1:{port}/sparql",
+            f"http://127.0.0.1:{port}/",  # its command line serves the endpoint at the root
         )
     results: dict[tuple[str, str], dict] = {}
     cache_report = "not measured"
