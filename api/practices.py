@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from api.services import services
-from kg.errors import KGError
+from kg.errors import AmbiguousId, NotFound
 from kg.network.recommend import Recommendation, recommend_partners, recommend_practices, resolve_organisation
 from kg.practices.similarity import Similar
 from kg.practices.template import FORMATS, template_rows, write_template
@@ -119,8 +119,10 @@ def _practice(key: str):
     """The practice of an id or IRI: 404 when there is none, 409 when an id names several."""
     try:
         return services().similarity().resolve(key)
-    except KGError as e:
-        abort(409 if "several" in str(e) else 404, str(e))
+    except NotFound as e:
+        abort(404, str(e))
+    except AmbiguousId as e:
+        abort(409, str(e))
 
 
 def similar_to(iri: str, top: int = 5) -> Similar:
@@ -132,11 +134,12 @@ def similar_to(iri: str, top: int = 5) -> Similar:
 def similar_json(key: str) -> Response:
     """The practices most like this one, each with its score and the reason in words."""
     practice = _practice(key)
-    result = services().similarity().similar(practice.iri, _top(5))
+    index = services().similarity()
+    result = index.similar(practice.iri, _top(5))
     return jsonify(
         {
             "practice": {"iri": practice.iri, "id": practice.id, "title": practice.title},
-            "method": services().similarity().method,
+            "method": index.method,
             "similar": [m.as_json() for m in result.matches],
             "message": result.message or None,
         }
@@ -149,8 +152,9 @@ def search_json() -> Response:
     text = request.args.get("q", "").strip()[:300]
     if not text:
         abort(400, "give the words to search for as ?q=")
-    found = services().similarity().search(text, _top(10))
-    return jsonify({"query": text, "method": services().similarity().method, "practices": [m.as_json() for m in found]})
+    index = services().similarity()
+    found = index.search(text, _top(10))
+    return jsonify({"query": text, "method": index.method, "practices": [m.as_json() for m in found]})
 
 
 def recommendations(iri: str, top: int = 5) -> tuple[list[Recommendation], list[Recommendation]]:
@@ -175,8 +179,10 @@ def recommendations_json(key: str) -> Response:
     served = services()
     try:
         iri = resolve_organisation(served.store, str(served.config.ns.coop), key)
-    except KGError as e:
-        abort(409 if "several" in str(e) else 404, str(e))
+    except NotFound as e:
+        abort(404, str(e))
+    except AmbiguousId as e:
+        abort(409, str(e))
     practices, partners = recommendations(iri, _top(5))
     return jsonify(
         {

@@ -34,5 +34,13 @@ class StoreError(KGError):
     """The store cannot be opened or written (missing, locked, read-only, disk full)."""
 
 
+class NotFound(KGError):
+    """No entity has the id or IRI a user gave."""
+
+
+class AmbiguousId(KGError):
+    """An id that several entities share (imported sources reuse ids): the user should give the IRI."""
+
+
 class QueryError(KGError):
     """A SPARQL query that cannot be parsed or run, or a saved query called with bad parameters."""

@@ -312,3 +312,15 @@ def test_a_catalogue_with_nothing_to_compare_answers_empty(method, texts):
         assert index.search("craft incubator") == []
     for p in practices:
         assert isinstance(index.similar(p.iri).matches, list)
+
+
+def test_an_id_that_two_practices_share_asks_for_the_iri():
+    from kg.errors import AmbiguousId, NotFound
+    from kg.practices.text import Practice, resolve_practice
+
+    twins = [Practice("urn:a/GP1", "GP1"), Practice("urn:b/GP1", "GP1")]
+    assert resolve_practice(twins, "urn:b/GP1").iri == "urn:b/GP1"
+    with pytest.raises(AmbiguousId, match="give the IRI"):
+        resolve_practice(twins, "GP1")
+    with pytest.raises(NotFound):
+        resolve_practice(twins, "GP2")

@@ -70,11 +70,11 @@ def search(config: Config, text: str, top: int) -> None:
 @_user_errors
 def export(config: Config, practice: str | None, fmt: str, output: Path | None) -> None:
     """The practice catalogue (or one PRACTICE) in the fields of the Interreg good-practice template."""
-    from kg.practices.similarity import practice_index
     from kg.practices.template import template_rows, write_template
+    from kg.practices.text import read_practices, resolve_practice
 
     with _open(config, read_only=True) as store:
-        iri = practice_index(store, config.ns, config.similarity).resolve(practice).iri if practice else None
+        iri = resolve_practice(read_practices(store, config.ns), practice).iri if practice else None
         body = write_template(template_rows(store, config.ns, iri), fmt)
     if output is None:
         if fmt == "xlsx":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import igraph as ig
 
-from kg.errors import KGError
+from kg.errors import AmbiguousId, NotFound
 from kg.network.build import organisation_igraph
 from kg.store import Store
 from kg.store.rows import select_rows
@@ -68,9 +68,9 @@ def resolve_organisation(store: Store, coop: str, key: str) -> str:
         )
     found = sorted({row["o"].value for row in store.query(prefixes + query, substitutions=bound)})
     if not found:
-        raise KGError(f"no organisation has the id or IRI '{key}'")
+        raise NotFound(f"no organisation has the id or IRI '{key}'")
     if len(found) > 1:
-        raise KGError(f"several organisations have the id '{key}': {', '.join(found)}; give the IRI")
+        raise AmbiguousId(f"several organisations have the id '{key}': {', '.join(found)}; give the IRI")
     return found[0]
 
 

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.errors import KGError
 from kg.namespaces import Namespaces
 from kg.practices.encoders import Encoder, encoder_for
-from kg.practices.text import FIELDS, Practice, read_practices
+from kg.practices.text import FIELDS, Practice, read_practices, resolve_practice
 from kg.store import Store
 
 __all__ = ["Match", "SimilarityIndex", "Similar", "build_index", "practice_index"]
@@ -87,9 +86,6 @@ class SimilarityIndex:
     ):
         self.practices, self.encoder, self.text_weight = practices, encoder, text_weight
         self._by_iri = {p.iri: i for i, p in enumerate(practices)}
-        self._by_id = {}
-        for i, p in enumerate(practices):
-            self._by_id.setdefault(p.id, []).append(i)
         self._passages = [p.passages() for p in practices]
         self._offsets = np.cumsum([0] + [len(ps) for ps in self._passages])
         if vectors is None:
@@ -105,15 +101,7 @@ class SimilarityIndex:
 
     def resolve(self, key: str) -> Practice:
         """A practice by its IRI or id (IC-GP01); a clear error when there is none or several."""
-        if key in self._by_iri:
-            return self.practices[self._by_iri[key]]
-        found = self._by_id.get(key, [])
-        if not found:
-            raise KGError(f"no practice has the id or IRI '{key}'")
-        if len(found) > 1:
-            iris = ", ".join(self.practices[i].iri for i in found)
-            raise KGError(f"several practices have the id '{key}': {iris}; give the IRI")
-        return self.practices[found[0]]
+        return resolve_practice(self.practices, key)
 
     def similar(self, key: str, top: int = 5) -> Similar:
         """The `top` practices most like `key`, the practice itself left out, best first (ties by IRI)."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kg.errors import AmbiguousId, NotFound
 from kg.namespaces import Namespaces
 from kg.store import Store
 from kg.store.rows import select_rows
 
-__all__ = ["FIELDS", "Practice", "read_practices", "sentences"]
+__all__ = ["FIELDS", "Practice", "read_practices", "resolve_practice", "sentences"]
 
 #: The text fields compared, in the order a reason names them (the good-practice template's own sections).
 FIELDS = {
@@ -99,3 +100,13 @@ def read_practices(store: Store, ns: Namespaces) -> list[Practice]:
         if row["practice"] in practices:
             practices[row["practice"]].facets.setdefault(row["facet"], set()).add(row["label"])
     return [practices[k] for k in sorted(practices)]
+
+
+def resolve_practice(practices: list[Practice], key: str) -> Practice:
+    """A practice by its IRI or id (IC-GP01); a clear error when there is none or the id names several."""
+    found = [p for p in practices if p.iri == key] or [p for p in practices if p.id == key]
+    if not found:
+        raise NotFound(f"no practice has the id or IRI '{key}'")
+    if len(found) > 1:
+        raise AmbiguousId(f"several practices have the id '{key}': {', '.join(p.iri for p in found)}; give the IRI")
+    return found[0]
