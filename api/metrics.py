@@ -29,7 +29,7 @@ class _Served:
         replaced = CounterMetricFamily(
             "coopkg_query_worker_replacements", "Query workers stopped (at the time limit, or lost) and replaced"
         )
-        replaced.add_metric([], getattr(served.executor, "replaced", 0))
+        replaced.add_metric([], served.executor.replaced)
         yield replaced
         workers = GaugeMetricFamily("coopkg_query_workers", "Query workers by state", labels=["state"])
         for state, count in served.executor.status().items():

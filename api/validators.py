@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from api.services import services
 
@@ -37,8 +37,8 @@ def etag() -> str:
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=12).hexdigest()
 
 
-def _headers(response: Response, max_age: int) -> None:
-    response.set_etag(etag())
+def _headers(response: Response, tag: str, max_age: int) -> None:
+    response.set_etag(tag)
     response.last_modified = services().modified
     response.cache_control.public = True
     if max_age > 0:
@@ -54,19 +54,21 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def not_modified() -> Response | None:
-        if not _applies():
+        g.etag = tag = etag() if _applies() else None  # once a request: the 304 and the 200 both use it
+        if tag is None:
             return None
-        fresh = request.if_none_match.contains(etag()) if request.if_none_match else None
+        fresh = request.if_none_match.contains(tag) if request.if_none_match else None
         if fresh is None and request.if_modified_since is not None:
             fresh = services().modified <= request.if_modified_since
         if not fresh:
             return None
         response = Response(status=304)
-        _headers(response, max_age)
+        _headers(response, tag, max_age)
         return response
 
     @app.after_request
     def validate(response: Response) -> Response:
-        if response.status_code == 200 and _applies():
-            _headers(response, max_age)
+        tag = g.get("etag")
+        if response.status_code == 200 and tag is not None:
+            _headers(response, tag, max_age)
         return response

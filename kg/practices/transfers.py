@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kg.namespaces import Namespaces
+from kg.rdf import iri
 from kg.store import Store
 from kg.store.rows import select_rows
 
 __all__ = ["Link", "Transfer", "read_transfers", "transfer_filters"]
 
 _QUERY = """SELECT ?t ?p ?o ?label ?acronym WHERE {
-  ?t a coop:Transfer ; ?p ?o .
+  ?t a coop:Transfer ; ?p ?o . __ONE__
   OPTIONAL { ?o coop:acronym ?acronym }
   OPTIONAL { ?o rdfs:label|skos:prefLabel ?l FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en")) }
   BIND(COALESCE(?l, "") AS ?label)
@@ -20,7 +21,7 @@ _QUERY = """SELECT ?t ?p ?o ?label ?acronym WHERE {
 #: What the stages need beyond the transfer's own triples: each source practice's owner, place and themes,
 #: each action plan's policy instrument, each place's country.
 _CONTEXT = """SELECT ?s ?p ?o ?label WHERE {
-  ?t a coop:Transfer .
+  ?t a coop:Transfer . __ONE__
   { ?t coop:sourcePractice ?s . ?s ?p ?o . VALUES ?p { coop:owner coop:city coop:country coop:theme } }
   UNION { ?t coop:targetActionPlan ?s . ?s coop:addressesInstrument ?o . BIND(coop:addressesInstrument AS ?p) }
   OPTIONAL { ?o rdfs:label|skos:prefLabel ?l FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en")) }
@@ -71,8 +72,10 @@ def read_transfers(store: Store, ns: Namespaces, *, practice: str | None = None)
     """Every transfer (or those of one source practice), in id order, each with its stages filled in."""
     coop = str(ns.coop)
     prefixes = ns.sparql_prefixes()
+    # one practice's page reads only its transfers (iri() refuses what is not an IRI)
+    one = f"?t coop:sourcePractice {iri(practice)} ." if practice is not None else ""
     found: dict[str, Transfer] = {}
-    for r in select_rows(store, prefixes + _QUERY):
+    for r in select_rows(store, prefixes + _QUERY.replace("__ONE__", one)):
         t = found.setdefault(r["t"], Transfer(r["t"]))
         p, o, link = r["p"], r["o"], Link(r["o"], r["label"] or r["o"].rsplit("/", 1)[-1])
         match p.removeprefix(coop):
@@ -105,7 +108,7 @@ def read_transfers(store: Store, ns: Namespaces, *, practice: str | None = None)
         elif p == "http://www.w3.org/2004/02/skos/core#editorialNote":
             t.notes = o
     context: dict[str, dict[str, list[Link]]] = {}
-    for r in select_rows(store, prefixes + _CONTEXT):
+    for r in select_rows(store, prefixes + _CONTEXT.replace("__ONE__", one)):
         label = r["label"] or r["o"].rsplit("/", 1)[-1]
         _add(context.setdefault(r["s"], {}).setdefault(r["p"].removeprefix(coop), []), Link(r["o"], label))
     for t in found.values():
@@ -121,10 +124,7 @@ def read_transfers(store: Store, ns: Namespaces, *, practice: str | None = None)
                     _add(t.source_places, place)
         if t.action_plan is not None:
             t.instruments = context.get(t.action_plan.iri, {}).get("addressesInstrument", [])
-    transfers = sorted(found.values(), key=lambda t: (t.id, t.iri))
-    if practice is not None:
-        transfers = [t for t in transfers if practice in {p.iri for p in t.practices}]
-    return transfers
+    return sorted(found.values(), key=lambda t: (t.id, t.iri))
 
 
 def transfer_filters(transfers: list[Transfer]) -> dict[str, list[tuple[str, str]]]:
