@@ -14,6 +14,7 @@ import uuid
 
 from flask import Flask, g, request
 from flask_cors import CORS
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.services import Services
 from kg.config import Config
@@ -68,6 +69,7 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | Inline
         app.extensions["coopkg_admin"] = admin.AdminState()
         app.register_blueprint(admin.bp)
     validators.install(app)
+    _bounded_bodies(app, config)
     _security_headers(app, config)
     if config.access_log:
         _log_requests(app)
@@ -99,12 +101,29 @@ def content_security_policy(config: Config, *, inline_styles: bool = False) -> s
     )
 
 
+def _bounded_bodies(app: Flask, config: Config) -> None:
+    """A chunked body (no Content-Length) over KG_MAX_REQUEST_BYTES gets 413, as a declared one does: Werkzeug
+    would otherwise cut it at the limit without a word, and a query cut short is a different query."""
+    from api.sparql import error_response
+
+    @app.before_request
+    def bounded():
+        if request.content_length is None and request.headers.get("Transfer-Encoding"):
+            request.get_data(cache=True)  # up to the limit; form parsing then reads the cached bytes
+            try:
+                request.stream.read(1)
+            except RequestEntityTooLarge:
+                return error_response(413, f"the request body is larger than {config.max_request_bytes} bytes")
+        return None
+
+
 def _security_headers(app: Flask, config: Config) -> None:
     """On every response nosniff and a referrer policy; on HTML pages the CSP and no framing."""
     policies = {inline: content_security_policy(config, inline_styles=inline) for inline in (False, True)}
 
     @app.after_request
     def headers(response):
+        response.headers["Server"] = "coopkg"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if response.mimetype == "text/html":

@@ -1,5 +1,5 @@
-"""The WSGI application for HTTP servers other than `kg serve`'s Waitress (gunicorn, granian), configured
-from the environment like `kg serve`: `gunicorn api.wsgi:app`, `granian --interface wsgi api.wsgi:app`.
+"""The WSGI application for HTTP servers other than `kg serve`'s own granian (gunicorn, Waitress), configured
+from the environment like `kg serve`: `gunicorn api.wsgi:app`, `waitress-serve api.wsgi:app`.
 bench/endpoint.py measures each; the README says which `kg serve` uses and why."""
 
 from __future__ import annotations

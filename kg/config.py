@@ -250,6 +250,12 @@ class Config:
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
 
+    def environment(self) -> dict[str, str]:
+        """The settings as environment variables, which `from_env` reads back into an equal Config: how a
+        server's worker process, or a test's server process, gets the settings of the command that started it."""
+        values = {setting.env: getattr(self, setting.name) for setting in SETTINGS}
+        return {env: (str(v).lower() if isinstance(v, bool) else str(v)) for env, v in values.items()}
+
     @property
     def ns(self) -> Namespaces:
         return Namespaces(self.base_iri)

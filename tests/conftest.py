@@ -187,28 +187,65 @@ def runner(tmp_path, monkeypatch) -> CliRunner:
 
 
 class LiveServer:
-    """The app served by Waitress on a loopback port, in a thread of the test process."""
+    """`kg serve` (granian, query worker processes) in a process of its own on a loopback port, with the
+    settings of `config`; what it writes to standard error (granian's lines, the access log) is kept."""
 
-    def __init__(self, config: Config):
-        import threading
+    def __init__(self, config: Config, *, ready: float = 120.0):
+        import socket
+        import subprocess
+        import sys
+        import tempfile
 
-        from waitress.server import create_server
+        import requests
 
-        from api import create_app
+        self.config = config
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = Path(tempfile.mkstemp(prefix="kg-serve-", suffix=".log")[1])
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("KG_")}, **config.environment()}
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "kg", "serve", "--port", str(port), "--threads", "8"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
 
-        self.app = create_app(config)
-        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
+        def up():
+            assert self.process.poll() is None, f"kg serve stopped: {self.log()[-2000:]}"
+            try:
+                return requests.get(self.url + "/healthz", timeout=5).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait_for(up, timeout=ready, what="kg serve answering /healthz")
 
     @property
     def sparql(self) -> str:
         return self.url + "/sparql"
 
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def access_log(self) -> list[dict]:
+        """The access log's JSON lines so far."""
+        import json
+
+        return [json.loads(line) for line in self.log().splitlines() if line.startswith('{"time"')]
+
     def close(self) -> None:
-        self.server.close()
-        self.app.extensions["coopkg"].close()
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -241,8 +278,8 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def live(served_config) -> LiveServer:
-    """A live server (Waitress, query worker processes) over the served store: for time limits, kills and
-    real clients (queries stop after 3 s)."""
+    """A live `kg serve` over the served store: for time limits, kills and real clients (queries stop after
+    3 s)."""
     server = LiveServer(served_config.with_(query_timeout=3.0, workers=2))
     yield server
     server.close()

@@ -154,39 +154,66 @@ def test_stats_counts_classes(built_here):
     assert line.split()[-1] == str(bundled_rows("organisations.csv"))
 
 
-def test_serve_runs_a_production_server(built_here, tmp_path):
-    """`kg serve` starts Waitress on the given port and answers SPARQL (a real process, not the test client)."""
+def test_serve_runs_a_production_server_that_stops_gracefully(built_here, tmp_path):
+    """`kg serve` (granian) answers SPARQL from a real process; on SIGTERM a request under way still gets its
+    answer, the server exits 0, and no query worker process is left behind."""
+    import os
+    import signal
     import socket
     import subprocess
     import sys
-    import time
+    import threading
 
+    import psutil
     import requests
+    from conftest import wait_for
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/sparql"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("KG_")}, "KG_QUERY_TIMEOUT": "3"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kg", "serve", "--port", str(port)], cwd=tmp_path, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "kg", "serve", "--port", str(port)], cwd=tmp_path, env=env, stderr=subprocess.DEVNULL
     )
+
+    def ask():
+        try:
+            return requests.get(url, params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"})
+        except requests.ConnectionError:
+            return None
+
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                r = requests.get(
-                    f"http://127.0.0.1:{port}/sparql",
-                    params={"query": "ASK { ?s ?p ?o }"},
-                    headers={"Accept": "application/sparql-results+json"},
-                    timeout=5,
-                )
-                break
-            except requests.ConnectionError:
-                time.sleep(0.3)
+        r = wait_for(ask, timeout=60, what="kg serve answering")
         assert r.json()["boolean"] is True
         assert r.headers["Server"] == "coopkg"
+        workers = [
+            p for p in psutil.Process(proc.pid).children(recursive=True) if "spawn_main" in " ".join(p.cmdline())
+        ]
+        assert workers  # the pool runs in processes of its own
+
+        answers = []
+        heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        under_way = threading.Thread(target=lambda: answers.append(requests.post(url, data={"query": heavy})))
+        under_way.start()
+        wait_for(lambda: requests.get(url[: -len("/sparql")] + "/readyz").json()["query_workers"]["busy"], what="busy")
+        proc.send_signal(signal.SIGTERM)
+        under_way.join(30)
+        assert answers and answers[0].status_code == 503  # stopped at the time limit, and told so
+        assert "time limit" in answers[0].text
+        assert proc.wait(30) == 0
+
+        def gone(p: psutil.Process) -> bool:
+            try:
+                return p.status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return True
+
+        wait_for(lambda: all(gone(p) for p in workers), what="the query workers ending with the server")
     finally:
-        proc.terminate()
-        proc.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def test_build_shows_progress_and_a_summary(runner):

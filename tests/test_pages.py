@@ -66,7 +66,7 @@ def site(tmp_path_factory, second_project):
 
 
 def _store_triples(site: LiveServer, iri: str) -> set:
-    with open_store(site.app.config["KG"].store, read_only=True) as store:
+    with open_store(site.config.store, read_only=True) as store:
         text = store.query(f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}")
         import io
 
@@ -195,7 +195,7 @@ def test_the_dataset_description_validates_against_dcat_ap(site):
     conforms, _, text = pyshacl.validate(description, shacl_graph=shapes, inference="none", allow_warnings=True)
     assert conforms, text
     dataset = URIRef("https://w3id.org/coopkg/dataset")
-    with open_store(site.app.config["KG"].store, read_only=True) as store:
+    with open_store(site.config.store, read_only=True) as store:
         quads = store.count()
     assert (dataset, VOID.triples, Literal(quads)) in description
     void = Graph().parse(
@@ -232,7 +232,7 @@ def test_the_ontology_is_documented_and_served(site):
 
 
 def test_pages_do_not_write_to_the_store(site):
-    store_location = site.app.config["KG"].store
+    store_location = site.config.store
     with open_store(store_location, read_only=True) as store:
         before = (store.version, store.count())
     for path in ("/", "/practices", "/search?q=craft", _path(ENTITIES["practice"]), "/catalog", "/dumps/coopkg.nt.gz"):

@@ -244,8 +244,10 @@ def test_light_queries_are_answered_while_a_heavy_one_runs(live):
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     worker = threading.Thread(target=lambda: requests.post(live.sparql, data={"query": heavy}, timeout=30))
     worker.start()
-    executor = live.app.extensions["coopkg"].executor
-    wait_for(lambda: executor.busy >= 1, what="the heavy query taking a worker")
+    wait_for(
+        lambda: requests.get(live.url + "/readyz", timeout=10).json()["query_workers"]["busy"] >= 1,
+        what="the heavy query taking a worker",
+    )
     r = requests.get(
         live.sparql, params={"query": ASK}, headers={"Accept": "application/sparql-results+json"}, timeout=10
     )
@@ -269,6 +271,19 @@ def test_request_size_limits(live):
     body = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 1_100_000
     r = requests.post(live.sparql, data=body, headers={"Content-Type": "application/sparql-query"}, timeout=10)
     assert r.status_code == 413
+
+
+@pytest.mark.parametrize("kind", ["application/sparql-query", "application/x-www-form-urlencoded"])
+def test_a_chunked_body_is_bounded_like_a_declared_one(live, kind):
+    """A body sent in chunks (no Content-Length) gets 413 past the limit, never a query cut short."""
+    query = "ASK { ?s ?p ?o }"
+    text = query if kind.endswith("sparql-query") else "query=" + requests.utils.quote(query)
+    chunks = lambda text: (text[i : i + 1000].encode() for i in range(0, len(text), 1000))  # noqa: E731
+    small = requests.post(live.sparql, data=chunks(text), headers={"Content-Type": kind}, timeout=10)
+    assert small.request.headers.get("Transfer-Encoding") == "chunked"
+    assert small.status_code == 200 and "true" in small.text
+    big = requests.post(live.sparql, data=chunks(text + " #" + "x" * 1_100_000), headers={"Content-Type": kind})
+    assert big.status_code == 413 and "larger than" in big.text
 
 
 def test_protocol_errors(live):
