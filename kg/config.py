@@ -59,9 +59,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "spare_workers",
         "KG_SPARE_WORKERS",
-        1,
-        "Query workers kept loaded and idle, to take a stopped worker's place at once (a worker over a large "
-        "store takes seconds to start). Each holds a copy of the store, like the others.",
+        0,
+        "Query workers kept loaded and idle, to take a stopped worker's place, where workers cannot be forked "
+        "(not Linux): there each loads the store itself, which takes seconds. On Linux the workers are forked "
+        "from one process that loaded the store, and a stopped one is replaced in milliseconds.",
     ),
     Setting(
         "serve_in_memory",

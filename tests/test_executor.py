@@ -34,16 +34,57 @@ def test_results_past_the_size_limit_are_refused(location):
         executor.close()
 
 
-@pytest.mark.slow
-def test_a_timed_out_worker_is_replaced(location):
-    executor = QueryExecutor(location, workers=1, timeout=1)
+#: The pool's designs: workers forked from a template that holds the store in memory, or forked and each
+#: opening the store on disk; and, where fork is not used, workers started on their own with a spare loaded.
+DESIGNS = [
+    pytest.param({"fork": True, "in_memory": True}, id="forked-in-memory"),
+    pytest.param({"fork": True, "in_memory": False}, id="forked-on-disk"),
+    pytest.param({"fork": False, "in_memory": True, "spares": 1}, id="spawned-with-a-spare"),
+]
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_a_timed_out_worker_is_replaced_and_the_next_query_answered_within_a_second(location, design):
+    """The query past the limit is stopped (its process killed), and the next query, under a time limit of
+    its own of one second, is answered by the worker that took its place."""
+    import psutil
+
+    executor = QueryExecutor(location, workers=1, timeout=1, **design)
     try:
+        before = {p.pid for p in psutil.Process().children(recursive=True)}
         with pytest.raises(QueryTimeout):
             executor.run(QueryRequest(HEAVY))
-        answer = executor.run(QueryRequest("ASK { ?s ?p ?o }"), timeout=60)  # waits for the new worker
+        answer = executor.run(QueryRequest("ASK { ?s ?p ?o }"), timeout=1.0)
         assert answer.body.strip().endswith(b"true}")
+        assert executor.replaced == 1
+        after = {p.pid for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE}
+        assert before - after, "the stopped worker's process is gone"
+        assert after - before or design.get("spares"), "a new worker process took its place"
     finally:
         executor.close()
+
+
+@pytest.mark.parametrize("design", DESIGNS[:2])
+def test_forked_workers_answer_from_the_template_s_store_and_end_with_the_pool(location, design):
+    import psutil
+
+    executor = QueryExecutor(location, workers=2, timeout=10, **design)
+    template = next(p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline()))
+    workers = template.children()
+    assert len(workers) == 2  # forked from the template, which opened the store once
+    try:
+        counts = [executor.run(QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")).body for _ in range(4)]
+        assert len(set(counts)) == 1 and b'"n"' in counts[0]
+    finally:
+        executor.close()
+
+    def gone(p: psutil.Process) -> bool:
+        try:
+            return p.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    wait_for(lambda: all(gone(p) for p in [template, *workers]), what="the template and its workers ending")
 
 
 @pytest.mark.slow

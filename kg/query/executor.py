@@ -1,10 +1,11 @@
 """Run SPARQL queries in worker processes, with a time limit, a result-size limit and bounded concurrency.
 
-pyoxigraph cannot cancel a query from another thread, so each query runs in a worker process that holds
-its own read-only copy of the store (in memory where it fits: aggregates run 3-7x faster there). When a
+pyoxigraph cannot cancel a query from another thread, so each query runs in a worker process. When a
 query passes its time limit the worker is killed, which really stops the work, and a fresh worker takes
-its place. A spare worker is kept loaded so that the replacement is instant (loading a large store takes
-seconds, and a client repeating a heavy query must not leave the others without a worker meanwhile).
+its place. The workers are forked from one template process that opened the store once (and, in memory,
+copied it once: aggregates run 3-7x faster there), so a replacement takes milliseconds instead of the
+seconds of loading a large store again, and a client repeating a heavy query does not keep a core busy
+loading copies. bench/workers.py measures this design beside one copy per worker and on-disk workers.
 At most `workers` queries run at once; others wait for a free worker up to the time limit.
 `restart()` moves the pool onto the store's current data after a rebuild, without dropping a query.
 """
@@ -14,11 +15,15 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing as mp
+import os
 import queue
 import re
+import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from multiprocessing import reduction
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
@@ -40,6 +45,11 @@ __all__ = [
     "InlineExecutor",
     "answer",
 ]
+
+
+#: Workers are forked from a template process where fork is safe to use here (Linux); elsewhere each starts
+#: on its own and loads the store itself.
+FORK = sys.platform.startswith("linux")
 
 
 class QueryTimeout(KGError):
@@ -111,16 +121,28 @@ class _Limited(io.RawIOBase):
         return len(data)
 
 
+def _open(location: Config | str, in_memory: bool) -> Store:
+    store = open_store(location, read_only=True)
+    if in_memory:
+        copy = store.in_memory()
+        if copy is not store:
+            store.close()
+        store = copy
+    return store
+
+
 def _worker(conn: Connection, location: Config | str, in_memory: bool, max_bytes: int) -> None:
-    """Worker process: open the store, then answer requests until the pipe closes."""
+    """Worker process started on its own: open the store, then answer requests until the pipe closes."""
     try:
-        store = open_store(location, read_only=True)
-        if in_memory:
-            store = store.in_memory()
-        conn.send(("ready", None))
+        store = _open(location, in_memory)
     except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
         conn.send(("error", f"cannot open the store: {e}"))
         return
+    conn.send(("ready", None))
+    _answer_requests(conn, store, max_bytes)
+
+
+def _answer_requests(conn: Connection, store: Store, max_bytes: int) -> None:
     while True:
         try:
             request: QueryRequest = conn.recv()
@@ -134,6 +156,52 @@ def _worker(conn: Connection, location: Config | str, in_memory: bool, max_bytes
             conn.send(("store-error", str(e)))
         except (QueryError, SyntaxError, ValueError, OSError, RuntimeError) as e:
             conn.send(("error", str(e)))
+
+
+def _template(control: Connection, location: Config | str, in_memory: bool, max_bytes: int) -> None:
+    """Template process: open the store once (in memory: copy it once), then fork a worker for each socket
+    the parent sends, and send back the worker's pid. On disk each worker opens the store itself (an open
+    RocksDB does not survive a fork); the OS page cache holds its files once for all of them."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    store = None
+    try:
+        if in_memory:
+            opened = open_store(location, read_only=True)
+            store = opened.in_memory()
+            if store is opened:  # a backend with no in-memory copy (a SPARQL server): each worker connects
+                store.close()
+                store = None
+            else:
+                opened.close()
+    except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
+        control.send(("error", f"cannot open the store: {e}"))
+        return
+    control.send(("ready", None))
+    while True:
+        try:
+            fd = reduction.recv_handle(control)
+        except (EOFError, OSError):
+            return
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                conn = Connection(fd)
+                try:
+                    mine = store if store is not None else _open(location, False)
+                except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
+                    conn.send(("error", f"cannot open the store: {e}"))
+                else:
+                    conn.send(("ready", None))
+                    _answer_requests(conn, mine, max_bytes)
+            except BaseException:  # noqa: BLE001 - a forked child must never return into the template's loop
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(fd)
+        control.send(pid)
 
 
 def answer(store: Store, request: QueryRequest, max_bytes: int) -> QueryResponse:
@@ -158,6 +226,8 @@ def answer(store: Store, request: QueryRequest, max_bytes: int) -> QueryResponse
 
 
 class _Worker:
+    """A worker process started on its own (spawn), which opens or copies the store itself."""
+
     def __init__(self, ctx, location: Config | str, in_memory: bool, max_bytes: int, generation: int = 0):
         self.generation, self.killed = generation, False
         self.conn, child = ctx.Pipe()
@@ -179,14 +249,73 @@ class _Worker:
             self.kill()
             raise KGError(message)
 
+    def _stop(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.process.close()
+
     def kill(self) -> None:
         if self.killed:
             return
         self.killed = True
+        self._stop()
+        self.conn.close()
+
+
+class _ForkedWorker(_Worker):
+    """A worker forked from a template process, which holds the store already."""
+
+    def __init__(self, template: _Template, generation: int):
+        self.generation, self.killed = generation, False
+        self.conn, self.pid = template.fork()
+
+    def _stop(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class _Template:
+    """The process that holds the opened store and forks the workers (one per data generation)."""
+
+    def __init__(self, ctx, location: Config | str, in_memory: bool, max_bytes: int, start_timeout: float):
+        self.control, child = ctx.Pipe()  # duplex: a socket pair, which can carry file descriptors
+        self.process = ctx.Process(
+            target=_template, args=(child, location, in_memory, max_bytes), daemon=True, name="kg-query-template"
+        )
+        self.process.start()
+        child.close()
+        self._lock = threading.Lock()
+        if not self.control.poll(start_timeout):
+            self.close()
+            raise KGError("the query workers' template process did not start in time")
+        try:
+            status, message = self.control.recv()
+        except EOFError:
+            status, message = "error", "the query workers' template process stopped while starting"
+        if status != "ready":
+            self.close()
+            raise KGError(message)
+
+    def fork(self) -> tuple[Connection, int]:
+        """A new worker's connection and pid."""
+        ours, theirs = mp.Pipe()
+        with self._lock:
+            try:
+                reduction.send_handle(self.control, theirs.fileno(), self.process.pid)
+                pid = self.control.recv()
+            except (EOFError, OSError):
+                ours.close()
+                raise KGError("the query workers' template process is gone") from None
+            finally:
+                theirs.close()
+        return ours, pid
+
+    def close(self) -> None:
+        self.control.close()
         self.process.kill()
         self.process.join(5)
-        self.process.close()
-        self.conn.close()
 
 
 class QueryExecutor:
@@ -202,35 +331,51 @@ class QueryExecutor:
         max_bytes: int = 50_000_000,
         in_memory: bool = True,
         start_timeout: float = 600.0,
-        spares: int = 1,
+        spares: int = 0,
+        fork: bool | None = None,
     ):
         self.location, self.timeout, self.in_memory, self.max_bytes = location, timeout, in_memory, max_bytes
-        self._ctx = mp.get_context("spawn")  # no fork: the parent may hold threads and open stores
+        self._ctx = mp.get_context("spawn")  # no fork of this process: it may hold threads and open stores
+        #: workers forked from a template process (POSIX); False: each worker is started and loads on its own
+        self.fork = FORK if fork is None else fork
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._spares: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._closed = False
         self._generation = 0
+        self._template: _Template | None = None
         self.size, self.spare_count = max(1, workers), max(0, spares)
         self.busy = 0
         #: workers stopped at the time limit (or lost) and replaced since start
         self.replaced = 0
-        self._fill(self._idle, self._spares, start_timeout)
+        self._template = self._fill(self._idle, self._spares, start_timeout)
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, template: _Template | None = None) -> _Worker:
+        template = template or self._template
+        if template is not None:
+            return _ForkedWorker(template, self._generation)
         return _Worker(self._ctx, self.location, self.in_memory, self.max_bytes, self._generation)
 
-    def _fill(self, idle: queue.Queue, spares: queue.Queue, start_timeout: float) -> None:
-        started = [self._spawn() for _ in range(self.size + self.spare_count)]
+    def _fill(self, idle: queue.Queue, spares: queue.Queue, start_timeout: float) -> _Template | None:
+        """Start a pool on the store's current data (a template, then its workers) into `idle` and `spares`."""
+        template = (
+            _Template(self._ctx, self.location, self.in_memory, self.max_bytes, start_timeout) if self.fork else None
+        )
+        started: list[_Worker] = []
         try:
+            for _ in range(self.size + self.spare_count):
+                started.append(self._spawn(template))
             for w in started:
                 w.wait_ready(start_timeout)
         except KGError:
             for w in started:
                 w.kill()
+            if template is not None:
+                template.close()
             raise
         for i, w in enumerate(started):
             (idle if i < self.size else spares).put(w)
+        return template
 
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryResponse:
         """Run one query; raises QueryError, QueryTimeout, ResultTooLarge or Busy."""
@@ -277,9 +422,17 @@ class QueryExecutor:
         return None
 
     def _replace(self) -> None:
-        """Put a spare in the killed worker's place at once, and load a new spare in the background."""
+        """Put a new worker in the killed one's place: forked at once, else a spare, loading a new spare."""
         with self._lock:
             self.replaced += 1
+        if self._template is not None:
+            try:
+                worker = self._spawn()
+                worker.wait_ready(60)
+            except KGError:
+                return  # the pool is one short; /readyz shows it
+            self._idle.put(worker)
+            return
         try:
             self._idle.put(self._spares.get_nowait())
             target = self._spares
@@ -306,15 +459,17 @@ class QueryExecutor:
             self._generation += 1
         idle: queue.Queue[_Worker] = queue.Queue()
         spares: queue.Queue[_Worker] = queue.Queue()
-        self._fill(idle, spares, start_timeout)
-        old_idle, old_spares = self._idle, self._spares
-        self._idle, self._spares = idle, spares
+        template = self._fill(idle, spares, start_timeout)
+        old_idle, old_spares, old_template = self._idle, self._spares, self._template
+        self._idle, self._spares, self._template = idle, spares, template
         for q in (old_idle, old_spares):
             while True:
                 try:
                     q.get_nowait().kill()
                 except queue.Empty:
                     break
+        if old_template is not None:
+            old_template.close()  # its busy workers go on until their query ends, then run() kills them
 
     def status(self) -> dict[str, int]:
         """Workers idle, busy and spare, for /readyz."""
@@ -328,6 +483,8 @@ class QueryExecutor:
                     q.get_nowait().kill()
                 except queue.Empty:
                     break
+        if self._template is not None:
+            self._template.close()
 
 
 class InlineExecutor:
