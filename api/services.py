@@ -19,7 +19,7 @@ from kg.practices.similarity import SimilarityIndex, practice_index
 from kg.publish.catalog import dataset_description
 from kg.publish.describe import Reader
 from kg.publish.release import DumpCache
-from kg.query.cache import ResultCache
+from kg.query.cache import CachedRuns, ResultCache
 from kg.query.executor import ExecutorReader, InlineExecutor, QueryExecutor
 from kg.query.saved import SavedQuery, read_saved_queries
 from kg.store import Store, open_store
@@ -103,9 +103,14 @@ class Services:
         return self.version != "unversioned"
 
     @property
+    def runs(self) -> CachedRuns:
+        """Queries answered by the query workers (with their limits), or from the served version's results."""
+        return CachedRuns(self.executor, self.results, self.version if self.versioned else None)
+
+    @property
     def reader(self) -> Reader:
-        """The pages' queries, answered by the query workers (with their time limit)."""
-        return ExecutorReader(self.executor)
+        """The pages' queries, answered like the endpoint's (a page asked again costs no query)."""
+        return ExecutorReader(self.runs)
 
     def catalog(self) -> Graph:
         """The dataset description of the served version, made on first use (its statistics take queries)."""

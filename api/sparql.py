@@ -9,7 +9,6 @@ from werkzeug.datastructures import MIMEAccept
 from api import metrics
 from api.services import services
 from kg.errors import KGError, QueryError
-from kg.query.cache import result_key
 from kg.query.executor import (
     Busy,
     QueryRequest,
@@ -141,14 +140,8 @@ def _types(accept: MIMEAccept) -> tuple[str | None, str | None]:
 def run_query(query: QueryRequest) -> Response:
     """Run a query on the workers (or answer it from the recent results of the same data version) and turn
     the outcome into an HTTP response."""
-    served = services()
-    key = result_key(served.version, query) if served.versioned else None
-    result = served.results.get(key) if key is not None else None
     try:
-        if result is None:
-            result = served.executor.run(query)
-            if key is not None and result.media_type is not None:
-                served.results.put(key, result)
+        result = services().runs.run(query)
     except QueryTimeout as e:
         metrics.query_stopped()
         return error_response(503, str(e))

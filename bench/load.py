@@ -18,6 +18,7 @@ import argparse
 import collections
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -30,6 +31,9 @@ from endpoint import ensure_tools, free_port, kg_serve, light_mix, wrk_script
 from h2020 import DATA, ensure_store
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kg.config import Config  # noqa: E402
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?o . ?b ?q ?o . ?c ?r ?b }"  # joins on shared objects: minutes
 
@@ -104,14 +108,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--timeout", type=float, default=10.0, help="the server's query time limit (s)")
-    parser.add_argument("--workers", type=int, default=4, help="KG_WORKERS (the heavy query holds one)")
+    parser.add_argument("--timeout", type=float, help="KG_QUERY_TIMEOUT, the query time limit (default: kg's)")
+    parser.add_argument("--workers", type=int, help="KG_WORKERS (default: kg's; the heavy query holds one)")
     parser.add_argument(
         "--in-memory",
         choices=["true", "false"],
-        default="false",
-        help="KG_SERVE_IN_MEMORY: workers copy the store into memory (each restart after a stopped query "
-        "then copies it again)",
+        help="KG_SERVE_IN_MEMORY: the query workers hold a copy of the store in memory (default: kg's)",
     )
     args = parser.parse_args()
     ensure_tools()
@@ -119,13 +121,12 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkdtemp(prefix="kg-load-bench-")) / "access.log"
+    chosen = {"KG_QUERY_TIMEOUT": args.timeout, "KG_WORKERS": args.workers, "KG_SERVE_IN_MEMORY": args.in_memory}
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("KG_")},
-        "KG_QUERY_TIMEOUT": str(args.timeout),
-        "KG_WORKERS": str(args.workers),
-        "KG_SERVE_IN_MEMORY": args.in_memory,
-        "KG_SPARE_WORKERS": "1",
+        **{k: str(v) for k, v in chosen.items() if v is not None},
     }
+    settings = Config.from_env(env)  # what the server will run with: the shipped defaults unless chosen
     with log.open("w") as err:
         server = kg_serve(port, env, err)
     try:
@@ -152,7 +153,7 @@ def main() -> None:
         time.sleep(1)
         out = run_wrk(url, items, args.seconds, args.clients)
         stop.set()
-        thread.join(args.timeout + 30)
+        thread.join(settings.query_timeout + 30)
     finally:
         server.terminate()
         server.wait(30)
@@ -173,7 +174,8 @@ def main() -> None:
     print(out)
     print(
         f"workload: {len(items)} kinds of request; {args.clients} clients for {args.seconds} s; "
-        f"query time limit {args.timeout:g} s"
+        f"settings: KG_QUERY_TIMEOUT={settings.query_timeout:g} KG_WORKERS={settings.workers} "
+        f"KG_SERVE_IN_MEMORY={str(settings.serve_in_memory).lower()}"
     )
     print(f"light requests by status (server log): {dict(sorted(statuses['light'].items()))}")
     print(f"heavy query by status (server log): {dict(sorted(statuses['heavy'].items()))}; client saw {dict(heavy)}")

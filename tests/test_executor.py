@@ -69,7 +69,7 @@ def test_forked_workers_answer_from_the_template_s_store_and_end_with_the_pool(l
     import psutil
 
     executor = QueryExecutor(location, workers=2, timeout=10, **design)
-    template = next(p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline()))
+    template = psutil.Process(executor._template.process.pid)
     workers = template.children()
     assert len(workers) == 2  # forked from the template, which opened the store once
     try:

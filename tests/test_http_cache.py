@@ -60,9 +60,9 @@ class CountingExecutor(InlineExecutor):
 
     runs = 0
 
-    def run(self, request, timeout=None):
+    def run(self, request, *, timeout=None):
         self.runs += 1
-        return super().run(request, timeout)
+        return super().run(request, timeout=timeout)
 
 
 def test_a_repeated_query_is_answered_from_the_result_cache(served_config):
@@ -81,6 +81,27 @@ def test_a_repeated_query_is_answered_from_the_result_cache(served_config):
         metrics = web.get("/metrics").get_data(as_text=True)
         assert _value(metrics, "coopkg_result_cache_hits_total") == 3
         assert _value(metrics, "coopkg_result_cache_misses_total") == 2
+    finally:
+        app.extensions["coopkg"].close()
+
+
+@pytest.mark.parametrize("path", ["/id/innocrafts/organisation/P01", "/id/innocrafts/organisation/P01.ttl"])
+def test_an_entity_page_asked_again_runs_no_query(served_config, path):
+    """The pages' queries go through the same result cache: a page asked again (in any format) is made from
+    the cached results, byte for byte the same."""
+    from api import create_app
+
+    executor = CountingExecutor(served_config)
+    app = create_app(served_config.with_(cache_max_age=0), executor=executor)
+    try:
+        web = app.test_client()
+        app.extensions["coopkg"].warm_up.join()
+        first = web.get(path)
+        assert first.status_code == 200 and executor.runs > 0
+        runs = executor.runs
+        again = web.get(path)
+        assert again.status_code == 200 and again.data == first.data
+        assert executor.runs == runs
     finally:
         app.extensions["coopkg"].close()
 

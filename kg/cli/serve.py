@@ -90,6 +90,7 @@ def serve(config: Config, host: str, port: int, threads: int, connections: int, 
         address=host,
         port=port,
         interface=Interfaces.WSGI,
+        websockets=False,
         workers=1,  # one process holds the query worker pool, its limits and the caches
         blocking_threads=threads,
         backpressure=connections,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from kg.query.executor import QueryRequest, QueryResponse
+from kg.query.executor import InlineExecutor, QueryExecutor, QueryRequest, QueryResponse
 
-__all__ = ["ResultCache", "result_key"]
+__all__ = ["ResultCache", "CachedRuns", "result_key"]
 
 
 def result_key(version: str, request: QueryRequest) -> tuple:
@@ -68,3 +68,22 @@ class ResultCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class CachedRuns:
+    """An executor whose answers come from `cache` when the same request was answered on the same data
+    version: the endpoint's queries and the pages' alike. `version` None (a store that names no state, such
+    as a SPARQL server others write to) caches nothing."""
+
+    def __init__(self, executor: QueryExecutor | InlineExecutor, cache: ResultCache, version: str | None):
+        self.executor, self.cache, self.version = executor, cache, version
+
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryResponse:
+        key = result_key(self.version, request) if self.version is not None else None
+        found = self.cache.get(key) if key is not None else None
+        if found is not None:
+            return found
+        result = self.executor.run(request, timeout=timeout)
+        if key is not None and result.media_type is not None:
+            self.cache.put(key, result)
+        return result

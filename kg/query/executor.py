@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -496,7 +497,7 @@ class InlineExecutor:
         self.replaced = 0  # never: nothing here is stopped
         self.store = open_store(location, read_only=True)
 
-    def run(self, request: QueryRequest, timeout: float | None = None) -> QueryResponse:
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryResponse:
         try:
             return answer(self.store, request, self.max_bytes)
         except (SyntaxError, ValueError, OSError, RuntimeError) as e:
@@ -514,10 +515,16 @@ class InlineExecutor:
         self.store.close()
 
 
+class Runner(Protocol):
+    """What answers a QueryRequest: an executor, or one in front of a result cache (kg.query.cache)."""
+
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryResponse: ...
+
+
 class ExecutorReader:
     """A `kg.publish.describe.Reader` whose queries run in the executor's workers (time and size limits apply)."""
 
-    def __init__(self, executor: QueryExecutor | InlineExecutor):
+    def __init__(self, executor: Runner):
         self.executor = executor
 
     def select(self, sparql: str, bindings=None) -> list[dict]:
