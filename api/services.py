@@ -12,7 +12,6 @@ from flask import current_app
 from rdflib import Graph
 
 from kg.config import Config
-from kg.network.build import organisation_igraph
 from kg.network.recommend import Network
 from kg.network.view_data import ViewCache, ViewFilters, filter_options, map_view, network_view
 from kg.practices.similarity import SimilarityIndex, practice_index
@@ -92,9 +91,7 @@ class Services:
         """The organisation network (igraph) that recommendations walk: read from the store's cache folder
         (made with the network views), held once per served version."""
         store = self.store
-        return self.models.get(
-            (store.version, "org-network"), lambda: organisation_igraph(store, str(self.config.ns.coop))
-        )
+        return self.models.get((store.version, "org-network"), lambda: Network.read(store, str(self.config.ns.coop)))
 
     @property
     def versioned(self) -> bool:

@@ -152,6 +152,22 @@ def test_recommendations_are_explained(bundled_store):
     assert not any(p.endswith("CC-GP02") for p in florence_practices)  # its own practices are left out
 
 
+@pytest.mark.parametrize("org", ["P01", "P12", "P05"])
+def test_partner_recommendations_are_networkx_s_adamic_adar_ranking(bundled_store, org):
+    """Every organisation not yet linked, scored by networkx's Adamic-Adar index: the recommendations are its
+    best, in its order, with its scores (ties by name)."""
+    from kg.network.recommend import recommend_partners, resolve_organisation
+
+    store, _ = bundled_store
+    graph = build_network(store, COOP, "org")
+    me = resolve_organisation(store, COOP, org)
+    pairs = [(me, other) for other in graph if other != me and not graph.has_edge(me, other)]
+    scored = [(round(s, 3), graph.nodes[v].get("label", v), v) for _, v, s in nx.adamic_adar_index(graph, pairs)]
+    expected = sorted((t for t in scored if t[0] > 0), key=lambda t: (-t[0], t[1]))[:5]
+    got = recommend_partners(store, COOP, me, top=5)
+    assert [(r.score, r.iri) for r in got] == [(score, iri) for score, _, iri in expected]
+
+
 def test_unknown_organisation_is_a_clear_error(bundled_store, runner):
     from kg.network.recommend import resolve_organisation
 

@@ -182,8 +182,8 @@ def test_recommendations_work_on_imported_eu_data(tmp_path):
     same as networkx's Adamic-Adar on the same network."""
     import networkx as nx
 
-    from kg.network.build import build_network, organisation_igraph
-    from kg.network.recommend import recommend_partners, recommend_practices
+    from kg.network.build import build_network
+    from kg.network.recommend import Network, recommend_partners, recommend_practices
     from kg.store.rows import select_rows
 
     config = Config(store="memory", link_review="none")
@@ -191,7 +191,7 @@ def test_recommendations_work_on_imported_eu_data(tmp_path):
     build(store, config)
     import_files(store, config, "cordis", [CORDIS])
     coop = str(config.ns.coop)
-    network = organisation_igraph(store, coop)
+    network = Network.read(store, coop)
     graph = build_network(store, coop)
     cordis = [
         r["o"]

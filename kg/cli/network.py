@@ -112,16 +112,15 @@ def network_metrics(config: Config, kind: str, top: int, by: str, communities: i
 @_user_errors
 def network_recommend(config: Config, organisation: str, top: int) -> None:
     """Good practices worth studying and potential new partners for ORGANISATION (its id, e.g. P01, or IRI)."""
-    from kg.network.build import organisation_igraph
-    from kg.network.recommend import recommend_partners, recommend_practices, resolve_organisation
+    from kg.network.recommend import Network, recommend_partners, recommend_practices, resolve_organisation
 
     coop = str(config.ns.coop)
     with _open(config, read_only=True) as store:
         iri = resolve_organisation(store, coop, organisation)
-        network = organisation_igraph(store, coop)
+        network = Network.read(store, coop)
         practices = recommend_practices(store, coop, iri, top, network=network)
         partners = recommend_partners(store, coop, iri, top, network=network)
-    labels = dict(zip(network[1], network[2], strict=True))
+    labels = dict(zip(network.nodes, network.labels, strict=True))
     click.echo(f"for {labels.get(iri, iri)}\n\ngood practices worth studying:")
     for r in practices:
         click.echo(f"  {r.score:>6.2f}  {r.label}: {r.why}")

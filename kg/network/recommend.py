@@ -10,9 +10,12 @@ Horizon 2020 network's analysis), so an organisation page of a large import need
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import igraph as ig
+import numpy as np
+import scipy.sparse as sp
 
 from kg.errors import AmbiguousId, NotFound
 from kg.network.build import organisation_igraph
@@ -21,8 +24,34 @@ from kg.store.rows import select_rows
 
 __all__ = ["Network", "Recommendation", "resolve_organisation", "recommend_practices", "recommend_partners"]
 
-#: The organisation network as `organisation_igraph` gives it: the graph, its vertices' IRIs and labels.
-Network = tuple[ig.Graph, list[str], list[str]]
+
+@dataclass(frozen=True)
+class Network:
+    """The organisation network as `organisation_igraph` gives it (the graph, its vertices' IRIs and labels),
+    with its adjacency as a sparse matrix and each vertex's Adamic-Adar weight, 1 / log(degree): made once
+    (half a second on H2020) so that each organisation's scores are one sparse row product."""
+
+    graph: ig.Graph
+    nodes: list[str]
+    labels: list[str]
+    adjacency: sp.csr_array
+    weights: np.ndarray
+
+    @classmethod
+    def of(cls, graph: ig.Graph, nodes: list[str], labels: list[str]) -> Network:
+        n = graph.vcount()
+        edges = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        rows, cols = np.r_[edges[:, 0], edges[:, 1]], np.r_[edges[:, 1], edges[:, 0]]
+        adjacency = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        adjacency.data[:] = 1.0  # a pair linked by several projects is one neighbour
+        degree = np.asarray(adjacency.sum(axis=1)).ravel()
+        weights = np.where(degree > 1, 1.0 / np.log(np.maximum(degree, 2)), 0.0)
+        return cls(graph, nodes, labels, adjacency, weights)
+
+    @classmethod
+    def read(cls, store: Store, coop: str) -> Network:
+        return cls.of(*organisation_igraph(store, coop))
+
 
 _PREFIXES = """PREFIX coop: <{coop}>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -81,9 +110,9 @@ def _themes(store: Store, coop: str) -> dict[str, set[str]]:
     return themes
 
 
-def _network(store: Store, coop: str, network: Network | None) -> tuple[ig.Graph, dict[str, int], list[str], list[str]]:
-    graph, nodes, labels = network if network is not None else organisation_igraph(store, coop)
-    return graph, {n: i for i, n in enumerate(nodes)}, nodes, labels
+def _network(store: Store, coop: str, network: Network | None) -> tuple[Network, dict[str, int]]:
+    network = network if network is not None else Network.read(store, coop)
+    return network, {n: i for i, n in enumerate(network.nodes)}
 
 
 def recommend_practices(
@@ -92,7 +121,8 @@ def recommend_practices(
     """The good practices most worth studying for `organisation`, its own left out. `network` is the
     organisation network as `organisation_igraph` gives it (read from the store's cache when not given)."""
     mine = _themes(store, coop).get(organisation, set())
-    graph, index, nodes, _ = _network(store, coop, network)
+    network, index = _network(store, coop, network)
+    graph, nodes = network.graph, network.nodes
     distances: dict[str, int] = {}
     if organisation in index:
         row = graph.distances(source=index[organisation])[0]
@@ -123,22 +153,29 @@ def recommend_partners(
     store: Store, coop: str, organisation: str, top: int = 5, *, network: Network | None = None
 ) -> list[Recommendation]:
     """Organisations `organisation` is not linked to yet, by the Adamic-Adar index over the collaboration
-    network (igraph's inverse log-weighted similarity, networkx's `adamic_adar_index` on the same graph)."""
-    graph, index, nodes, labels = _network(store, coop, network)
+    network: the sum, over the partners two organisations share, of 1 / log(the partner's degree). One sparse
+    row product (A[i] x weights) @ A gives it for every organisation at once, equal to networkx's
+    `adamic_adar_index` (tested); igraph's `similarity_inverse_log_weighted` gives the same but lists every
+    vertex's neighbours on each call (0.15 s on H2020, against 5 ms)."""
+    network, index = _network(store, coop, network)
+    graph, nodes, labels = network.graph, network.nodes, network.labels
     if organisation not in index:
         return []
     i = index[organisation]
     near = set(graph.neighbors(i))
-    scores = graph.similarity_inverse_log_weighted(vertices=[i])[0]
+    row = network.adjacency[[i]]
+    scores = (row.multiply(network.weights) @ network.adjacency).toarray().ravel()
+    candidates = (int(j) for j in np.flatnonzero(scores > 0) if j != i and j not in near)
+    # the reasons only for the best: an organisation of H2020 has thousands of candidates two steps away
+    best = heapq.nsmallest(top, candidates, key=lambda j: (-round(float(scores[j]), 3), labels[j]))
     themes = _themes(store, coop)
     result = []
-    for j, score in enumerate(scores):
-        if j == i or j in near or score <= 0:
-            continue
+    for j in best:
+        score = float(scores[j])
         common = sorted(labels[n] for n in near & set(graph.neighbors(j)))
         shared = sorted(themes.get(organisation, set()) & themes.get(nodes[j], set()))
         why = f"shares {len(common)} partner{'s' if len(common) > 1 else ''} ({', '.join(common[:3])}"
         why += ", ..." if len(common) > 3 else ""
         why += ")" + (f" and the theme {', '.join(shared)}" if shared else "")
         result.append(Recommendation(nodes[j], labels[j], round(score, 3), why))
-    return sorted(result, key=lambda r: (-r.score, r.label))[:top]
+    return result
