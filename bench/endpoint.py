@@ -84,6 +84,45 @@ def kg_serve(port: int, env: dict[str, str], stderr) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr)
 
 
+NGINX_CONF = """worker_processes 2;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  proxy_cache_path {work}/nginx-cache keys_zone=kg:16m max_size=512m inactive=10m use_temp_path=off;
+  upstream kg {{ server 127.0.0.1:{upstream}; keepalive 32; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://kg;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache kg;
+      proxy_cache_key $request_method$request_uri$http_accept;
+      proxy_cache_lock on;
+      proxy_cache_revalidate on;
+    }}
+  }}
+}}
+"""
+
+
+def _tool(name: str) -> str | None:
+    return shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin")
+
+
+def nginx(work: Path, port: int, upstream: int) -> subprocess.Popen:
+    """nginx (Debian's package) as a caching reverse proxy in front of `upstream`: it keeps the public GET
+    answers for as long as their Cache-Control allows, and revalidates them with the ETag after."""
+    conf = work / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(work=work, port=port, upstream=upstream))
+    (work / "nginx-cache").mkdir(exist_ok=True)
+    work.chmod(0o755)  # nginx's workers run as another user when started as root
+    (work / "nginx-cache").chmod(0o777)
+    return subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work), "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+
+
 def wait_for(url: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -96,9 +135,10 @@ def wait_for(url: str, seconds: float) -> None:
 
 
 def ensure_tools() -> None:
-    if shutil.which("wrk") is None:
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    for tool, package in (("wrk", "wrk"), ("nginx", "nginx-light")):
+        if _tool(tool) is None:
+            sudo = [] if os.geteuid() == 0 else ["sudo"]
+            subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", package], check=True)
     for module, package in (("waitress-serve", "waitress>=3,<4"), ("gunicorn", "gunicorn>=23,<24")):
         if shutil.which(module, path=str(Path(sys.executable).parent)) is None:  # other HTTP servers for kg's app
             subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
@@ -137,6 +177,42 @@ def wrk(url: str, queries: list[str], seconds: int, clients: int) -> dict:
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "errors": errors.group(1) if errors else "none",
     }
+
+
+class PeakMemory:
+    """The peak, over a server's runs, of the memory of its process and all its children (MiB of PSS: a
+    page shared between processes, as after a fork, counts once), sampled every 0.2 s in a thread."""
+
+    def __init__(self, pid: int):
+        import threading
+
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def now(self) -> float:
+        import psutil
+
+        total = 0
+        try:
+            root = psutil.Process(self.pid)
+            for proc in [root, *root.children(recursive=True)]:
+                try:
+                    total += proc.memory_full_info().pss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+        except psutil.NoSuchProcess:
+            pass
+        return total / 2**20
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, self.now())
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 def stages(queries: list[str], rounds: int = 3) -> list[tuple[str, float]]:
@@ -268,6 +344,9 @@ def main() -> None:
     env = {**os.environ, "KG_WORKERS": "2", "KG_QUERY_TIMEOUT": "30"}
     port = free_port()
     servers["kg serve"] = (kg_serve(port, env, subprocess.DEVNULL), f"http://127.0.0.1:{port}/sparql")
+    upstream, port = free_port(), free_port()
+    cached = kg_serve(upstream, {**env, "KG_CACHE_MAX_AGE": "60"}, subprocess.DEVNULL)
+    servers["nginx cache before kg serve"] = (nginx(work, port, upstream), f"http://127.0.0.1:{port}/sparql")
     bin_dir = Path(sys.executable).parent
     app_env = {**env, "KG_STORE": f"oxigraph:{STORE}", "KG_ACCESS_LOG": "true"}
     port = free_port()
@@ -319,6 +398,7 @@ def main() -> None:
             f"http://127.0.0.1:{port}/",  # its command line serves the endpoint at the root
         )
     results: dict[tuple[str, str], dict] = {}
+    peaks: dict[str, float] = {}
     cache_report = "not measured"
     print(f"data: H2020 ({STORE}), {args.clients} clients, {args.seconds} s per run", flush=True)
     print(f"{'server':<30} {'mix':<6} {'req/s':>8} {'p50':>9} {'p99':>9} {'non-2xx':>8}  socket errors", flush=True)
@@ -336,14 +416,17 @@ def main() -> None:
             report(
                 "pyoxigraph direct, 1 thread", mix, {"rps": rps, "p50": "-", "p99": "-", "non2xx": 0, "errors": "none"}
             )
-        for name, (_, url) in servers.items():
+        for name, (proc, url) in servers.items():
             try:
                 wait_for(url, args.start_timeout)
             except SystemExit as e:
                 print(f"{name}: {e}", flush=True)
                 continue
+            memory = PeakMemory(proc.pid)
             for mix, queries in mixes.items():
                 report(name, mix, wrk(url, queries, args.seconds, args.clients))
+            peaks[name] = memory.stop()
+            print(f"{name}: peak memory over its runs {peaks[name]:,.0f} MiB (PSS, its processes)", flush=True)
             if name.startswith("kg"):
                 base = url.removesuffix("/sparql")
                 cache = hit_rate(base + "/metrics")
@@ -351,7 +434,7 @@ def main() -> None:
                 cost = http_cost(base, args.seconds, args.clients)
                 print(f"{name}: result cache {cache}; /healthz {cost:.3f} ms of server time a request", flush=True)
     finally:
-        for proc, _ in servers.values():
+        for proc in [cached, *(proc for proc, _ in servers.values())]:
             proc.terminate()
             proc.wait(30)
         shutil.rmtree(work, ignore_errors=True)
@@ -364,6 +447,8 @@ def main() -> None:
                 f"kg serve / rdflib-endpoint = {ours / max(results[('rdflib-endpoint', mix)]['rps'], 0.01):.1f}"
             )
         print("; ".join(line))
+    if "kg serve" in peaks and "oxigraph server" in peaks:
+        print(f"peak memory: kg serve / oxigraph server = {peaks['kg serve'] / peaks['oxigraph server']:.2f}")
 
 
 if __name__ == "__main__":
