@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
@@ -226,6 +227,20 @@ def answer(store: Store, request: QueryRequest, max_bytes: int) -> QueryResponse
     return QueryResponse(bytes(sink.buffer), media_type, kind)
 
 
+def _await_ready(conn: Connection, timeout: float, what: str, cleanup: Callable[[], None]) -> None:
+    """Wait for a started process's first message, ("ready", None); else clean up and raise its error."""
+    if not conn.poll(timeout):
+        cleanup()
+        raise KGError(f"{what} did not start in time")
+    try:
+        status, message = conn.recv()
+    except EOFError:
+        status, message = "error", f"{what} stopped while starting"
+    if status != "ready":
+        cleanup()
+        raise KGError(message)
+
+
 class _Worker:
     """A worker process started on its own (spawn), which opens or copies the store itself."""
 
@@ -239,16 +254,7 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> None:
-        if not self.conn.poll(timeout):
-            self.kill()
-            raise KGError("a query worker did not start in time")
-        try:
-            status, message = self.conn.recv()
-        except EOFError:
-            status, message = "error", "a query worker stopped while starting"
-        if status != "ready":
-            self.kill()
-            raise KGError(message)
+        _await_ready(self.conn, timeout, "a query worker", self.kill)
 
     def _stop(self) -> None:
         self.process.kill()
@@ -288,16 +294,7 @@ class _Template:
         self.process.start()
         child.close()
         self._lock = threading.Lock()
-        if not self.control.poll(start_timeout):
-            self.close()
-            raise KGError("the query workers' template process did not start in time")
-        try:
-            status, message = self.control.recv()
-        except EOFError:
-            status, message = "error", "the query workers' template process stopped while starting"
-        if status != "ready":
-            self.close()
-            raise KGError(message)
+        _await_ready(self.control, start_timeout, "the query workers' template process", self.close)
 
     def fork(self) -> tuple[Connection, int]:
         """A new worker's connection and pid."""
