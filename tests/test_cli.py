@@ -216,6 +216,27 @@ def test_serve_runs_a_production_server_that_stops_gracefully(built_here, tmp_pa
             proc.wait()
 
 
+def test_serve_on_a_port_in_use_is_a_clear_error(built_here, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "kg", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in done.stderr and "in use" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_build_shows_progress_and_a_summary(runner):
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 0

@@ -15,6 +15,7 @@ import click
 
 from kg.cli.commands import _open, _user_errors
 from kg.config import Config
+from kg.errors import KGError
 
 #: granian's own advice for a WSGI worker: more Python threads than this only contend for the interpreter
 DEFAULT_THREADS = 2 * (os.cpu_count() or 1) + 1
@@ -23,7 +24,6 @@ DEFAULT_THREADS = 2 * (os.cpu_count() or 1) + 1
 def _app(config: Config):
     """Build the app inside granian's worker process, after granian has set up its logging there."""
     from api import create_app
-    from kg.errors import KGError
 
     access = logging.getLogger("coopkg.access")
     if not access.handlers:
@@ -83,7 +83,7 @@ def serve(config: Config, host: str, port: int, threads: int, connections: int, 
     with _open(config, read_only=True):  # fail early, with a clear message, if there is no store
         pass
     if not config.read_only and not config.admin_token:
-        raise click.ClickException("admin mode needs a token: set KG_ADMIN_TOKEN (or serve read-only)")
+        raise KGError("admin mode needs a token: set KG_ADMIN_TOKEN (or serve read-only)")
     click.echo(f"serving {config.store} on http://{host}:{port}/sparql", err=True)
     server = Granian(
         "coopkg",
@@ -98,4 +98,7 @@ def serve(config: Config, host: str, port: int, threads: int, connections: int, 
         workers_kill_timeout=int(config.query_timeout) + 10,  # a graceful stop waits for queries under way
         respawn_failed_workers=True,
     )
-    server.serve(target_loader=functools.partial(_app, config), wrap_loader=False)
+    try:
+        server.serve(target_loader=functools.partial(_app, config), wrap_loader=False)
+    except (OSError, RuntimeError) as e:  # granian raises RuntimeError for a port it cannot bind
+        raise KGError(f"cannot serve on {host}:{port}: {e}") from None

@@ -2,10 +2,10 @@
 
 pyoxigraph cannot cancel a query from another thread, so each query runs in a worker process. When a
 query passes its time limit the worker is killed, which really stops the work, and a fresh worker takes
-its place. The workers are forked from one template process that opened the store once (and, in memory,
-copied it once: aggregates run 3-7x faster there), so a replacement takes milliseconds instead of the
-seconds of loading a large store again, and a client repeating a heavy query does not keep a core busy
-loading copies. bench/workers.py measures this design beside one copy per worker and on-disk workers.
+its place. The workers are forked from one template process (which, for workers in memory, copied the
+store once), so a replacement takes milliseconds instead of the seconds of starting Python and loading a
+large store again, and a client repeating a heavy query does not keep a core busy loading copies.
+bench/workers.py measures this design beside one copy per worker, on disk and in memory.
 At most `workers` queries run at once; others wait for a free worker up to the time limit.
 `restart()` moves the pool onto the store's current data after a rebuild, without dropping a query.
 """
@@ -334,7 +334,7 @@ class QueryExecutor:
     ):
         self.location, self.timeout, self.in_memory, self.max_bytes = location, timeout, in_memory, max_bytes
         self._ctx = mp.get_context("spawn")  # no fork of this process: it may hold threads and open stores
-        #: workers forked from a template process (POSIX); False: each worker is started and loads on its own
+        #: workers forked from a template process (the default on Linux); False: each starts and opens on its own
         self.fork = FORK if fork is None else fork
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._spares: queue.Queue[_Worker] = queue.Queue()
