@@ -65,6 +65,28 @@ def test_a_timed_out_worker_is_replaced_and_the_next_query_answered_within_a_sec
 
 
 @pytest.mark.parametrize("design", DESIGNS[:2])
+def test_a_template_that_is_gone_is_started_again_when_a_worker_is_replaced(location, design):
+    """The template process killed (by the OOM killer, say): the next replacement starts a new one, so the
+    pool does not shrink, and queries are answered again."""
+    import os
+    import signal
+
+    executor = QueryExecutor(location, workers=1, timeout=1, **design)
+    try:
+        old = executor._template.process
+        os.kill(old.pid, signal.SIGKILL)
+        wait_for(lambda: not old.is_alive(), what="the template process ending")
+        with pytest.raises(QueryTimeout):
+            executor.run(QueryRequest(HEAVY))
+        assert executor._template.process.pid != old.pid and executor._template.process.is_alive()
+        assert executor.status()["idle"] == 1
+        answer = executor.run(QueryRequest("ASK { ?s ?p ?o }"), timeout=1.0)
+        assert answer.body.strip().endswith(b"true}")
+    finally:
+        executor.close()
+
+
+@pytest.mark.parametrize("design", DESIGNS[:2])
 def test_forked_workers_answer_from_the_template_s_store_and_end_with_the_pool(location, design):
     import psutil
 

@@ -339,6 +339,7 @@ class QueryExecutor:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._spares: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._revive = threading.Lock()
         self._closed = False
         self._generation = 0
         self._template: _Template | None = None
@@ -425,8 +426,7 @@ class QueryExecutor:
             self.replaced += 1
         if self._template is not None:
             try:
-                worker = self._spawn()
-                worker.wait_ready(60)
+                worker = self._fork_replacement()
             except KGError:
                 return  # the pool is one short; /readyz shows it
             self._idle.put(worker)
@@ -450,6 +450,26 @@ class QueryExecutor:
                 target.put(worker)
 
         threading.Thread(target=start, name="kg-worker-refill", daemon=True).start()
+
+    def _fork_replacement(self) -> _Worker:
+        """A worker forked from the template; a template that is gone (killed for memory, say) is started
+        again first, so that the pool heals instead of shrinking with each replacement."""
+        template = self._template
+        assert template is not None
+        try:
+            worker = self._spawn(template)
+            worker.wait_ready(60)
+            return worker
+        except KGError:
+            if template.process.is_alive():
+                raise
+        with self._revive:
+            if self._template is template:  # not started again by another thread meanwhile
+                template.close()
+                self._template = _Template(self._ctx, self.location, self.in_memory, self.max_bytes, 600)
+        worker = self._spawn()
+        worker.wait_ready(60)
+        return worker
 
     def restart(self, start_timeout: float = 600.0) -> None:
         """Start a new pool on the store's current data, then retire the old workers (busy ones finish)."""
@@ -499,6 +519,26 @@ class InlineExecutor:
             return answer(self.store, request, self.max_bytes)
         except (SyntaxError, ValueError, OSError, RuntimeError) as e:
             raise QueryError(str(e)) from None
+
+    def _fork_replacement(self) -> _Worker:
+        """A worker forked from the template; a template that is gone (killed for memory, say) is started
+        again first, so that the pool heals instead of shrinking with each replacement."""
+        template = self._template
+        assert template is not None
+        try:
+            worker = self._spawn(template)
+            worker.wait_ready(60)
+            return worker
+        except KGError:
+            if template.process.is_alive():
+                raise
+        with self._revive:
+            if self._template is template:  # not started again by another thread meanwhile
+                template.close()
+                self._template = _Template(self._ctx, self.location, self.in_memory, self.max_bytes, 600)
+        worker = self._spawn()
+        worker.wait_ready(60)
+        return worker
 
     def restart(self, start_timeout: float = 600.0) -> None:
         """Reopen the store on its current data."""
