@@ -316,6 +316,16 @@ class _Template:
         self.process.join(5)
 
 
+def _kill_all(*queues: queue.Queue) -> None:
+    """Kill every worker waiting in the queues."""
+    for q in queues:
+        while True:
+            try:
+                q.get_nowait().kill()
+            except queue.Empty:
+                break
+
+
 class QueryExecutor:
     """A pool of query worker processes over one store (a Config, or a location with the default settings),
     with spares ready to replace killed ones."""
@@ -480,12 +490,7 @@ class QueryExecutor:
         template = self._fill(idle, spares, start_timeout)
         old_idle, old_spares, old_template = self._idle, self._spares, self._template
         self._idle, self._spares, self._template = idle, spares, template
-        for q in (old_idle, old_spares):
-            while True:
-                try:
-                    q.get_nowait().kill()
-                except queue.Empty:
-                    break
+        _kill_all(old_idle, old_spares)
         if old_template is not None:
             old_template.close()  # its busy workers go on until their query ends, then run() kills them
 
@@ -495,12 +500,7 @@ class QueryExecutor:
 
     def close(self) -> None:
         self._closed = True
-        for q in (self._idle, self._spares):
-            while True:
-                try:
-                    q.get_nowait().kill()
-                except queue.Empty:
-                    break
+        _kill_all(self._idle, self._spares)
         if self._template is not None:
             self._template.close()
 
@@ -519,26 +519,6 @@ class InlineExecutor:
             return answer(self.store, request, self.max_bytes)
         except (SyntaxError, ValueError, OSError, RuntimeError) as e:
             raise QueryError(str(e)) from None
-
-    def _fork_replacement(self) -> _Worker:
-        """A worker forked from the template; a template that is gone (killed for memory, say) is started
-        again first, so that the pool heals instead of shrinking with each replacement."""
-        template = self._template
-        assert template is not None
-        try:
-            worker = self._spawn(template)
-            worker.wait_ready(60)
-            return worker
-        except KGError:
-            if template.process.is_alive():
-                raise
-        with self._revive:
-            if self._template is template:  # not started again by another thread meanwhile
-                template.close()
-                self._template = _Template(self._ctx, self.location, self.in_memory, self.max_bytes, 600)
-        worker = self._spawn()
-        worker.wait_ready(60)
-        return worker
 
     def restart(self, start_timeout: float = 600.0) -> None:
         """Reopen the store on its current data."""
