@@ -9,13 +9,7 @@ from werkzeug.datastructures import MIMEAccept
 from api import metrics
 from api.services import services
 from kg.errors import KGError, QueryError
-from kg.query.executor import (
-    Busy,
-    QueryRequest,
-    QueryTimeout,
-    ResultTooLarge,
-    forbidden_service,
-)
+from kg.query.executor import Busy, QueryRefused, QueryRequest, QueryTimeout, ResultTooLarge
 from kg.rdf import FORMAT_NAMES, GRAPH_TYPES, MEDIA_ALIASES, RESULT_TYPES
 
 bp = Blueprint("sparql", __name__)
@@ -111,14 +105,6 @@ def endpoint():
         return ui(query=None) if wants_html else service_description(accept)
     if wants_html:
         return ui(query=query)
-    config = current_app.config["KG"]
-    target = forbidden_service(query, config.service_prefixes)
-    if target is not None:
-        return error_response(
-            403,
-            f"SERVICE {target} is refused: queries may not reach other hosts "
-            "(allowed prefixes are set by KG_SERVICE_ALLOW)",
-        )
     default, named = _dataset()
     return run_query(
         QueryRequest(query, *_types(accept), default_graph=default, named_graphs=named, base_iri=request.base_url)
@@ -139,9 +125,12 @@ def _types(accept: MIMEAccept) -> tuple[str | None, str | None]:
 
 def run_query(query: QueryRequest) -> Response:
     """Run a query on the workers (or answer it from the recent results of the same data version) and turn
-    the outcome into an HTTP response."""
+    the outcome into an HTTP response. Whether a SERVICE call may run is decided where the query runs
+    (kg.query.policy, in the query workers), from the parsed query."""
     try:
         result = services().runs.run(query)
+    except QueryRefused as e:
+        return error_response(403, str(e))
     except QueryTimeout as e:
         metrics.query_stopped()
         return error_response(503, str(e))
@@ -168,7 +157,7 @@ SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-descri
 <{endpoint}> a sd:Service ;
     sd:endpoint <{endpoint}> ;
     sd:supportedLanguage sd:SPARQL11Query ;
-    sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;
+    sd:feature sd:UnionDefaultGraph{federation} ;
     sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
         formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:JSON-LD, formats:RDF_XML ;
     dcterms:description '''Read-only SPARQL 1.1 endpoint of the EU cooperation knowledge graph.
@@ -191,7 +180,10 @@ def service_description(accept: MIMEAccept) -> Response:
     except KGError as e:
         return error_response(503, f"the service description cannot be made now: {e}")
     named = "".join(f"        sd:namedGraph [ sd:name <{g}> ] ;\n" for g in names)
-    text = SERVICE_DESCRIPTION.format(endpoint=request.base_url, timeout=config.query_timeout, named=named)
+    federation = ", sd:BasicFederatedQuery" if config.service_prefixes else ""  # SERVICE only where it may run
+    text = SERVICE_DESCRIPTION.format(
+        endpoint=request.base_url, timeout=config.query_timeout, named=named, federation=federation
+    )
     media_type = _best(accept, list(GRAPH_TYPES))
     if media_type is None:
         return error_response(406, f"the service description comes as {', '.join(GRAPH_TYPES)}")

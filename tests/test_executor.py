@@ -1,4 +1,5 @@
-"""The query workers: result-size limit, time limit, bounded concurrency, and the SERVICE check."""
+"""The query workers: result-size limit, time limit, bounded concurrency (the SERVICE policy and the
+workers' network cut are in test_query_policy.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from conftest import wait_for
 
 from kg.config import Config
 from kg.ingest.loader import build
-from kg.query.executor import Busy, QueryExecutor, QueryRequest, QueryTimeout, ResultTooLarge, forbidden_service
+from kg.query.executor import Busy, QueryExecutor, QueryRequest, QueryTimeout, ResultTooLarge
 from kg.store import open_store
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -121,23 +122,3 @@ def test_queries_wait_for_a_free_worker_then_give_up(location):
         heavy.join()
     finally:
         executor.close()
-
-
-@pytest.mark.parametrize(
-    "query,allowed,refused",
-    [
-        ("SELECT * WHERE { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", (), "<http://a.example/sparql>"),
-        ("SELECT * WHERE { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", ("http://a.example/",), None),
-        (
-            "SELECT * WHERE { service silent <http://b.example/> { ?s ?p ?o } }",
-            ("http://a.example/",),
-            "<http://b.example/>",
-        ),
-        ("SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }", ("http://a.example/",), "?where"),
-        ("PREFIX e: <http://evil/> SELECT * WHERE { SERVICE e:x { ?s ?p ?o } }", (), "e:x"),
-        ('SELECT * WHERE { BIND("SERVICE <http://x/>" AS ?v) } # SERVICE <http://y/>', (), None),
-        ("SELECT ?service WHERE { ?service ?p ?o }", (), None),
-    ],
-)
-def test_forbidden_service(query, allowed, refused):
-    assert forbidden_service(query, allowed) == refused

@@ -50,9 +50,17 @@ def test_bound_literals_are_escaped_by_oxigraph():
 
 
 def test_an_update_is_not_a_query():
-    assert query_form("PREFIX a: <http://x/> INSERT DATA { a:a a:b a:c }") == "INSERT"
-    with pytest.raises(QueryError):
+    with pytest.raises(QueryError, match="SPARQL Update is refused"):
+        query_form("PREFIX a: <http://x/> INSERT DATA { a:a a:b a:c }")
+    with pytest.raises(QueryError, match="SPARQL Update is refused"):
         SparqlStore("http://127.0.0.1:9/sparql").query("DROP ALL")
+
+
+@pytest.mark.parametrize("keyword", ["ask", "insert", "construct", "describe", "delete", "select", "service"])
+def test_a_prefix_named_like_a_keyword_is_a_prefix(keyword):
+    query = f"PREFIX {keyword}: <http://x/> SELECT ?s WHERE {{ ?s {keyword}:p {keyword}:o }}"
+    assert query_form(query) == "SELECT"
+    assert query_form(f"PREFIX {keyword}: <http://x/> ASK {{ ?s {keyword}:p ?o }}") == "ASK"
 
 
 def test_a_server_that_is_down_gives_a_clear_error_after_retries():

@@ -76,3 +76,24 @@ def test_unwritable_location_is_a_clear_error(tmp_path):
     store = open_store(str(blocker / "store"), create=True)
     with pytest.raises(StoreError, match="cannot write the store"), store.transaction():
         pass
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("keyword", ["ask", "insert", "construct"])
+def test_a_select_with_a_prefix_named_like_a_keyword_runs_as_a_select(backend, keyword, request, tmp_path):
+    store, _ = make_store(backend, tmp_path, request)
+    with store.transaction() as writer:
+        writer.replace_graph(G, [triple(1)])
+    query = f"PREFIX {keyword}: <http://example.org/> SELECT ?s WHERE {{ ?s ?p ?o }}"
+    rows = list(store.query(query))
+    assert [r["s"].value for r in rows] == ["http://example.org/s1"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_predeclared_prefixes_and_the_query_own_work_together(backend, request, tmp_path):
+    store, _ = make_store(backend, tmp_path, request)
+    with store.transaction() as writer:
+        writer.replace_graph(G, [triple(1)])
+    prefixes = {"ex": "http://example.org/", "other": "http://other.example/"}
+    query = 'PREFIX other: <http://example.org/> SELECT ?o WHERE { ex:s1 other:p ?o FILTER(?o != "prefix") }'
+    assert [r["o"].value for r in store.query(query, prefixes=prefixes)] == ["1"]

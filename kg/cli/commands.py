@@ -18,6 +18,7 @@ from kg.errors import KGError
 from kg.ingest.loader import build as build_store
 from kg.ingest.loader import load as load_files
 from kg.ingest.schema import columns_by_property
+from kg.query.policy import ServicePolicy
 from kg.query.saved import read_saved_queries
 from kg.rdf import FILE_FORMATS
 from kg.store import Store, open_store
@@ -234,7 +235,7 @@ def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None
         if not sep:
             raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
         values[name] = value
-    substitutions = None
+    substitutions, prefixes = None, None
     if query in saved:
         substitutions = saved[query].bindings(values)
         text = saved[query].text
@@ -242,10 +243,11 @@ def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None
         if values:
             raise click.BadParameter("parameters only go with a saved query", param_hint="--param")
         text = _query_text(query)
-        if "PREFIX" not in text.upper():
-            text = ns.sparql_prefixes() + text
+        prefixes = ns.prefixes  # predeclared: the query's own PREFIX lines may add to them or redefine them
+    ServicePolicy(config.service_prefixes).check(text, prefixes=prefixes)
     with _open(config, read_only=True) as store:
-        write_results(store.query(text, substitutions=substitutions), sys.stdout.buffer, fmt, ns.prefixes)
+        result = store.query(text, substitutions=substitutions, prefixes=prefixes)
+        write_results(result, sys.stdout.buffer, fmt, ns.prefixes)
 
 
 def _query_text(query: str) -> str:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import multiprocessing as mp
 import os
 import queue
-import re
 import signal
 import sys
 import threading
@@ -32,8 +32,10 @@ import pyoxigraph as ox
 
 from kg.config import Config
 from kg.errors import KGError, QueryError, StoreError
+from kg.query.policy import QueryRefused, ServicePolicy
+from kg.query.sandbox import cut_network
 from kg.rdf import GRAPH_TYPES, RESULT_TYPES
-from kg.store import Store, open_store
+from kg.store import Store, needs_network, open_store
 
 __all__ = [
     "QueryRequest",
@@ -43,11 +45,13 @@ __all__ = [
     "QueryTimeout",
     "ResultTooLarge",
     "Busy",
-    "forbidden_service",
+    "QueryRefused",
     "InlineExecutor",
     "answer",
 ]
 
+
+LOG = logging.getLogger("coopkg")
 
 #: Workers are forked from a template process where fork is safe to use here (Linux); elsewhere each starts
 #: on its own and loads the store itself.
@@ -85,26 +89,6 @@ class QueryResponse:
     kind: str  # "tabular" or "graph"
 
 
-_SERVICE = re.compile(r"(?<![?$:\w])SERVICE\s+(?:SILENT\s+)?(<[^>]*>|\?\w+|\$\w+|[\w-]*:[\w.-]*)", re.IGNORECASE)
-_STRINGS_AND_COMMENTS = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*'
-)
-
-
-def forbidden_service(query: str, allowed: tuple[str, ...]) -> str | None:
-    """The first SERVICE target of `query` that is not on the allow-list (IRI prefixes), or None.
-
-    Strings and comments are blanked first; a variable or prefixed-name target is refused since it
-    cannot be checked. Erring towards refusal is the point: queries may not reach other hosts."""
-    bare = _STRINGS_AND_COMMENTS.sub(lambda m: " " * len(m.group()) if m.group().startswith("#") else '""', query)
-    for match in _SERVICE.finditer(bare):
-        target = match.group(1)
-        iri = target[1:-1] if target.startswith("<") else None
-        if iri is None or not any(iri.startswith(prefix) for prefix in allowed):
-            return target
-    return None
-
-
 class _Limited(io.RawIOBase):
     """A binary sink that raises once more than `limit` bytes were written."""
 
@@ -133,25 +117,42 @@ def _open(location: Config | str, in_memory: bool) -> Store:
     return store
 
 
-def _worker(conn: Connection, location: Config | str, in_memory: bool, max_bytes: int) -> None:
+@dataclass(frozen=True)
+class _Rules:
+    """What a worker applies to every query: the result-size limit, the SERVICE policy, and whether it runs
+    cut off from the network (kg.query.sandbox)."""
+
+    max_bytes: int
+    policy: ServicePolicy
+    offline: bool
+
+
+def _isolate(rules: _Rules) -> str | None:
+    """Cut this process off the network when the rules say so: None when done or not asked, else why not."""
+    return cut_network() if rules.offline else None
+
+
+def _worker(conn: Connection, location: Config | str, in_memory: bool, rules: _Rules) -> None:
     """Worker process started on its own: open the store, then answer requests until the pipe closes."""
     try:
         store = _open(location, in_memory)
     except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
         conn.send(("error", f"cannot open the store: {e}"))
         return
-    conn.send(("ready", None))
-    _answer_requests(conn, store, max_bytes)
+    conn.send(("ready", _isolate(rules)))
+    _answer_requests(conn, store, rules)
 
 
-def _answer_requests(conn: Connection, store: Store, max_bytes: int) -> None:
+def _answer_requests(conn: Connection, store: Store, rules: _Rules) -> None:
     while True:
         try:
             request: QueryRequest = conn.recv()
         except EOFError:
             return
         try:
-            conn.send(("ok", answer(store, request, max_bytes)))
+            conn.send(("ok", answer(store, request, rules.max_bytes, rules.policy)))
+        except QueryRefused as e:
+            conn.send(("refused", str(e)))
         except ResultTooLarge as e:
             conn.send(("too-large", str(e)))
         except StoreError as e:
@@ -160,10 +161,11 @@ def _answer_requests(conn: Connection, store: Store, max_bytes: int) -> None:
             conn.send(("error", str(e)))
 
 
-def _template(control: Connection, location: Config | str, in_memory: bool, max_bytes: int) -> None:
+def _template(control: Connection, location: Config | str, in_memory: bool, rules: _Rules) -> None:
     """Template process: open the store once (in memory: copy it once), then fork a worker for each socket
     the parent sends, and send back the worker's pid. On disk each worker opens the store itself (an open
-    RocksDB does not survive a fork); the OS page cache holds its files once for all of them."""
+    RocksDB does not survive a fork); the OS page cache holds its files once for all of them. The template
+    cuts itself off the network before the first fork, so every worker is born without it."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
     store = None
     try:
@@ -178,7 +180,7 @@ def _template(control: Connection, location: Config | str, in_memory: bool, max_
     except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
         control.send(("error", f"cannot open the store: {e}"))
         return
-    control.send(("ready", None))
+    control.send(("ready", _isolate(rules)))
     while True:
         try:
             fd = reduction.recv_handle(control)
@@ -197,7 +199,7 @@ def _template(control: Connection, location: Config | str, in_memory: bool, max_
                     conn.send(("error", f"cannot open the store: {e}"))
                 else:
                     conn.send(("ready", None))
-                    _answer_requests(conn, mine, max_bytes)
+                    _answer_requests(conn, mine, rules)
             except BaseException:  # noqa: BLE001 - a forked child must never return into the template's loop
                 code = 1
             finally:
@@ -206,8 +208,10 @@ def _template(control: Connection, location: Config | str, in_memory: bool, max_
         control.send(pid)
 
 
-def answer(store: Store, request: QueryRequest, max_bytes: int) -> QueryResponse:
-    """Run one request on a store and serialise its result as asked, up to `max_bytes`."""
+def answer(store: Store, request: QueryRequest, max_bytes: int, policy: ServicePolicy) -> QueryResponse:
+    """Run one request on a store, if the SERVICE policy allows it, and serialise its result as asked, up to
+    `max_bytes`. Raises QueryRefused, QueryError (a syntax error in a line or two) or ResultTooLarge."""
+    policy.check(request.query, base_iri=request.base_iri)
     result = store.query(
         request.query,
         substitutions=request.substitutions,
@@ -227,8 +231,9 @@ def answer(store: Store, request: QueryRequest, max_bytes: int) -> QueryResponse
     return QueryResponse(bytes(sink.buffer), media_type, kind)
 
 
-def _await_ready(conn: Connection, timeout: float, what: str, cleanup: Callable[[], None]) -> None:
-    """Wait for a started process's first message, ("ready", None); else clean up and raise its error."""
+def _await_ready(conn: Connection, timeout: float, what: str, cleanup: Callable[[], None]) -> str | None:
+    """Wait for a started process's first message, ("ready", note), and return the note (why it could not
+    cut itself off the network, or None); else clean up and raise its error."""
     if not conn.poll(timeout):
         cleanup()
         raise KGError(f"{what} did not start in time")
@@ -239,22 +244,24 @@ def _await_ready(conn: Connection, timeout: float, what: str, cleanup: Callable[
     if status != "ready":
         cleanup()
         raise KGError(message)
+    return message
 
 
 class _Worker:
     """A worker process started on its own (spawn), which opens or copies the store itself."""
 
-    def __init__(self, ctx, location: Config | str, in_memory: bool, max_bytes: int, generation: int = 0):
+    def __init__(self, ctx, location: Config | str, in_memory: bool, rules: _Rules, generation: int = 0):
         self.generation, self.killed = generation, False
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker, args=(child, location, in_memory, max_bytes), daemon=True, name="kg-query-worker"
+            target=_worker, args=(child, location, in_memory, rules), daemon=True, name="kg-query-worker"
         )
         self.process.start()
         child.close()
 
-    def wait_ready(self, timeout: float) -> None:
-        _await_ready(self.conn, timeout, "a query worker", self.kill)
+    def wait_ready(self, timeout: float) -> str | None:
+        """Wait until the worker answers; its note on the network cut, if any."""
+        return _await_ready(self.conn, timeout, "a query worker", self.kill)
 
     def _stop(self) -> None:
         self.process.kill()
@@ -286,15 +293,16 @@ class _ForkedWorker(_Worker):
 class _Template:
     """The process that holds the opened store and forks the workers (one per data generation)."""
 
-    def __init__(self, ctx, location: Config | str, in_memory: bool, max_bytes: int, start_timeout: float):
+    def __init__(self, ctx, location: Config | str, in_memory: bool, rules: _Rules, start_timeout: float):
         self.control, child = ctx.Pipe()  # duplex: a socket pair, which can carry file descriptors
         self.process = ctx.Process(
-            target=_template, args=(child, location, in_memory, max_bytes), daemon=True, name="kg-query-template"
+            target=_template, args=(child, location, in_memory, rules), daemon=True, name="kg-query-template"
         )
         self.process.start()
         child.close()
         self._lock = threading.Lock()
-        _await_ready(self.control, start_timeout, "the query workers' template process", self.close)
+        #: why the template (and so its workers) could not be cut off the network, or None
+        self.note = _await_ready(self.control, start_timeout, "the query workers' template process", self.close)
 
     def fork(self) -> tuple[Connection, int]:
         """A new worker's connection and pid."""
@@ -326,9 +334,17 @@ def _kill_all(*queues: queue.Queue) -> None:
                 break
 
 
+def _policy(location: Config | str, policy: ServicePolicy | None) -> ServicePolicy:
+    """The SERVICE policy given, else the configuration's (KG_SERVICE_ALLOW), else none allowed."""
+    if policy is not None:
+        return policy
+    return ServicePolicy(location.service_prefixes) if isinstance(location, Config) else ServicePolicy()
+
+
 class QueryExecutor:
     """A pool of query worker processes over one store (a Config, or a location with the default settings),
-    with spares ready to replace killed ones."""
+    with spares ready to replace killed ones. The workers refuse the SERVICE calls the policy refuses (by
+    default the configuration's), and while it allows none they run cut off from the network."""
 
     def __init__(
         self,
@@ -341,8 +357,12 @@ class QueryExecutor:
         start_timeout: float = 600.0,
         spares: int = 0,
         fork: bool | None = None,
+        policy: ServicePolicy | None = None,
     ):
         self.location, self.timeout, self.in_memory, self.max_bytes = location, timeout, in_memory, max_bytes
+        policy = _policy(location, policy)
+        offline = not policy.federates and not needs_network(location)
+        self._rules = _Rules(max_bytes, policy, offline)
         self._ctx = mp.get_context("spawn")  # no fork of this process: it may hold threads and open stores
         #: workers forked from a template process (the default on Linux); False: each starts and opens on its own
         self.fork = FORK if fork is None else fork
@@ -357,25 +377,45 @@ class QueryExecutor:
         self.busy = 0
         #: workers stopped at the time limit (or lost) and replaced since start
         self.replaced = 0
+        #: how the workers stand towards the network, said once at start-up (in the log and on /readyz)
+        self.network = ""
         self._template = self._fill(self._idle, self._spares, start_timeout)
+        self._say_network(policy)
+
+    def _say_network(self, policy: ServicePolicy) -> None:
+        if policy.federates:
+            self.network = f"SERVICE may call {', '.join(policy.allowed)} (KG_SERVICE_ALLOW); nothing else"
+            LOG.info("query workers: %s", self.network)
+        elif not self._rules.offline:
+            self.network = "the store is reached over the network, so the workers keep it; every SERVICE is refused"
+            LOG.warning("query workers: %s by the query parser alone", self.network)
+        elif self._notes:
+            self.network = f"not cut off from the network: {self._notes[0]}; every SERVICE is refused"
+            LOG.warning("query workers are %s by the query parser alone", self.network)
+        else:
+            self.network = "cut off from the network (seccomp); every SERVICE is refused"
+            LOG.info("query workers: %s", self.network)
 
     def _spawn(self, template: _Template | None = None) -> _Worker:
         template = template or self._template
         if template is not None:
             return _ForkedWorker(template, self._generation)
-        return _Worker(self._ctx, self.location, self.in_memory, self.max_bytes, self._generation)
+        return _Worker(self._ctx, self.location, self.in_memory, self._rules, self._generation)
 
     def _fill(self, idle: queue.Queue, spares: queue.Queue, start_timeout: float) -> _Template | None:
         """Start a pool on the store's current data (a template, then its workers) into `idle` and `spares`."""
         template = (
-            _Template(self._ctx, self.location, self.in_memory, self.max_bytes, start_timeout) if self.fork else None
+            _Template(self._ctx, self.location, self.in_memory, self._rules, start_timeout) if self.fork else None
         )
+        self._notes = [template.note] if template is not None and template.note else []
         started: list[_Worker] = []
         try:
             for _ in range(self.size + self.spare_count):
                 started.append(self._spawn(template))
             for w in started:
-                w.wait_ready(start_timeout)
+                note = w.wait_ready(start_timeout)
+                if note:
+                    self._notes.append(note)
         except KGError:
             for w in started:
                 w.kill()
@@ -387,7 +427,7 @@ class QueryExecutor:
         return template
 
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryResponse:
-        """Run one query; raises QueryError, QueryTimeout, ResultTooLarge or Busy."""
+        """Run one query; raises QueryRefused, QueryError, QueryTimeout, ResultTooLarge or Busy."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         worker = self._next_idle(deadline)
@@ -415,6 +455,8 @@ class QueryExecutor:
                     self._replace()  # (an old worker after restart() has its replacement already)
         if status == "ok":
             return payload
+        if status == "refused":
+            raise QueryRefused(payload)
         if status == "too-large":
             raise ResultTooLarge(payload)
         if status == "store-error":
@@ -476,7 +518,7 @@ class QueryExecutor:
         with self._revive:
             if self._template is template:  # not started again by another thread meanwhile
                 template.close()
-                self._template = _Template(self._ctx, self.location, self.in_memory, self.max_bytes, 600)
+                self._template = _Template(self._ctx, self.location, self.in_memory, self._rules, 600)
         worker = self._spawn()
         worker.wait_ready(60)
         return worker
@@ -509,14 +551,14 @@ class InlineExecutor:
     """Answers in this process, with the result-size limit but no time limit (a thread cannot be stopped):
     for the Flask test client and for embedding. A public server uses QueryExecutor."""
 
-    def __init__(self, location: Config | str, *, max_bytes: int = 50_000_000):
-        self.location, self.max_bytes = location, max_bytes
+    def __init__(self, location: Config | str, *, max_bytes: int = 50_000_000, policy: ServicePolicy | None = None):
+        self.location, self.max_bytes, self.policy = location, max_bytes, _policy(location, policy)
         self.replaced = 0  # never: nothing here is stopped
         self.store = open_store(location, read_only=True)
 
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryResponse:
         try:
-            return answer(self.store, request, self.max_bytes)
+            return answer(self.store, request, self.max_bytes, self.policy)
         except (SyntaxError, ValueError, OSError, RuntimeError) as e:
             raise QueryError(str(e)) from None
 

@@ -14,7 +14,7 @@ from kg.errors import StoreError
 from kg.store.base import QueryResult, Store, Writer
 from kg.store.oxigraph import OxigraphStore
 
-__all__ = ["Store", "Writer", "QueryResult", "open_store"]
+__all__ = ["Store", "Writer", "QueryResult", "open_store", "needs_network"]
 
 
 def _sparql_store(rest: str, config: Config, *, create: bool = False, read_only: bool = False) -> Store:
@@ -34,16 +34,32 @@ _BACKENDS: dict[str, Callable[..., Store]] = {
 }
 
 
+#: Backends that read their data over the network (the processes that query them cannot be cut off it).
+_NETWORKED = {"sparql"}
+
+
+def _scheme(location: str) -> tuple[str, str]:
+    scheme, sep, rest = location.partition(":")
+    if scheme == "memory" and not rest:
+        return "memory", ""
+    if not sep or scheme not in _BACKENDS or len(scheme) == 1:  # a plain path (or a Windows drive letter)
+        return "oxigraph", location
+    return scheme, rest
+
+
+def needs_network(where: Config | str) -> bool:
+    """Whether reading the store that a configuration or location names takes network connections."""
+    return _scheme(where.store if isinstance(where, Config) else where)[0] in _NETWORKED
+
+
 def open_store(where: Config | str, *, create: bool = False, read_only: bool = False) -> Store:
     """Open the store that a configuration names (its `store` location and, for a SPARQL server, its
     KG_REMOTE_* settings), or a location given as text with the default settings."""
     config = where if isinstance(where, Config) else Config(store=where)
     location = config.store
-    scheme, sep, rest = location.partition(":")
-    if scheme == "memory" and not rest:
+    scheme, rest = _scheme(location)
+    if scheme == "memory":
         return OxigraphStore(None)
-    if not sep or scheme not in _BACKENDS or len(scheme) == 1:  # a plain path (or a Windows drive letter)
-        scheme, rest = "oxigraph", location
     if not rest:
         raise StoreError(f"store location '{location}' names no path")
     return _BACKENDS[scheme](rest, config, create=create, read_only=read_only)

@@ -48,9 +48,11 @@ class Store(ABC):
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
         """Run a SPARQL query. By default the default graph is the union of all named graphs; relative IRIs
-        in the query resolve against `base_iri`."""
+        in the query resolve against `base_iri`; `prefixes` are declared before the query's own prologue
+        (which may declare the same names again)."""
 
     @abstractmethod
     def transaction(self, *, fresh: bool = False) -> Iterator[Writer]:

@@ -26,6 +26,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
+from kg.parsed_query import syntax_message
 from kg.store.base import QueryResult, Store, Writer
 
 
@@ -36,9 +37,11 @@ def _terms(substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> dic
 
 
 def _run_query(
-    store: ox.Store, sparql: str, substitutions, default_graph=None, named_graphs=None, base_iri=None
+    store: ox.Store, sparql: str, substitutions, default_graph=None, named_graphs=None, base_iri=None, prefixes=None
 ) -> QueryResult:
     kwargs: dict[str, object] = {"substitutions": _terms(substitutions), "base_iri": base_iri}
+    if prefixes:
+        kwargs["prefixes"] = dict(prefixes)
     if default_graph is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
     else:
@@ -48,7 +51,7 @@ def _run_query(
     try:
         return store.query(sparql, **kwargs)
     except SyntaxError as e:
-        raise QueryError(f"SPARQL syntax error: {e}") from None
+        raise QueryError(syntax_message(sparql, e, prefixes=prefixes)) from None
     except ValueError as e:
         raise QueryError(str(e)) from None
 
@@ -141,8 +144,8 @@ class OxigraphStore(Store):
             raise StoreError(f"the store at {self.path} is empty: run `kg build` first")
         return self._store
 
-    def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None, base_iri=None):
-        return _run_query(self._live(), sparql, substitutions, default_graph, named_graphs, base_iri)
+    def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None, base_iri=None, prefixes=None):
+        return _run_query(self._live(), sparql, substitutions, default_graph, named_graphs, base_iri, prefixes)
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._live().named_graphs() if isinstance(g, ox.NamedNode))

@@ -34,6 +34,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from kg.config import Config
 from kg.errors import KGError, QueryError, StoreError
+from kg.parsed_query import parse_query
 from kg.store.base import Store, Writer
 from kg.store.oxigraph import dump_quads
 
@@ -76,18 +77,38 @@ _TOKENS = re.compile(
     r'(?P<skip>"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*)'
     r"|(?P<open>\{)|(?P<close>\})|(?P<word>[A-Za-z_][\w-]*)"
 )
-_PROLOGUE = {"PREFIX", "BASE"}
-_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
-_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
 
 def query_form(sparql: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE (or the first keyword of an update), read past the prologue."""
-    for m in _TOKENS.finditer(sparql):
-        word = m.group("word")
-        if word and word.upper() not in _PROLOGUE and (word.upper() in _FORMS or word.upper() in _UPDATES):
-            return word.upper()
-    raise QueryError("SPARQL syntax error: no SELECT, ASK, CONSTRUCT or DESCRIBE in the query")
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, read from the parsed query (a prefix named `ask:` or `insert:` is
+    a prefix). Raises QueryError for text that is not a query: an update is refused, as this store only reads."""
+    try:
+        return parse_query(sparql).form
+    except QueryError:
+        if _is_update(sparql):
+            raise QueryError("this store only reads: SPARQL Update is refused") from None
+        raise
+
+
+def _is_update(sparql: str) -> bool:
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(sparql)
+    except Exception:  # noqa: BLE001 - pyparsing's errors, or a recursion limit: not an update it can read
+        return False
+    return True
+
+
+def _prologue(base_iri: str | None, prefixes: Mapping[str, str] | None) -> str:
+    """BASE and PREFIX declarations to put before a query's own (which may declare the same names again),
+    with the IRIs written by Oxigraph (a name that is not a prefix name is refused)."""
+    lines = [f"BASE {ox.NamedNode(base_iri)}"] if base_iri else []
+    for name, iri in (prefixes or {}).items():
+        if not re.fullmatch(r"[A-Za-z][\w.-]*|", name) or name.endswith("."):
+            raise QueryError(f"'{name}' cannot be a SPARQL prefix name")
+        lines.append(f"PREFIX {name}: {ox.NamedNode(iri)}")
+    return "".join(line + "\n" for line in lines)
 
 
 def bind_values(sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
@@ -221,14 +242,20 @@ class SparqlStore(Store):
 
     # -- reading
 
-    def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None, base_iri=None, rename=None):
+    def query(
+        self,
+        sparql,
+        *,
+        substitutions=None,
+        default_graph=None,
+        named_graphs=None,
+        base_iri=None,
+        prefixes=None,
+        rename=None,
+    ):
         """As Store.query; `rename` maps graph IRIs in the answer to others (for a transaction's staging)."""
-        text = bind_values(sparql, substitutions)
-        if base_iri:
-            text = f"BASE <{base_iri}>\n{text}"
+        text = bind_values(_prologue(base_iri, prefixes) + sparql, substitutions)
         form = query_form(text)
-        if form not in _FORMS:
-            raise QueryError("this store only reads: SPARQL Update is refused")
         dataset = self._dataset(default_graph if default_graph is not None else self.scope())
         if form in ("SELECT", "ASK"):
             body = _renamed(self._send(text, accept="application/sparql-results+json", dataset=dataset), rename)

@@ -1,0 +1,162 @@
+"""A SPARQL query read by its grammar, for the decisions that must not rest on its text: the query form, the
+endpoints its SERVICE clauses call, its dataset. rdflib's parser reads it (the SPARQL 1.1 grammar, with
+prefixed names and relative IRIs resolved as the query's prologue and the given base say), so a keyword
+glued to an IRI, a comment or a line break between tokens, or a prefixed target reads as the engine reads it.
+
+Also here: a short message for a query the engine could not parse (one or two lines, not a list of Unicode
+classes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pyparsing import ParseResults
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef
+
+from kg.errors import QueryError
+
+__all__ = ["ParsedQuery", "parse_query", "may_call_a_service", "syntax_message"]
+
+#: What rdflib's algebra names each query form.
+_FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a query does, read from its parse: its form, the endpoints of its SERVICE clauses (an IRI, or
+    None for a variable endpoint) and the graphs its FROM and FROM NAMED clauses name."""
+
+    form: str
+    services: tuple[str | None, ...]
+    dataset: tuple[str, ...]
+
+
+def may_call_a_service(query: str) -> bool:
+    """False when the query cannot hold a SERVICE clause at all, so that it need not be parsed here.
+
+    The engine (Oxigraph) reads keywords case-insensitively in ASCII and does not unescape `\\u` sequences
+    outside IRIs and strings, so a query whose text does not contain the seven letters in some case has no
+    SERVICE clause. This only decides whether to pay for the parser; the parse decides what is refused."""
+    return "service" in query.lower()
+
+
+def parse_query(query: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> ParsedQuery:
+    """Read a query by the SPARQL grammar; raises QueryError (with the position) when it does not parse.
+
+    Results are kept for the few hundred most recent texts: the tool's own queries repeat."""
+    key = tuple(sorted((prefixes or {}).items()))
+    return (_parse if len(query) <= _CACHED_LENGTH else _parse.__wrapped__)(query, base_iri, key)
+
+
+#: Longer texts are parsed each time, so the kept parses hold at most a few MB.
+_CACHED_LENGTH = 8192
+
+
+@lru_cache(maxsize=512)
+def _parse(query: str, base_iri: str | None, prefixes: tuple[tuple[str, str], ...]) -> ParsedQuery:
+    # The parse tree, not rdflib's algebra: the algebra drops a FILTER EXISTS nested in another one, with
+    # any SERVICE inside it (found by the generated spellings in tests/test_query_policy.py).
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.algebra import translatePrologue
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        prologue_tree, tree = parseQuery(query)
+        prologue = translatePrologue(prologue_tree, base_iri, dict(prefixes))
+    except ParseBaseException as e:
+        raise QueryError(f"SPARQL syntax error at line {e.lineno}, column {e.col}: {_expected(e.msg)}") from None
+    except RecursionError:
+        raise QueryError("the query is nested too deeply to be read") from None
+    except Exception as e:  # noqa: BLE001 - rdflib raises ValueError for a bad \\u escape, Exception for others
+        raise QueryError(f"SPARQL syntax error: {_rdflib_message(e)}") from None
+
+    def resolve(term: object) -> str | None:
+        """An endpoint or graph as an absolute IRI (None: a variable), as the prologue and base say."""
+        try:
+            iri = prologue.absolutize(term)
+        except Exception as e:  # noqa: BLE001 - rdflib raises plain Exception for an unknown prefix
+            raise QueryError(f"SPARQL error: {_rdflib_message(e)}") from None
+        return str(iri) if isinstance(iri, URIRef) else None
+
+    services: list[str | None] = []
+    dataset: list[str] = []
+    stack: list[object] = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, CompValue):
+            if item.name == "ServiceGraphPattern":
+                services.append(resolve(item["term"]))  # (CompValue.get returns the key itself when missing)
+            elif item.name == "DatasetClause":
+                dataset.append(str(resolve(item["default" if "default" in item else "named"])))
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | ParseResults):
+            stack.extend(item)
+    dataset.reverse()
+    return ParsedQuery(_FORMS.get(tree.name, tree.name), tuple(reversed(services)), tuple(dataset))
+
+
+def _rdflib_message(error: Exception) -> str:
+    text = str(error)
+    if text.startswith("Unknown namespace prefix"):
+        name = text.partition(":")[2].strip()
+        return f"unknown prefix {name}: (declare it with PREFIX {name}: <...>)"
+    return " ".join(text.split())[:200]
+
+
+def _expected(message: str) -> str:
+    """pyparsing's 'Expected {A | B | ...}' kept short."""
+    return " ".join(message.split())[:160]
+
+
+def syntax_message(query: str, error: Exception, *, prefixes: Mapping[str, str] | None = None) -> str:
+    """A short message for a query the engine refused as a syntax error: the position and what was expected,
+    without the character classes; an unknown prefix is named."""
+    text = str(error)
+    where, sep, rest = text.partition(": ")
+    if not (sep and where.startswith("error at ")):
+        return " ".join(text.split())[:300]
+    line, _, column = where.removeprefix("error at ").partition(":")
+    position = f"line {line}, column {column}" if column else f"line {line}"
+    if "Prefix not found" in rest:
+        return f"SPARQL syntax error at {position}: {_unknown_prefix(query, prefixes)}"
+    return f"SPARQL syntax error at {position}: {_keywords(rest)}"
+
+
+def _unknown_prefix(query: str, prefixes: Mapping[str, str] | None) -> str:
+    """Which prefix a query uses undeclared, as rdflib's translation names it."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        translateQuery(parseQuery(query), initNs=dict(prefixes or {}))
+    except Exception as e:  # noqa: BLE001 - rdflib raises plain Exception for an unknown prefix
+        if str(e).startswith("Unknown namespace prefix"):
+            return _rdflib_message(e)
+    return "an unknown prefix (declare it with PREFIX)"
+
+
+def _keywords(expected: str) -> str:
+    """'expected one of A, B, ['x' ..= 'y' | ...], C' as 'expected one of A, B, C' (at most eight)."""
+    head, sep, alternatives = expected.partition("one of ")
+    if not sep:
+        return " ".join(expected.split())[:160]
+    words, depth, current = [], 0, ""
+    for char in alternatives:
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            words.append(current.strip())
+            current = ""
+            continue
+        current += char
+    words.append(current.strip())
+    keywords = [w for w in words if w and not w.startswith("[")]
+    if not keywords:
+        return "unexpected text here"
+    more = ", ..." if len(keywords) > 8 else ""
+    return f"{head}one of {', '.join(keywords[:8])}{more}"

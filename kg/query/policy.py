@@ -1,0 +1,94 @@
+"""Which queries may run: a SERVICE clause may only call an endpoint on the allow-list (KG_SERVICE_ALLOW),
+decided from the parsed query (kg.parsed_query), never from its text. With the list empty every SERVICE is
+refused; a SERVICE whose endpoint is a variable is always refused, since it cannot be checked before it runs.
+
+This is the first of two defences: the query workers also run cut off from the network while the list is
+empty (kg.query.sandbox), so that a miss here cannot become a request to another host."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from kg.errors import KGError, QueryError
+from kg.parsed_query import may_call_a_service, parse_query
+
+__all__ = ["QueryRefused", "ServicePolicy"]
+
+
+class QueryRefused(QueryError):
+    """A query that would call another host (SERVICE) and is not allowed to, or that may call one and cannot
+    be read to tell: HTTP 403."""
+
+
+@dataclass(frozen=True)
+class _Target:
+    scheme: str
+    host: str
+    port: int | None
+    path: str
+
+    @classmethod
+    def of(cls, iri: str) -> _Target | None:
+        """The parts of an http(s) IRI that say where a request goes, or None for any other IRI."""
+        try:
+            parts = urlsplit(iri)
+            port = parts.port
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+            return None
+        if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
+            return None  # a path that a client would resolve elsewhere than it reads
+        default = 80 if parts.scheme.lower() == "http" else 443
+        return cls(parts.scheme.lower(), parts.hostname.lower(), port or default, parts.path or "/")
+
+    def within(self, allowed: _Target) -> bool:
+        return (self.scheme, self.host, self.port) == (allowed.scheme, allowed.host, allowed.port) and (
+            self.path.startswith(allowed.path)
+        )
+
+
+@dataclass(frozen=True)
+class ServicePolicy:
+    """The allow-list: IRI prefixes (scheme, host, port and a path prefix) that SERVICE may call."""
+
+    allowed: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for prefix in self.allowed:
+            if _Target.of(prefix) is None:
+                raise KGError(
+                    f"KG_SERVICE_ALLOW: '{prefix}' is not an http(s) address with a host (and no user name), "
+                    "such as https://query.wikidata.org/"
+                )
+
+    @property
+    def federates(self) -> bool:
+        """Whether any SERVICE may run at all."""
+        return bool(self.allowed)
+
+    def check(self, query: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> None:
+        """Raise QueryRefused when the query calls an endpoint that is not allowed, or when it may hold a
+        SERVICE clause and cannot be read (it is refused rather than run unchecked)."""
+        if not may_call_a_service(query):
+            return
+        try:
+            parsed = parse_query(query, base_iri=base_iri, prefixes=prefixes)
+        except QueryError as e:
+            raise QueryRefused(f"{e} (a query that may call SERVICE runs only once it has been read)") from None
+        allowed = [_Target.of(prefix) for prefix in self.allowed]
+        for endpoint in parsed.services:
+            if endpoint is None:
+                raise QueryRefused(
+                    "SERVICE with a variable endpoint is refused: queries may not reach other hosts "
+                    "(only the IRIs allowed by KG_SERVICE_ALLOW, written in the query)"
+                )
+            target = _Target.of(endpoint)
+            if target is None or not any(target.within(a) for a in allowed if a is not None):
+                raise QueryRefused(
+                    f"SERVICE <{endpoint}> is refused: queries may not reach other hosts "
+                    f"({'allowed: ' + ', '.join(self.allowed) if self.allowed else 'none is allowed'}; "
+                    "the server's KG_SERVICE_ALLOW sets which)"
+                )

@@ -1,0 +1,126 @@
+"""No query makes the server or the CLI call another host: every spelling of SERVICE, sent every way the
+protocol allows, is refused with 403 while a loopback listener counts zero connections; an allowed prefix
+still federates."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from conftest import LiveServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.cli import cli
+from tests.listener import Listener
+from tests.service_spellings import hand_spellings, service_queries
+
+METHODS = ["get", "form-post", "query-post"]
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = Listener()
+    yield server
+    server.close()
+
+
+def send(live: LiveServer, query: str, method: str) -> requests.Response:
+    """The query to the live endpoint, by GET, by form POST or as an application/sparql-query body."""
+    accept = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
+    if method == "get":
+        return requests.get(live.sparql, params={"query": query}, headers=accept, timeout=30)
+    if method == "form-post":
+        return requests.post(live.sparql, data={"query": query}, headers=accept, timeout=30)
+    headers = {**accept, "Content-Type": "application/sparql-query"}
+    return requests.post(live.sparql, data=query.encode(), headers=headers, timeout=30)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", list(hand_spellings("HOST")))
+def test_every_spelling_is_refused_and_reaches_no_host(live, listener, name, method):
+    before = listener.reached()
+    r = send(live, hand_spellings(listener.host)[name], method)
+    assert r.status_code == 403, r.text
+    assert "SERVICE" in r.text and "refused" in r.text
+    assert listener.reached() == before
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_generated_spellings_are_refused_by_the_live_server(live, listener, data):
+    query = data.draw(service_queries(listener.host))
+    method = data.draw(st.sampled_from(METHODS))
+    before = listener.reached()
+    r = send(live, query, method)
+    assert r.status_code == 403, (query, r.text)
+    assert listener.reached() == before
+
+
+def test_an_endpoint_relative_to_the_server_is_refused(live):
+    r = send(live, "SELECT * WHERE { SERVICE <admin> { ?s ?p ?o } }", "form-post")
+    assert r.status_code == 403 and f"{live.url}/admin" in r.text
+
+
+@pytest.mark.parametrize("name", ["glued", "prefixed-name", "base-relative", "values-variable"])
+def test_saved_query_parameters_cannot_call_a_host(live, listener, name):
+    """A parameter is bound as a value, never pasted into the query: a SERVICE spelling in it is only text."""
+    before = listener.reached()
+    spelling = hand_spellings(listener.host)[name]
+    for path, param in [("partners-by-country", "acronym"), ("practices-by-theme", "theme")]:
+        r = requests.get(f"{live.url}/api/queries/{path}", params={param: spelling, "format": "csv"}, timeout=30)
+        assert r.status_code in (200, 400), r.text
+    assert listener.reached() == before
+
+
+def test_the_service_description_claims_no_federation_when_none_is_allowed(live):
+    r = requests.get(live.sparql, headers={"Accept": "text/turtle"}, timeout=10)
+    assert r.status_code == 200 and "sd:UnionDefaultGraph" in r.text
+    assert "BasicFederatedQuery" not in r.text
+
+
+def test_a_syntax_error_reads_as_one_short_line(live):
+    r = send(live, "SELECT * WHERE { ?s ?p ?o FILTER(?x = ) }", "form-post")
+    assert r.status_code == 400
+    assert r.text.startswith("SPARQL syntax error at line 1, column") and r.text.count("\n") == 1
+    r = send(live, "SELECT * WHERE { ?s coop:x ?o }", "form-post")
+    assert r.status_code == 400 and "unknown prefix coop:" in r.text
+
+
+@pytest.mark.parametrize("name", ["glued", "comment-between", "prefixed-name", "base-relative", "bind-variable"])
+def test_the_cli_refuses_every_spelling(runner, listener, name):
+    assert runner.invoke(cli, ["build", "--quiet"]).exit_code == 0
+    before = listener.reached()
+    result = runner.invoke(cli, ["query", hand_spellings(listener.host)[name]])
+    assert result.exit_code != 0
+    assert "refused" in result.output and "Traceback" not in result.output
+    assert listener.reached() == before
+
+
+def test_the_cli_federates_with_an_allowed_prefix(runner, listener, monkeypatch):
+    assert runner.invoke(cli, ["build", "--quiet"]).exit_code == 0
+    monkeypatch.setenv("KG_SERVICE_ALLOW", listener.url)
+    before = listener.reached()
+    result = runner.invoke(cli, ["query", f"SELECT ?x WHERE {{ SERVICE <{listener.url}sparql> {{ ?x ?p ?o }} }}"])
+    assert result.exit_code == 0, result.output
+    assert "from-the-listener" in result.output
+    assert listener.reached() == before + 1
+
+
+@pytest.mark.slow
+def test_an_allowed_prefix_still_federates_on_the_live_server(served_config, listener):
+    other = Listener()
+    server = LiveServer(served_config.with_(service_allow=listener.url, workers=1, spare_workers=0))
+    try:
+        before = listener.reached()
+        query = f"SELECT ?x WHERE {{ SERVICE <{listener.url}sparql> {{ ?x ?p ?o }} }}"
+        r = send(server, query, "query-post")
+        assert r.status_code == 200 and "from-the-listener" in r.text
+        assert listener.reached() == before + 1
+        r = requests.get(server.sparql, headers={"Accept": "text/turtle"}, timeout=10)
+        assert "sd:BasicFederatedQuery" in r.text
+        for spelling in hand_spellings(other.host).values():
+            assert send(server, spelling, "form-post").status_code == 403
+        assert other.reached() == 0
+    finally:
+        server.close()
+        other.close()
