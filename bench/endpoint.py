@@ -10,6 +10,10 @@ second, latency and errors, kg serve's result-cache hit rate, and the ratios aga
 
     python bench/endpoint.py                 # installs wrk and the peers where missing
     python bench/endpoint.py --seconds 30 --clients 8
+    python bench/endpoint.py --baseline 6ec9e7e --only kg,baseline,oxigraph   # kg serve beside an older commit
+
+`--baseline REV` also serves the same store with the code of an older commit (a git worktree, this venv),
+for "what did this change cost" in the same run.
 """
 
 from __future__ import annotations
@@ -78,10 +82,18 @@ end
 """
 
 
-def kg_serve(port: int, env: dict[str, str], stderr) -> subprocess.Popen:
-    """`kg serve` on the H2020 store, on a loopback port, as shipped (its default threads and connections)."""
+def kg_serve(port: int, env: dict[str, str], stderr, code: Path = ROOT) -> subprocess.Popen:
+    """`kg serve` on the H2020 store, on a loopback port, as shipped (its default threads and connections),
+    with the code in `code` (this checkout, or a worktree of an older commit)."""
     command = [sys.executable, "-m", "kg", "--store", f"oxigraph:{STORE}", "serve", "--port", str(port)]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr)
+    return subprocess.Popen(command, cwd=code, env={**env, "PYTHONPATH": str(code)}, stderr=stderr)
+
+
+def worktree(revision: str, work: Path) -> Path:
+    """A checkout of `revision` beside this one (removed with the work folder)."""
+    path = work / f"baseline-{revision}"
+    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(path), revision], cwd=ROOT, check=True)
+    return path
 
 
 NGINX_CONF = """worker_processes 2;
@@ -311,6 +323,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--skip-rdflib", action="store_true", help="leave out rdflib-endpoint (slow to load)")
     parser.add_argument("--start-timeout", type=float, default=900, help="seconds a server may take to start")
+    parser.add_argument("--baseline", metavar="REV", help="also serve with the code of this older commit")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated servers to run, by the start of their name (kg,baseline,oxigraph,nginx,gunicorn,...)",
+    )
     args = parser.parse_args()
     ensure_tools()
     ensure_store()
@@ -344,6 +362,11 @@ def main() -> None:
     env = {**os.environ, "KG_WORKERS": "2", "KG_QUERY_TIMEOUT": "30"}
     port = free_port()
     servers["kg serve"] = (kg_serve(port, env, subprocess.DEVNULL), f"http://127.0.0.1:{port}/sparql")
+    baseline = f"baseline kg serve @{args.baseline}"
+    if args.baseline:
+        port = free_port()
+        code = worktree(args.baseline, work)
+        servers[baseline] = (kg_serve(port, env, subprocess.DEVNULL, code), f"http://127.0.0.1:{port}/sparql")
     upstream, port = free_port(), free_port()
     cached = kg_serve(upstream, {**env, "KG_CACHE_MAX_AGE": "60"}, subprocess.DEVNULL)
     servers["nginx cache before kg serve"] = (nginx(work, port, upstream), f"http://127.0.0.1:{port}/sparql")
@@ -410,6 +433,10 @@ def main() -> None:
             flush=True,
         )
 
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    for name in list(servers):
+        if wanted and not any(name.startswith(w) for w in wanted):
+            servers.pop(name)[0].terminate()
     try:
         for mix, queries in mixes.items():
             rps = direct(queries, args.seconds)
@@ -437,11 +464,18 @@ def main() -> None:
         for proc in [cached, *(proc for proc, _ in servers.values())]:
             proc.terminate()
             proc.wait(30)
+        if args.baseline:
+            subprocess.run(["git", "worktree", "remove", "--force", str(work / f"baseline-{args.baseline}")], cwd=ROOT)
         shutil.rmtree(work, ignore_errors=True)
     print(f"kg serve's result cache over the run: {cache_report}")
     for mix in mixes:
         ours = results[("kg serve", mix)]["rps"]
-        line = [f"{mix} mix: kg serve / oxigraph server = {ours / results[('oxigraph server', mix)]['rps']:.2f}"]
+        line = []
+        if (baseline, mix) in results:
+            line.append(f"{mix} mix: kg serve / {baseline} = {ours / max(results[(baseline, mix)]['rps'], 0.01):.3f}")
+        if ("oxigraph server", mix) in results:
+            ratio = ours / results[("oxigraph server", mix)]["rps"]
+            line.append(f"{mix} mix: kg serve / oxigraph server = {ratio:.2f}")
         if ("rdflib-endpoint", mix) in results:
             line.append(
                 f"kg serve / rdflib-endpoint = {ours / max(results[('rdflib-endpoint', mix)]['rps'], 0.01):.1f}"

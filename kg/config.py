@@ -81,7 +81,8 @@ SETTINGS: tuple[Setting, ...] = (
         "service_allow",
         "KG_SERVICE_ALLOW",
         "",
-        "Comma-separated IRI prefixes that SPARQL SERVICE may call; empty refuses every SERVICE.",
+        "Comma-separated endpoint addresses that SPARQL SERVICE may call (matched by scheme, host, port and path "
+        "prefix); empty refuses every SERVICE and cuts the query workers off the network.",
     ),
     Setting(
         "read_only",
