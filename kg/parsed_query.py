@@ -8,6 +8,7 @@ classes)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,11 @@ from rdflib.term import URIRef
 
 from kg.errors import QueryError
 
-__all__ = ["ParsedQuery", "parse_query", "may_call_a_service", "syntax_message"]
+__all__ = ["ParsedQuery", "parse_query", "may_call_a_service", "is_update", "syntax_message"]
+
+#: rdflib's parser (pyparsing) keeps state while it parses: two threads at once break it ("postParse2()
+#: missing 1 required positional argument"), so every use here takes this lock.
+_PARSER = threading.Lock()
 
 #: What rdflib's algebra names each query form.
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
@@ -64,7 +69,8 @@ def _parse(query: str, base_iri: str | None, prefixes: tuple[tuple[str, str], ..
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        prologue_tree, tree = parseQuery(query)
+        with _PARSER:
+            prologue_tree, tree = parseQuery(query)
         prologue = translatePrologue(prologue_tree, base_iri, dict(prefixes))
     except ParseBaseException as e:
         raise QueryError(f"SPARQL syntax error at line {e.lineno}, column {e.col}: {_expected(e.msg)}") from None
@@ -125,13 +131,27 @@ def syntax_message(query: str, error: Exception, *, prefixes: Mapping[str, str] 
     return f"SPARQL syntax error at {position}: {_keywords(rest)}"
 
 
+def is_update(text: str) -> bool:
+    """Whether the text is a SPARQL Update (to refuse it as such rather than as a syntax error)."""
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        with _PARSER:
+            parseUpdate(text)
+    except Exception:  # noqa: BLE001 - pyparsing's errors, or a recursion limit: not an update it can read
+        return False
+    return True
+
+
 def _unknown_prefix(query: str, prefixes: Mapping[str, str] | None) -> str:
     """Which prefix a query uses undeclared, as rdflib's translation names it."""
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        translateQuery(parseQuery(query), initNs=dict(prefixes or {}))
+        with _PARSER:
+            tree = parseQuery(query)
+        translateQuery(tree, initNs=dict(prefixes or {}))
     except Exception as e:  # noqa: BLE001 - rdflib raises plain Exception for an unknown prefix
         if str(e).startswith("Unknown namespace prefix"):
             return _rdflib_message(e)

@@ -252,3 +252,13 @@ def test_an_allow_list_leaves_the_workers_on_the_network_and_says_so(empty_locat
         assert listener.reached() == before + 1
     finally:
         executor.close()
+
+
+def test_queries_parsed_from_several_threads_at_once_all_parse():
+    """rdflib's parser keeps state while it parses; the module's lock keeps threads from breaking it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"SELECT ?s WHERE {{ ?s ?p {n} OPTIONAL {{ ?s ?q ?o{n} }} }}" for n in range(200)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        forms = list(pool.map(lambda text: parse_query(text).form, texts))
+    assert forms == ["SELECT"] * len(texts)

@@ -34,7 +34,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from kg.config import Config
 from kg.errors import KGError, QueryError, StoreError
-from kg.parsed_query import parse_query
+from kg.parsed_query import is_update, parse_query
 from kg.store.base import Store, Writer
 from kg.store.oxigraph import dump_quads
 
@@ -85,19 +85,9 @@ def query_form(sparql: str) -> str:
     try:
         return parse_query(sparql).form
     except QueryError:
-        if _is_update(sparql):
+        if is_update(sparql):
             raise QueryError("this store only reads: SPARQL Update is refused") from None
         raise
-
-
-def _is_update(sparql: str) -> bool:
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    try:
-        parseUpdate(sparql)
-    except Exception:  # noqa: BLE001 - pyparsing's errors, or a recursion limit: not an update it can read
-        return False
-    return True
 
 
 def _prologue(base_iri: str | None, prefixes: Mapping[str, str] | None) -> str:
