@@ -1,7 +1,12 @@
 """A SPARQL query read by its grammar, for the decisions that must not rest on its text: the query form, the
 endpoints its SERVICE clauses call, its dataset. rdflib's parser reads it (the SPARQL 1.1 grammar, with
 prefixed names and relative IRIs resolved as the query's prologue and the given base say), so a keyword
-glued to an IRI, a comment or a line break between tokens, or a prefixed target reads as the engine reads it.
+glued to an IRI, whitespace and comments between tokens, or a prefixed target read as the engine reads them.
+
+Where rdflib's tokens differ from Oxigraph's, the text is brought to Oxigraph's reading first, or the
+caller refuses it: Oxigraph ends a comment at a carriage return and rdflib only at a line feed (so a lone
+CR is read as a line feed here); rdflib expands `\\u` escapes everywhere before it parses and Oxigraph only
+inside IRIs and strings (so the SERVICE policy refuses a query that holds one: `has_escapes`).
 
 Also here: a short message for a query the engine could not parse (one or two lines, not a list of Unicode
 classes)."""
@@ -19,7 +24,7 @@ from rdflib.term import URIRef
 
 from kg.errors import QueryError
 
-__all__ = ["ParsedQuery", "parse_query", "may_call_a_service", "is_update", "syntax_message"]
+__all__ = ["ParsedQuery", "parse_query", "may_call_a_service", "has_escapes", "is_update", "syntax_message"]
 
 #: rdflib's parser (pyparsing) keeps state while it parses: two threads at once break it ("postParse2()
 #: missing 1 required positional argument"), so every use here takes this lock.
@@ -48,6 +53,11 @@ def may_call_a_service(query: str) -> bool:
     return "service" in query.lower()
 
 
+def has_escapes(query: str) -> bool:
+    """Whether the text holds a `\\u` or `\\U` sequence, which rdflib and Oxigraph read differently."""
+    return "\\u" in query or "\\U" in query
+
+
 def parse_query(query: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> ParsedQuery:
     """Read a query by the SPARQL grammar; raises QueryError (with the position) when it does not parse.
 
@@ -70,7 +80,7 @@ def _parse(query: str, base_iri: str | None, prefixes: tuple[tuple[str, str], ..
 
     try:
         with _PARSER:
-            prologue_tree, tree = parseQuery(query)
+            prologue_tree, tree = parseQuery(_as_oxigraph_lines(query))
         prologue = translatePrologue(prologue_tree, base_iri, dict(prefixes))
     except ParseBaseException as e:
         raise QueryError(f"SPARQL syntax error at line {e.lineno}, column {e.col}: {_expected(e.msg)}") from None
@@ -102,6 +112,12 @@ def _parse(query: str, base_iri: str | None, prefixes: tuple[tuple[str, str], ..
             stack.extend(item)
     dataset.reverse()
     return ParsedQuery(_FORMS.get(tree.name, tree.name), tuple(reversed(services)), tuple(dataset))
+
+
+def _as_oxigraph_lines(query: str) -> str:
+    """The text with every line end that Oxigraph sees (CR, LF or both) as a line feed, which is all that
+    ends a comment for rdflib; the offsets and line numbers stay those of the text."""
+    return query.replace("\r\n", " \n").replace("\r", "\n")
 
 
 def _rdflib_message(error: Exception) -> str:

@@ -42,6 +42,11 @@ def hand_spellings(host: str) -> dict[str, str]:
         "trailing-values": f"SELECT * WHERE {{ SERVICE ?e {TRIPLE} }} VALUES ?e {{ {iri} }}",
         "dollar-variable": f"SELECT * WHERE {{ SERVICE $e {TRIPLE} }} VALUES $e {{ {iri} }}",
         "userinfo": f"SELECT * WHERE {{ SERVICE <http://allowed.example@{host}/x> {TRIPLE} }}",
+        # where rdflib's tokens differ from Oxigraph's (found by a review): a comment ended by a lone CR,
+        # a \\u escape that ends a string for rdflib only, a \\u000A that ends a comment for rdflib only
+        "comment-ended-by-cr": f"SELECT * WHERE {{ #\rSERVICE {iri} {TRIPLE}\n}}",
+        "escaped-quote-in-string": f'SELECT * WHERE {{ FILTER("\\u0022) # " != "") SERVICE {iri} {TRIPLE}\n}}',
+        "escaped-line-feed-in-comment": (f'SELECT * WHERE {{ # \\u000A FILTER("""\nSERVICE {iri} {TRIPLE}\n# """)\n}}'),
     }
 
 
@@ -50,7 +55,9 @@ def _any_case(word: str) -> st.SearchStrategy[str]:
 
 
 #: What the grammar lets stand between two tokens: whitespace and comments.
-_GAP_PARTS = st.sampled_from([" ", "\t", "\n", "\r\n", "  ", "# a comment\n", "#\n", "#SERVICE <http://x/>\n"])
+_GAP_PARTS = st.sampled_from(
+    [" ", "\t", "\n", "\r\n", "\r", "  ", "# a comment\n", "#\n", "#\r", "# a comment\r", "#SERVICE <http://x/>\n"]
+)
 
 
 def _gap(required: bool) -> st.SearchStrategy[str]:
@@ -90,6 +97,9 @@ _WRAPPERS = [
     "GRAPH ?g {{ {body} }}",
     "?a ?b ?c FILTER EXISTS {{ {body} }}",
     "?a ?b ?c FILTER NOT EXISTS {{ {body} }}",
+    # decoys in front: text that hides what follows from one reader but not from the other
+    '?a ?b ?c FILTER("\\u0022) # " != "") {body}\n',
+    "# a comment\r{body}",
 ]
 
 _FORMS = [

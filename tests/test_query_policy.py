@@ -98,10 +98,15 @@ def test_an_allowed_prefix_lets_its_endpoints_through_and_nothing_else():
         "http://allowed.example/sparql/../admin",
         "http://allowed.example/sparql/%2e%2e/admin",
         "http://allowed.example/other",
+        "http://allowed.example/sparql-admin",
+        "http://allowed.example/sparql/..%2Fadmin",
+        "http://allowed.example/sparql/%2e%2e/admin",
         "file:///etc/passwd",
     ]:
         with pytest.raises(QueryRefused):
             policy.check(f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}")
+    with pytest.raises(QueryRefused):  # Oxigraph reads the escaped local name as ../admin; rdflib keeps the \\
+        policy.check("PREFIX a: <http://allowed.example/sparql/> SELECT * { SERVICE a:\\.\\.\\/admin { ?s ?p ?o } }")
     with pytest.raises(QueryRefused, match="variable"):
         policy.check("SELECT * WHERE { SERVICE ?e { ?s ?p ?o } } VALUES ?e { <http://allowed.example/sparql> }")
 
@@ -229,10 +234,13 @@ def test_a_query_worker_that_misses_a_service_still_reaches_no_host(listener, em
 def test_every_query_worker_runs_under_a_seccomp_filter(empty_location):
     import psutil
 
+    others = {p.pid for p in psutil.Process().children(recursive=True)}  # a live server of another test, say
     executor = QueryExecutor(empty_location, workers=2, timeout=20)
     try:
         workers = [
-            p for p in psutil.Process().children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())
+            p
+            for p in psutil.Process().children(recursive=True)
+            if p.pid not in others and "resource_tracker" not in " ".join(p.cmdline())
         ]
         assert len(workers) >= 3  # the template and its two workers
         for process in workers:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from kg.errors import KGError, QueryError
-from kg.parsed_query import may_call_a_service, parse_query
+from kg.parsed_query import has_escapes, may_call_a_service, parse_query
 
 __all__ = ["QueryRefused", "ServicePolicy"]
 
@@ -20,6 +20,10 @@ __all__ = ["QueryRefused", "ServicePolicy"]
 class QueryRefused(QueryError):
     """A query that would call another host (SERVICE) and is not allowed to, or that may call one and cannot
     be read to tell: HTTP 403."""
+
+
+#: Percent-encoded '/', '\\' and '.' in a path: a client may decode them into a path other than the one checked.
+_HIDDEN = ("%2f", "%5c", "%2e")
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,20 @@ class _Target:
             return None
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
             return None
+        if "\\" in iri or any(code in parts.path.lower() for code in _HIDDEN):
+            return None  # an escape one reader keeps and another resolves (rdflib keeps `\.` in a local name)
         if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
             return None  # a path that a client would resolve elsewhere than it reads
         default = 80 if parts.scheme.lower() == "http" else 443
         return cls(parts.scheme.lower(), parts.hostname.lower(), port or default, parts.path or "/")
 
     def within(self, allowed: _Target) -> bool:
-        return (self.scheme, self.host, self.port) == (allowed.scheme, allowed.host, allowed.port) and (
-            self.path.startswith(allowed.path)
-        )
+        """Same scheme, host and port, and the allowed path or a path below it (`/sparql` allows
+        `/sparql/x`, not `/sparql-admin`)."""
+        if (self.scheme, self.host, self.port) != (allowed.scheme, allowed.host, allowed.port):
+            return False
+        base = allowed.path if allowed.path.endswith("/") else allowed.path + "/"
+        return self.path == allowed.path or self.path.startswith(base)
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,11 @@ class ServicePolicy:
         SERVICE clause and cannot be read (it is refused rather than run unchecked)."""
         if not may_call_a_service(query):
             return
+        if has_escapes(query):
+            raise QueryRefused(
+                "refused: a query that may call SERVICE cannot hold \\u escapes (parsers read them differently): "
+                "write the characters themselves"
+            )
         try:
             parsed = parse_query(query, base_iri=base_iri, prefixes=prefixes)
         except QueryError as e:
