@@ -10,7 +10,7 @@ second, latency and errors, kg serve's result-cache hit rate, and the ratios aga
 
     python bench/endpoint.py                 # installs wrk and the peers where missing
     python bench/endpoint.py --seconds 30 --clients 8
-    python bench/endpoint.py --baseline 6ec9e7e --only kg,baseline,oxigraph   # kg serve beside an older commit
+    python bench/endpoint.py --baseline 6ec9e7e --only "kg serve,baseline,oxigraph"  # beside an older commit
 
 `--baseline REV` also serves the same store with the code of an older commit (a git worktree, this venv),
 for "what did this change cost" in the same run.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -85,6 +86,9 @@ def read_records(reader, ns: Namespaces, *, per_source: bool = False) -> list[Re
     skipped = {f"{ns.graph}stubs", ns.inferred_graph}
     prefixes = ns.sparql_prefixes()
     queries = {kind: f"{prefixes}SELECT ?o ?g ?v WHERE {{ {pattern} }}" for kind, pattern in _FACTS.items()}
+    # pyoxigraph's result objects must be freed by the thread that made them: collect this thread's garbage
+    # cycles here, or a collection that a pool thread happens to start would free them there (and fail)
+    gc.collect()
     with ThreadPoolExecutor(max_workers=2) as pool:  # Oxigraph evaluates queries outside the GIL
         futures = {kind: pool.submit(select_tuples, reader, query) for kind, query in queries.items()}
         rows = {kind: future.result() for kind, future in futures.items()}
