@@ -359,58 +359,69 @@ def main() -> None:
     for stage, ms in stages(light):
         print(f"  {stage:<58} {ms:>7.3f}", flush=True)
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
+    only = [w.strip() for w in args.only.split(",") if w.strip()]
+
+    def wanted(name: str) -> bool:
+        return not only or any(name.startswith(w) for w in only)
+
     env = {**os.environ, "KG_WORKERS": "2", "KG_QUERY_TIMEOUT": "30"}
     port = free_port()
-    servers["kg serve"] = (kg_serve(port, env, subprocess.DEVNULL), f"http://127.0.0.1:{port}/sparql")
+    if wanted("kg serve"):
+        servers["kg serve"] = (kg_serve(port, env, subprocess.DEVNULL), f"http://127.0.0.1:{port}/sparql")
     baseline = f"baseline kg serve @{args.baseline}"
-    if args.baseline:
+    if args.baseline and wanted(baseline):
         port = free_port()
         code = worktree(args.baseline, work)
         servers[baseline] = (kg_serve(port, env, subprocess.DEVNULL, code), f"http://127.0.0.1:{port}/sparql")
     upstream, port = free_port(), free_port()
-    cached = kg_serve(upstream, {**env, "KG_CACHE_MAX_AGE": "60"}, subprocess.DEVNULL)
-    servers["nginx cache before kg serve"] = (nginx(work, port, upstream), f"http://127.0.0.1:{port}/sparql")
+    cached = None  # the kg serve behind nginx
+    if wanted("nginx cache before kg serve"):
+        cached = kg_serve(upstream, {**env, "KG_CACHE_MAX_AGE": "60"}, subprocess.DEVNULL)
+        servers["nginx cache before kg serve"] = (nginx(work, port, upstream), f"http://127.0.0.1:{port}/sparql")
     bin_dir = Path(sys.executable).parent
     app_env = {**env, "KG_STORE": f"oxigraph:{STORE}", "KG_ACCESS_LOG": "true"}
     port = free_port()
-    servers["kg app, gunicorn 2 workers"] = (
-        subprocess.Popen(
-            [bin_dir / "gunicorn", "-w", "2", "--threads", "8", "-b", f"127.0.0.1:{port}", "api.wsgi:app"],
-            cwd=ROOT,
-            env=app_env,
-            stderr=subprocess.DEVNULL,
-        ),
-        f"http://127.0.0.1:{port}/sparql",
-    )
-    port = free_port()
-    servers["kg app, Waitress 16 threads"] = (
-        subprocess.Popen(
-            [bin_dir / "waitress-serve", "--threads", "16", f"--listen=127.0.0.1:{port}", "api.wsgi:app"],
-            cwd=ROOT,
-            env=app_env,
-            stderr=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-        ),
-        f"http://127.0.0.1:{port}/sparql",
-    )
-    port = free_port()
-    proc = subprocess.Popen(
-        [PEERS / "bin" / "oxigraph", "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-        stderr=subprocess.DEVNULL,
-    )
-    servers["oxigraph server"] = (proc, f"http://127.0.0.1:{port}/query")
-    time.sleep(1)
-    with dump.open("rb") as f:
-        urllib.request.urlopen(
-            urllib.request.Request(
-                f"http://127.0.0.1:{port}/store",
-                data=f.read(),
-                method="POST",
-                headers={"Content-Type": "application/n-quads"},
+    if wanted("kg app, gunicorn 2 workers"):
+        servers["kg app, gunicorn 2 workers"] = (
+            subprocess.Popen(
+                [bin_dir / "gunicorn", "-w", "2", "--threads", "8", "-b", f"127.0.0.1:{port}", "api.wsgi:app"],
+                cwd=ROOT,
+                env=app_env,
+                stderr=subprocess.DEVNULL,
             ),
-            timeout=600,
+            f"http://127.0.0.1:{port}/sparql",
         )
-    if not args.skip_rdflib:
+    port = free_port()
+    if wanted("kg app, Waitress 16 threads"):
+        servers["kg app, Waitress 16 threads"] = (
+            subprocess.Popen(
+                [bin_dir / "waitress-serve", "--threads", "16", f"--listen=127.0.0.1:{port}", "api.wsgi:app"],
+                cwd=ROOT,
+                env=app_env,
+                stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            ),
+            f"http://127.0.0.1:{port}/sparql",
+        )
+    port = free_port()
+    if wanted("oxigraph server"):
+        proc = subprocess.Popen(
+            [PEERS / "bin" / "oxigraph", "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+            stderr=subprocess.DEVNULL,
+        )
+        servers["oxigraph server"] = (proc, f"http://127.0.0.1:{port}/query")
+        time.sleep(1)
+        with dump.open("rb") as f:
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    f"http://127.0.0.1:{port}/store",
+                    data=f.read(),
+                    method="POST",
+                    headers={"Content-Type": "application/n-quads"},
+                ),
+                timeout=600,
+            )
+    if not args.skip_rdflib and wanted("rdflib-endpoint"):
         port = free_port()
         servers["rdflib-endpoint"] = (
             subprocess.Popen(
@@ -433,10 +444,6 @@ def main() -> None:
             flush=True,
         )
 
-    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
-    for name in list(servers):
-        if wanted and not any(name.startswith(w) for w in wanted):
-            servers.pop(name)[0].terminate()
     try:
         for mix, queries in mixes.items():
             rps = direct(queries, args.seconds)
@@ -461,7 +468,7 @@ def main() -> None:
                 cost = http_cost(base, args.seconds, args.clients)
                 print(f"{name}: result cache {cache}; /healthz {cost:.3f} ms of server time a request", flush=True)
     finally:
-        for proc in [cached, *(proc for proc, _ in servers.values())]:
+        for proc in [*([cached] if cached else []), *(proc for proc, _ in servers.values())]:
             proc.terminate()
             proc.wait(30)
         if args.baseline:
@@ -469,6 +476,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"kg serve's result cache over the run: {cache_report}")
     for mix in mixes:
+        if ("kg serve", mix) not in results:
+            continue
         ours = results[("kg serve", mix)]["rps"]
         line = []
         if (baseline, mix) in results:

@@ -1,5 +1,5 @@
-"""A SPARQL query read by its grammar, for the decisions that must not rest on its text: the query form, the
-endpoints its SERVICE clauses call, its dataset. rdflib's parser reads it (the SPARQL 1.1 grammar, with
+"""A SPARQL query read by its grammar, for the decisions that must not rest on its text: the query form and
+the endpoints its SERVICE clauses call. rdflib's parser reads it (the SPARQL 1.1 grammar, with
 prefixed names and relative IRIs resolved as the query's prologue and the given base say), so a keyword
 glued to an IRI, whitespace and comments between tokens, or a prefixed target read as the engine reads them.
 
@@ -17,40 +17,63 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-
-from pyparsing import ParseResults
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import URIRef
+from urllib.parse import urlsplit
 
 from kg.errors import QueryError
 
-__all__ = ["ParsedQuery", "parse_query", "may_call_a_service", "has_escapes", "is_update", "syntax_message"]
+__all__ = ["ParsedQuery", "Endpoint", "parse_query", "may_call_a_service", "has_escapes", "is_update", "syntax_message"]
 
 #: rdflib's parser (pyparsing) keeps state while it parses: two threads at once break it ("postParse2()
 #: missing 1 required positional argument"), so every use here takes this lock.
 _PARSER = threading.Lock()
 
-#: What rdflib's algebra names each query form.
+#: What rdflib's parse tree names each query form.
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """The endpoint of a SERVICE clause: its IRI (None for a variable, or a prefixed name whose prefix is not
+    declared) and how the query wrote it: "iri" (absolute, in full), "relative" (resolved against the base),
+    "prefixed", "variable" or "unresolved"."""
+
+    iri: str | None
+    written: str
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
-    """What a query does, read from its parse: its form, the endpoints of its SERVICE clauses (an IRI, or
-    None for a variable endpoint) and the graphs its FROM and FROM NAMED clauses name."""
+    """What a query does, read from its parse: its form, the endpoints of its SERVICE clauses, and the
+    prefixed names that another reader may split into the SERVICE keyword and a name.
+
+    Oxigraph matches a keyword without asking where the word ends, and ends a local name at its second run
+    of dots: `a:b.c.SERVICE:z {}` is one name to the SPARQL grammar (and to rdflib) but `a:b.c . SERVICE :z
+    {}` to Oxigraph. Any part of a name after a dot or a colon inside it that begins with the letters of
+    SERVICE is reported, so that the policy can refuse what it cannot read the engine's way."""
 
     form: str
-    services: tuple[str | None, ...]
-    dataset: tuple[str, ...]
+    services: tuple[Endpoint, ...]
+    ambiguous_names: tuple[str, ...] = ()
 
 
 def may_call_a_service(query: str) -> bool:
     """False when the query cannot hold a SERVICE clause at all, so that it need not be parsed here.
 
-    The engine (Oxigraph) reads keywords case-insensitively in ASCII and does not unescape `\\u` sequences
-    outside IRIs and strings, so a query whose text does not contain the seven letters in some case has no
-    SERVICE clause. This only decides whether to pay for the parser; the parse decides what is refused."""
-    return "service" in query.lower()
+    Engines read keywords case-insensitively in ASCII, so a query whose text does not contain the seven
+    letters in some case has no SERVICE clause; unless it holds `\\u` escapes, which Oxigraph expands only
+    inside IRIs and strings but the SPARQL 1.1 text (and so a SPARQL server such as Fuseki) everywhere
+    before parsing: then the letters are looked for in the text with its escapes expanded too. This only
+    decides whether to pay for the parser; the parse decides what is refused."""
+    if "service" in query.lower():
+        return True
+    if not has_escapes(query):
+        return False
+    from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+
+    try:
+        return "service" in expandUnicodeEscapes(query).lower()
+    except ValueError:  # an escape that names no character: not read here, so not cleared either
+        return True
 
 
 def has_escapes(query: str) -> bool:
@@ -74,44 +97,60 @@ _CACHED_LENGTH = 8192
 def _parse(query: str, base_iri: str | None, prefixes: tuple[tuple[str, str], ...]) -> ParsedQuery:
     # The parse tree, not rdflib's algebra: the algebra drops a FILTER EXISTS nested in another one, with
     # any SERVICE inside it (found by the generated spellings in tests/test_query_policy.py).
-    from pyparsing import ParseBaseException
+    # (rdflib's SPARQL engine loads here, on first use: `import kg.store` does not pay for it.)
+    from pyparsing import ParseBaseException, ParseResults
     from rdflib.plugins.sparql.algebra import translatePrologue
     from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import URIRef
 
     try:
         with _PARSER:
             prologue_tree, tree = parseQuery(_as_oxigraph_lines(query))
         prologue = translatePrologue(prologue_tree, base_iri, dict(prefixes))
     except ParseBaseException as e:
-        raise QueryError(f"SPARQL syntax error at line {e.lineno}, column {e.col}: {_expected(e.msg)}") from None
+        raise QueryError(f"SPARQL syntax error at line {e.lineno}, column {e.col}: {_one_line(e.msg, 160)}") from None
     except RecursionError:
         raise QueryError("the query is nested too deeply to be read") from None
     except Exception as e:  # noqa: BLE001 - rdflib raises ValueError for a bad \\u escape, Exception for others
         raise QueryError(f"SPARQL syntax error: {_rdflib_message(e)}") from None
 
-    def resolve(term: object) -> str | None:
-        """An endpoint or graph as an absolute IRI (None: a variable), as the prologue and base say."""
+    def endpoint(term: object) -> Endpoint:
+        """A SERVICE endpoint as an absolute IRI, as the prologue and base say, and how it was written."""
+        if isinstance(term, CompValue) and term.name == "pname":
+            written = "prefixed"
+        elif isinstance(term, URIRef):
+            written = "iri" if urlsplit(str(term)).scheme else "relative"
+        else:
+            return Endpoint(None, "variable")
         try:
             iri = prologue.absolutize(term)
-        except Exception as e:  # noqa: BLE001 - rdflib raises plain Exception for an unknown prefix
-            raise QueryError(f"SPARQL error: {_rdflib_message(e)}") from None
-        return str(iri) if isinstance(iri, URIRef) else None
+        except Exception:  # noqa: BLE001 - rdflib raises plain Exception for an unknown prefix
+            return Endpoint(None, "unresolved")
+        return Endpoint(str(iri), written) if isinstance(iri, URIRef) else Endpoint(None, "unresolved")
 
-    services: list[str | None] = []
-    dataset: list[str] = []
+    services: list[Endpoint] = []
+    ambiguous: list[str] = []
     stack: list[object] = [tree]
     while stack:
         item = stack.pop()
         if isinstance(item, CompValue):
             if item.name == "ServiceGraphPattern":
-                services.append(resolve(item["term"]))  # (CompValue.get returns the key itself when missing)
-            elif item.name == "DatasetClause":
-                dataset.append(str(resolve(item["default" if "default" in item else "named"])))
+                services.append(endpoint(item["term"]))  # (CompValue.get returns the key itself when missing)
+            elif item.name == "pname" and _splits_into_service(item):
+                ambiguous.append(f"{item['prefix'] or ''}:{item.get('localname') or ''}")
             stack.extend(item.values())
         elif isinstance(item, list | tuple | ParseResults):
             stack.extend(item)
-    dataset.reverse()
-    return ParsedQuery(_FORMS.get(tree.name, tree.name), tuple(reversed(services)), tuple(dataset))
+    return ParsedQuery(_FORMS.get(tree.name, tree.name), tuple(reversed(services)), tuple(ambiguous))
+
+
+def _splits_into_service(pname) -> bool:
+    """Whether a part of a prefixed name after a dot or a colon inside it begins with the letters of SERVICE."""
+    prefix = pname["prefix"] or "" if "prefix" in pname else ""
+    local = pname["localname"] or "" if "localname" in pname else ""
+    parts = prefix.split(".")[1:] + local.replace(":", ".").split(".")[1:]
+    return any(part.lower().lstrip("\\").startswith("service") for part in parts)
 
 
 def _as_oxigraph_lines(query: str) -> str:
@@ -120,17 +159,17 @@ def _as_oxigraph_lines(query: str) -> str:
     return query.replace("\r\n", " \n").replace("\r", "\n")
 
 
+def _one_line(text: str, limit: int) -> str:
+    """A message on one line, cut at `limit` characters."""
+    return " ".join(text.split())[:limit]
+
+
 def _rdflib_message(error: Exception) -> str:
     text = str(error)
     if text.startswith("Unknown namespace prefix"):
         name = text.partition(":")[2].strip()
         return f"unknown prefix {name}: (declare it with PREFIX {name}: <...>)"
-    return " ".join(text.split())[:200]
-
-
-def _expected(message: str) -> str:
-    """pyparsing's 'Expected {A | B | ...}' kept short."""
-    return " ".join(message.split())[:160]
+    return _one_line(text, 200)
 
 
 def syntax_message(query: str, error: Exception, *, prefixes: Mapping[str, str] | None = None) -> str:
@@ -139,7 +178,7 @@ def syntax_message(query: str, error: Exception, *, prefixes: Mapping[str, str] 
     text = str(error)
     where, sep, rest = text.partition(": ")
     if not (sep and where.startswith("error at ")):
-        return " ".join(text.split())[:300]
+        return _one_line(text, 300)
     line, _, column = where.removeprefix("error at ").partition(":")
     position = f"line {line}, column {column}" if column else f"line {line}"
     if "Prefix not found" in rest:
@@ -178,7 +217,7 @@ def _keywords(expected: str) -> str:
     """'expected one of A, B, ['x' ..= 'y' | ...], C' as 'expected one of A, B, C' (at most eight)."""
     head, sep, alternatives = expected.partition("one of ")
     if not sep:
-        return " ".join(expected.split())[:160]
+        return _one_line(expected, 160)
     words, depth, current = [], 0, ""
     for char in alternatives:
         if char == "[":

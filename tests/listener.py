@@ -19,7 +19,6 @@ class _Counting(ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _Answer)
         self.connections = 0
-        self.paths: list[str] = []
         self.lock = threading.Lock()
 
     def handle_error(self, request, client_address) -> None:
@@ -35,8 +34,6 @@ class _Answer(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
-        with self.server.lock:
-            self.server.paths.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "application/sparql-results+json")
         self.send_header("Content-Length", str(len(ANSWER)))
@@ -59,11 +56,6 @@ class Listener:
         self.url = f"http://{self.host}/"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
-
-    @property
-    def connections(self) -> int:
-        with self._server.lock:
-            return self._server.connections
 
     def reached(self) -> int:
         """Connections so far, after making sure every connection already made has been accepted (a probe

@@ -2,11 +2,14 @@
 spellings an attacker tries first, and a hypothesis strategy that makes more from the SPARQL 1.1 grammar
 (the SERVICE keyword in any case, SILENT or not, any run of whitespace and comments between the tokens, or
 none where the grammar allows it; an IRI, a prefixed name or a BASE-relative IRI as the endpoint; the clause
-nested in groups, OPTIONAL, UNION, MINUS, GRAPH, EXISTS and subqueries; every query form)."""
+nested in groups, OPTIONAL, UNION, MINUS, GRAPH, EXISTS and subqueries; every query form). And a policy
+that lets every one of them through, to test what stands behind the policy."""
 
 from __future__ import annotations
 
 from hypothesis import strategies as st
+
+from kg.query.policy import ServicePolicy
 
 TRIPLE = "{ ?s ?p ?o }"
 
@@ -46,6 +49,15 @@ def hand_spellings(host: str) -> dict[str, str]:
         # a \\u escape that ends a string for rdflib only, a \\u000A that ends a comment for rdflib only
         "comment-ended-by-cr": f"SELECT * WHERE {{ #\rSERVICE {iri} {TRIPLE}\n}}",
         "escaped-quote-in-string": f'SELECT * WHERE {{ FILTER("\\u0022) # " != "") SERVICE {iri} {TRIPLE}\n}}',
+        # names that Oxigraph splits into the keyword and a name (found by an attack on the server): SERVICE
+        # after the second run of dots of a local name, and the keyword glued to a prefix
+        "split-local-name": (
+            f"PREFIX a: <http://ex/> PREFIX : <http://{host}/> SELECT * WHERE {{ ?s ?p a:b.c.SERVICE:z {{ }} }}"
+        ),
+        "split-local-name-glued": (
+            f"PREFIX a: <http://ex/> PREFIX foo: <http://{host}/> SELECT * WHERE {{ ?s ?p a:b.c.SERVICEfoo:z {{ }} }}"
+        ),
+        "silent-glued-to-a-prefix": f"PREFIX x: <http://{host}/> SELECT * WHERE {{ SERVICE SILENTx:y {TRIPLE} }}",
         "escaped-line-feed-in-comment": (f'SELECT * WHERE {{ # \\u000A FILTER("""\nSERVICE {iri} {TRIPLE}\n# """)\n}}'),
     }
 
@@ -70,8 +82,12 @@ def _clause(draw, host: str) -> tuple[str, str]:
     keyword = draw(_any_case("service"))
     silent = draw(st.one_of(st.just(""), _any_case("silent")))
     path = draw(st.text(alphabet="abcxyz019-_", max_size=8))
-    kind = draw(st.sampled_from(["iri", "prefixed", "base", "escaped"]))
+    kind = draw(st.sampled_from(["iri", "prefixed", "base", "escaped", "split"]))
     prologue = ""
+    if kind == "split":  # a local name that Oxigraph ends at its second run of dots, before the keyword
+        local = path.strip("-") or "z"
+        prologue = f"PREFIX a: <http://ex/> PREFIX : <http://{host}/> "
+        return prologue, f"?s ?p a:b.c.{keyword}:{local} {{ ?s ?p ?o }}"
     if kind == "iri":
         target = f"<http://{host}/{path}>"
     elif kind == "escaped":
@@ -119,3 +135,11 @@ def service_queries(draw, host: str) -> str:
     for wrapper in draw(st.lists(st.sampled_from(_WRAPPERS), max_size=3)):
         body = wrapper.format(body=body)
     return prologue + draw(st.sampled_from(_FORMS)).format(body=body)
+
+
+class BlindPolicy(ServicePolicy):
+    """A SERVICE policy that misses everything: what the network cut, and the binding of parameters as
+    values, must hold against on their own."""
+
+    def check(self, query, *, base_iri=None, prefixes=None) -> None:
+        return None

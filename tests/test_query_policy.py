@@ -17,7 +17,7 @@ from kg.query.executor import QueryExecutor, QueryRequest
 from kg.query.policy import QueryRefused, ServicePolicy
 from kg.query.sandbox import cut_network
 from tests.listener import Listener
-from tests.service_spellings import hand_spellings, service_queries
+from tests.service_spellings import BlindPolicy, hand_spellings, service_queries
 
 HOST = "127.0.0.1:9"  # the discard port: nothing answers there
 
@@ -89,7 +89,16 @@ def test_a_query_without_a_service_clause_runs(query):
 def test_an_allowed_prefix_lets_its_endpoints_through_and_nothing_else():
     policy = ServicePolicy(("http://allowed.example/sparql",))
     policy.check("SELECT * WHERE { SERVICE<http://allowed.example/sparql>{ ?s ?p ?o } }")
-    policy.check("PREFIX a: <http://ALLOWED.example:80/sparql/> SELECT * WHERE { SERVICE a:x { ?s ?p ?o } }")
+    policy.check("SELECT * WHERE { SERVICE <http://ALLOWED.example:80/sparql/x> { ?s ?p ?o } }")
+    for written in [  # an allowed endpoint, but written so that two readers could resolve it differently
+        "PREFIX a: <http://allowed.example/sparql/> SELECT * WHERE { SERVICE a:x { ?s ?p ?o } }",
+        "BASE <http://allowed.example/sparql/> SELECT * WHERE { SERVICE <x> { ?s ?p ?o } }",
+        # Oxigraph reads SILENT, then x:admin (another host); rdflib the prefixed name SILENTx:admin
+        "PREFIX SILENTx: <http://allowed.example/sparql/> PREFIX x: <http://evil.example/> "
+        "SELECT * WHERE { SERVICE SILENTx:admin { ?s ?p ?o } }",
+    ]:
+        with pytest.raises(QueryRefused, match="written as a"):
+            policy.check(written)
     for endpoint in [
         "http://allowed.example.evil.example/sparql",
         "http://allowed.example:8080/sparql",
@@ -100,7 +109,6 @@ def test_an_allowed_prefix_lets_its_endpoints_through_and_nothing_else():
         "http://allowed.example/other",
         "http://allowed.example/sparql-admin",
         "http://allowed.example/sparql/..%2Fadmin",
-        "http://allowed.example/sparql/%2e%2e/admin",
         "file:///etc/passwd",
     ]:
         with pytest.raises(QueryRefused):
@@ -115,7 +123,11 @@ def test_a_relative_endpoint_resolves_against_the_request_base():
     query = "SELECT * WHERE { SERVICE <x> { ?s ?p ?o } }"
     with pytest.raises(QueryRefused, match="http://127.0.0.1:5000/x"):
         ServicePolicy().check(query, base_iri="http://127.0.0.1:5000/sparql")
-    ServicePolicy(("http://127.0.0.1:5000/",)).check(query, base_iri="http://127.0.0.1:5000/sparql")
+    with pytest.raises(QueryRefused, match="written as a relative IRI"):  # allowed only when written in full
+        ServicePolicy(("http://127.0.0.1:5000/",)).check(query, base_iri="http://127.0.0.1:5000/sparql")
+    ServicePolicy(("http://127.0.0.1:5000/",)).check(
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:5000/x> { ?s ?p ?o } }", base_iri="http://127.0.0.1:5000/sparql"
+    )
 
 
 @pytest.mark.parametrize("prefix", ["127.0.0.1:5000", "ftp://x.example/", "http://", "http://user@x.example/"])
@@ -125,19 +137,27 @@ def test_an_allow_list_entry_that_names_no_host_is_a_clear_error(prefix):
 
 
 def test_a_query_that_may_call_a_service_and_cannot_be_read_is_refused_with_the_position():
-    with pytest.raises(QueryRefused, match=r"line 2, column \d+") as error:
-        ServicePolicy().check("SELECT * WHERE {\n SERVICE <http://x/> { ?s ?p } }")
-    assert "runs only once it has been read" in str(error.value)
+    for query in ["SELECT * WHERE {\n SERVICE <http://x/> { ?s ?p } }", "SELECT ?service WHERE {\n ?service ?p }"]:
+        with pytest.raises(QueryError, match=r"line 2, column \d+") as error:
+            ServicePolicy().check(query)
+        assert not isinstance(error.value, QueryRefused)  # a syntax error (400), not a refused call (403)
+        assert "runs only once it has been read" in str(error.value)
+
+
+def test_an_escaped_keyword_counts_as_service():
+    """A server that follows the SPARQL text expands `\\u` escapes everywhere before parsing (Fuseki does):
+    `\\u0053ERVICE` is SERVICE to it, so a query holding one is read as one that may call a service."""
+    with pytest.raises(QueryRefused, match="escapes"):
+        ServicePolicy().check("SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
+    with pytest.raises(QueryRefused, match="escapes"):
+        ServicePolicy().check("SELECT * WHERE { \\u0073\\u0065rvice <http://127.0.0.1:1/> { ?s ?p ?o } }")
+    ServicePolicy().check('SELECT * WHERE { ?s ?p "caf\\u00e9" }')  # escapes, and nothing that reads as SERVICE
 
 
 def test_the_parse_reads_the_form_past_a_prologue_of_keyword_prefixes():
     assert parse_query("PREFIX ask: <http://x/> PREFIX insert: <http://y/> SELECT * { ?s ask:p ?o }").form == "SELECT"
     parsed = parse_query("BASE <http://b/> CONSTRUCT WHERE { ?s ?p ?o }")
     assert parsed.form == "CONSTRUCT" and parsed.services == ()
-    assert parse_query("SELECT * FROM <g> FROM NAMED <http://n/> { ?s ?p ?o }", base_iri="http://b/").dataset == (
-        "http://b/g",
-        "http://n/",
-    )
 
 
 @pytest.mark.parametrize(
@@ -192,13 +212,6 @@ def test_a_process_cut_off_the_network_cannot_reach_the_listener(listener):
     assert state == "cut", state
     assert outcome.startswith("failed") and "Permission denied" in outcome
     assert listener.reached() == before + 1
-
-
-class BlindPolicy(ServicePolicy):
-    """A policy that misses everything: what the second defence is for."""
-
-    def check(self, query, *, base_iri=None, prefixes=None) -> None:
-        return None
 
 
 @pytest.fixture(scope="module")

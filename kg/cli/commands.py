@@ -244,7 +244,7 @@ def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None
             raise click.BadParameter("parameters only go with a saved query", param_hint="--param")
         text = _query_text(query)
         prefixes = ns.prefixes  # predeclared: the query's own PREFIX lines may add to them or redefine them
-    ServicePolicy(config.service_prefixes).check(text, prefixes=prefixes)
+    ServicePolicy.from_config(config).check(text, prefixes=prefixes)
     with _open(config, read_only=True) as store:
         result = store.query(text, substitutions=substitutions, prefixes=prefixes)
         write_results(result, sys.stdout.buffer, fmt, ns.prefixes)

@@ -338,7 +338,7 @@ def _policy(location: Config | str, policy: ServicePolicy | None) -> ServicePoli
     """The SERVICE policy given, else the configuration's (KG_SERVICE_ALLOW), else none allowed."""
     if policy is not None:
         return policy
-    return ServicePolicy(location.service_prefixes) if isinstance(location, Config) else ServicePolicy()
+    return ServicePolicy.from_config(location) if isinstance(location, Config) else ServicePolicy()
 
 
 class QueryExecutor:
@@ -359,7 +359,7 @@ class QueryExecutor:
         fork: bool | None = None,
         policy: ServicePolicy | None = None,
     ):
-        self.location, self.timeout, self.in_memory, self.max_bytes = location, timeout, in_memory, max_bytes
+        self.location, self.timeout, self.in_memory = location, timeout, in_memory
         policy = _policy(location, policy)
         offline = not policy.federates and not needs_network(location)
         self._rules = _Rules(max_bytes, policy, offline)
@@ -377,24 +377,25 @@ class QueryExecutor:
         self.busy = 0
         #: workers stopped at the time limit (or lost) and replaced since start
         self.replaced = 0
-        #: how the workers stand towards the network, said once at start-up (in the log and on /readyz)
-        self.network = ""
-        self._template = self._fill(self._idle, self._spares, start_timeout)
-        self._say_network(policy)
+        self._template, notes = self._fill(self._idle, self._spares, start_timeout)
+        #: how the workers stand towards the network, said once at start-up (in the log)
+        self.network = self._say_network(policy, notes)
 
-    def _say_network(self, policy: ServicePolicy) -> None:
+    def _say_network(self, policy: ServicePolicy, notes: list[str]) -> str:
+        """What the workers can reach, logged (a warning when they could not be cut off as they should)."""
         if policy.federates:
-            self.network = f"SERVICE may call {', '.join(policy.allowed)} (KG_SERVICE_ALLOW); nothing else"
-            LOG.info("query workers: %s", self.network)
+            network = f"SERVICE may call {', '.join(policy.allowed)} (KG_SERVICE_ALLOW); nothing else"
+            LOG.info("query workers: %s", network)
         elif not self._rules.offline:
-            self.network = "the store is reached over the network, so the workers keep it; every SERVICE is refused"
-            LOG.warning("query workers: %s by the query parser alone", self.network)
-        elif self._notes:
-            self.network = f"not cut off from the network: {self._notes[0]}; every SERVICE is refused"
-            LOG.warning("query workers are %s by the query parser alone", self.network)
+            network = "the store is reached over the network, so the workers keep it; every SERVICE is refused"
+            LOG.warning("query workers: %s by the query parser alone", network)
+        elif notes:
+            network = f"not cut off from the network: {notes[0]}; every SERVICE is refused"
+            LOG.warning("query workers are %s by the query parser alone", network)
         else:
-            self.network = "cut off from the network (seccomp); every SERVICE is refused"
-            LOG.info("query workers: %s", self.network)
+            network = "cut off from the network (seccomp); every SERVICE is refused"
+            LOG.info("query workers: %s", network)
+        return network
 
     def _spawn(self, template: _Template | None = None) -> _Worker:
         template = template or self._template
@@ -402,12 +403,13 @@ class QueryExecutor:
             return _ForkedWorker(template, self._generation)
         return _Worker(self._ctx, self.location, self.in_memory, self._rules, self._generation)
 
-    def _fill(self, idle: queue.Queue, spares: queue.Queue, start_timeout: float) -> _Template | None:
-        """Start a pool on the store's current data (a template, then its workers) into `idle` and `spares`."""
+    def _fill(self, idle: queue.Queue, spares: queue.Queue, start_timeout: float) -> tuple[_Template | None, list[str]]:
+        """Start a pool on the store's current data (a template, then its workers) into `idle` and `spares`;
+        the template and what the processes said when they could not cut themselves off the network."""
         template = (
             _Template(self._ctx, self.location, self.in_memory, self._rules, start_timeout) if self.fork else None
         )
-        self._notes = [template.note] if template is not None and template.note else []
+        notes = [template.note] if template is not None and template.note else []
         started: list[_Worker] = []
         try:
             for _ in range(self.size + self.spare_count):
@@ -415,7 +417,7 @@ class QueryExecutor:
             for w in started:
                 note = w.wait_ready(start_timeout)
                 if note:
-                    self._notes.append(note)
+                    notes.append(note)
         except KGError:
             for w in started:
                 w.kill()
@@ -424,7 +426,7 @@ class QueryExecutor:
             raise
         for i, w in enumerate(started):
             (idle if i < self.size else spares).put(w)
-        return template
+        return template, notes
 
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryResponse:
         """Run one query; raises QueryRefused, QueryError, QueryTimeout, ResultTooLarge or Busy."""
@@ -529,7 +531,7 @@ class QueryExecutor:
             self._generation += 1
         idle: queue.Queue[_Worker] = queue.Queue()
         spares: queue.Queue[_Worker] = queue.Queue()
-        template = self._fill(idle, spares, start_timeout)
+        template, _ = self._fill(idle, spares, start_timeout)
         old_idle, old_spares, old_template = self._idle, self._spares, self._template
         self._idle, self._spares, self._template = idle, spares, template
         _kill_all(old_idle, old_spares)

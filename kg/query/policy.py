@@ -8,9 +8,10 @@ empty (kg.query.sandbox), so that a miss here cannot become a request to another
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from kg.config import Config
 from kg.errors import KGError, QueryError
 from kg.parsed_query import has_escapes, may_call_a_service, parse_query
 
@@ -18,12 +19,12 @@ __all__ = ["QueryRefused", "ServicePolicy"]
 
 
 class QueryRefused(QueryError):
-    """A query that would call another host (SERVICE) and is not allowed to, or that may call one and cannot
-    be read to tell: HTTP 403."""
+    """A query that would call another host (SERVICE) and is not allowed to: HTTP 403."""
 
 
-#: Percent-encoded '/', '\\' and '.' in a path: a client may decode them into a path other than the one checked.
-_HIDDEN = ("%2f", "%5c", "%2e")
+#: Percent-encoded '/', '\\', '.' and '%', and ';' (a path parameter), in a path: a server may read them as a path
+#: other than the one checked.
+_HIDDEN = ("%2f", "%5c", "%2e", "%25", ";")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class _Target:
             return None
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
             return None
-        if "\\" in iri or any(code in parts.path.lower() for code in _HIDDEN):
+        if "\\" in iri or not iri.isascii() or any(code in parts.path.lower() for code in _HIDDEN):
             return None  # an escape one reader keeps and another resolves (rdflib keeps `\.` in a local name)
         if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
             return None  # a path that a client would resolve elsewhere than it reads
@@ -64,14 +65,23 @@ class ServicePolicy:
     """The allow-list: IRI prefixes (scheme, host, port and a path prefix) that SERVICE may call."""
 
     allowed: tuple[str, ...] = ()
+    _targets: tuple[_Target, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
+        targets = []
         for prefix in self.allowed:
-            if _Target.of(prefix) is None:
+            if (target := _Target.of(prefix)) is None:
                 raise KGError(
                     f"KG_SERVICE_ALLOW: '{prefix}' is not an http(s) address with a host (and no user name), "
                     "such as https://query.wikidata.org/"
                 )
+            targets.append(target)
+        object.__setattr__(self, "_targets", tuple(targets))
+
+    @classmethod
+    def from_config(cls, config: Config) -> ServicePolicy:
+        """The policy that KG_SERVICE_ALLOW sets."""
+        return cls(config.service_prefixes)
 
     @property
     def federates(self) -> bool:
@@ -79,8 +89,9 @@ class ServicePolicy:
         return bool(self.allowed)
 
     def check(self, query: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> None:
-        """Raise QueryRefused when the query calls an endpoint that is not allowed, or when it may hold a
-        SERVICE clause and cannot be read (it is refused rather than run unchecked)."""
+        """Raise QueryRefused when the query calls an endpoint that is not allowed (or may call one and holds
+        `\\u` escapes); QueryError, with the position, when it may call one and cannot be read (it is refused
+        rather than run unchecked)."""
         if not may_call_a_service(query):
             return
         if has_escapes(query):
@@ -91,18 +102,25 @@ class ServicePolicy:
         try:
             parsed = parse_query(query, base_iri=base_iri, prefixes=prefixes)
         except QueryError as e:
-            raise QueryRefused(f"{e} (a query that may call SERVICE runs only once it has been read)") from None
-        allowed = [_Target.of(prefix) for prefix in self.allowed]
+            raise QueryError(f"{e} (a query that may call SERVICE runs only once it has been read)") from None
+        if parsed.ambiguous_names:
+            raise QueryRefused(
+                f"refused: the name {parsed.ambiguous_names[0]} may read as the SERVICE keyword to the query engine "
+                "(a part after a dot or colon inside a prefixed name begins with SERVICE): write that IRI in full"
+            )
         for endpoint in parsed.services:
-            if endpoint is None:
+            if endpoint.iri is None:
+                what = "a variable" if endpoint.written == "variable" else "a name whose prefix is not declared"
                 raise QueryRefused(
-                    "SERVICE with a variable endpoint is refused: queries may not reach other hosts "
-                    "(only the IRIs allowed by KG_SERVICE_ALLOW, written in the query)"
+                    f"SERVICE whose endpoint is {what} is refused: queries may not reach other hosts "
+                    "(only the addresses KG_SERVICE_ALLOW allows, written in full in the query)"
                 )
-            target = _Target.of(endpoint)
-            if target is None or not any(target.within(a) for a in allowed if a is not None):
+            target = _Target.of(endpoint.iri)
+            allowed = target is not None and any(target.within(a) for a in self._targets)
+            if not allowed or endpoint.written != "iri":
+                how = "" if endpoint.written == "iri" else f" (written as a {endpoint.written} IRI)"
                 raise QueryRefused(
-                    f"SERVICE <{endpoint}> is refused: queries may not reach other hosts "
-                    f"({'allowed: ' + ', '.join(self.allowed) if self.allowed else 'none is allowed'}; "
-                    "the server's KG_SERVICE_ALLOW sets which)"
+                    f"SERVICE <{endpoint.iri}>{how} is refused: queries may not reach other hosts "
+                    f"({'allowed: ' + ', '.join(self.allowed) if self.allowed else 'none is allowed'}, "
+                    "written in full in the query; the server's KG_SERVICE_ALLOW sets which)"
                 )

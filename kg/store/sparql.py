@@ -79,11 +79,11 @@ _TOKENS = re.compile(
 )
 
 
-def query_form(sparql: str) -> str:
+def query_form(sparql: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE, read from the parsed query (a prefix named `ask:` or `insert:` is
     a prefix). Raises QueryError for text that is not a query: an update is refused, as this store only reads."""
     try:
-        return parse_query(sparql).form
+        return parse_query(sparql, base_iri=base_iri, prefixes=prefixes).form
     except QueryError:
         if is_update(sparql):
             raise QueryError("this store only reads: SPARQL Update is refused") from None
@@ -244,8 +244,8 @@ class SparqlStore(Store):
         rename=None,
     ):
         """As Store.query; `rename` maps graph IRIs in the answer to others (for a transaction's staging)."""
+        form = query_form(sparql, base_iri=base_iri, prefixes=prefixes)  # unbound: the same text parses once
         text = bind_values(_prologue(base_iri, prefixes) + sparql, substitutions)
-        form = query_form(text)
         dataset = self._dataset(default_graph if default_graph is not None else self.scope())
         if form in ("SELECT", "ASK"):
             body = self._send(text, accept="application/sparql-results+json", dataset=dataset)
