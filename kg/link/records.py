@@ -86,8 +86,10 @@ def read_records(reader, ns: Namespaces, *, per_source: bool = False) -> list[Re
     skipped = {f"{ns.graph}stubs", ns.inferred_graph}
     prefixes = ns.sparql_prefixes()
     queries = {kind: f"{prefixes}SELECT ?o ?g ?v WHERE {{ {pattern} }}" for kind, pattern in _FACTS.items()}
-    # pyoxigraph's result objects must be freed by the thread that made them: collect this thread's garbage
-    # cycles here, or a collection that a pool thread happens to start would free them there (and fail)
+    # pyoxigraph's result objects must be freed by the thread that made them, and a failed read leaves this
+    # thread's results in garbage cycles (an exception's traceback holds their frames): collect them here,
+    # before the pool starts, or a collection that a pool thread happens to start frees them there and fails
+    # (seen after a load that a SPARQL server's death stopped, in tests/test_remote.py)
     gc.collect()
     with ThreadPoolExecutor(max_workers=2) as pool:  # Oxigraph evaluates queries outside the GIL
         futures = {kind: pool.submit(select_tuples, reader, query) for kind, query in queries.items()}
