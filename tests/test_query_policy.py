@@ -141,7 +141,7 @@ def test_a_query_that_may_call_a_service_and_cannot_be_read_is_refused_with_the_
         with pytest.raises(QueryError, match=r"line 2, column \d+") as error:
             ServicePolicy().check(query)
         assert not isinstance(error.value, QueryRefused)  # a syntax error (400), not a refused call (403)
-        assert "runs only once it has been read" in str(error.value)
+        assert "read as SPARQL 1.1, since the query mentions SERVICE" in str(error.value)
 
 
 def test_an_escaped_keyword_counts_as_service():

@@ -102,7 +102,7 @@ class ServicePolicy:
         try:
             parsed = parse_query(query, base_iri=base_iri, prefixes=prefixes)
         except QueryError as e:
-            raise QueryError(f"{e} (a query that may call SERVICE runs only once it has been read)") from None
+            raise QueryError(f"{e} (read as SPARQL 1.1, since the query mentions SERVICE)") from None
         if parsed.ambiguous_names:
             raise QueryRefused(
                 f"refused: the name {parsed.ambiguous_names[0]} may read as the SERVICE keyword to the query engine "
@@ -119,8 +119,11 @@ class ServicePolicy:
             allowed = target is not None and any(target.within(a) for a in self._targets)
             if not allowed or endpoint.written != "iri":
                 how = "" if endpoint.written == "iri" else f" (written as a {endpoint.written} IRI)"
+                which = (
+                    f"allowed: {', '.join(self.allowed)}, written in full in the query"
+                    if self.allowed
+                    else "KG_SERVICE_ALLOW allows none here"
+                )
                 raise QueryRefused(
-                    f"SERVICE <{endpoint.iri}>{how} is refused: queries may not reach other hosts "
-                    f"({'allowed: ' + ', '.join(self.allowed) if self.allowed else 'none is allowed'}, "
-                    "written in full in the query; the server's KG_SERVICE_ALLOW sets which)"
+                    f"SERVICE <{endpoint.iri}>{how} is refused: queries may not reach other hosts ({which})"
                 )
