@@ -266,6 +266,10 @@ def app(served_config):
 
     app = create_app(served_config, executor=InlineExecutor(served_config))
     app.config["TESTING"] = True
+    # Queries run in this process here, beside the network views' warm-up thread: a pyoxigraph result made on
+    # one thread and freed by a garbage collection that the other happens to start fails ("unsendable"), so
+    # the tests start once the views are built (a served process runs its queries in worker processes)
+    app.extensions["coopkg"].warm_up.join()
     yield app
     app.extensions["coopkg"].close()
 

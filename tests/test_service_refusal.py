@@ -69,6 +69,7 @@ def blind_client(served_config):
 
     app = create_app(served_config, executor=InlineExecutor(served_config, policy=BlindPolicy()))
     app.config["TESTING"] = True
+    app.extensions["coopkg"].warm_up.join()  # as the `app` fixture does, and for the same reason
     yield app.test_client()
     app.extensions["coopkg"].close()
 
