@@ -22,6 +22,7 @@ from api.services import services
 from kg.errors import KGError, QueryError, StoreError
 from kg.publish.catalog import DUMPS, description_document
 from kg.publish.describe import (
+    CREDITS,
     INDEXES,
     PAGE_SIZE,
     PRACTICE_FILTERS,
@@ -33,9 +34,11 @@ from kg.publish.describe import (
     entity_graph,
     exists,
     list_entities,
+    partners_of,
     practice_filters,
     schema_org,
     search,
+    taking_part,
 )
 from kg.publish.release import DumpCache
 from kg.query.executor import Busy, ExecutorReader, QueryTimeout
@@ -118,6 +121,9 @@ def _entity(path: str) -> Response:
         json_ld=schema_org(entity, _ns()),
         practice=_practice_parts(entity) if entity.is_a("GoodPractice") else None,
         organisation=_organisation_parts(entity) if entity.is_a("Organisation") else None,
+        taking_part=taking_part(reader, _ns(), iri) if entity.is_a("City") else None,
+        partners=partners_of(reader, _ns(), iri) if entity.is_a("Project") else None,
+        credits=[CREDITS[url] for url in entity.sources if url in CREDITS],
     )
     return Response(page, headers={"Vary": "Accept", "Link": _alternates(stem)})
 

@@ -95,7 +95,7 @@ def built_template(request, tmp_path_factory) -> tuple[str, Store, Config]:
     """A store of the bundled data per backend, built once per test module; tests get copies (`built`)."""
     kind = request.param
     store, config = make_store(kind, tmp_path_factory.mktemp(f"built-{kind}"), request)
-    build(store, config)
+    build(store, config, INNOCRAFTS)
     if kind == "disk":
         store.close()  # copied as files: closed, so that the copy is consistent
     yield kind, store, config
@@ -116,9 +116,14 @@ def built(built_template, tmp_path, request) -> tuple[Store, Config]:
         store = open_store(config)
     else:
         store, config = make_store(kind, tmp_path, request)
-        build(store, config)
+        build(store, config, INNOCRAFTS)
     yield store, config
     store.close()
+
+
+#: The INNOCRAFTS data and the crosswalk without URBACT's 20,000 rows: what the per-module stores hold, so
+#: that a module's build takes a second; the session's served store and the URBACT tests hold everything.
+INNOCRAFTS = [resource_dir("data") / "innocrafts", resource_dir("data") / "crosswalk"]
 
 
 def bundled_rows(name: str) -> int:
@@ -131,7 +136,16 @@ def bundled_rows(name: str) -> int:
 
 @pytest.fixture(scope="session")
 def bundled_store() -> tuple[Store, Config]:
-    """One in-memory store of the bundled data, shared by read-only tests."""
+    """One in-memory store of the INNOCRAFTS data, shared by read-only tests."""
+    config = Config(store="memory")
+    store = open_store("memory")
+    build(store, config, INNOCRAFTS)
+    return store, config
+
+
+@pytest.fixture(scope="session")
+def default_store() -> tuple[Store, Config]:
+    """One in-memory store of everything `kg build` loads by default (INNOCRAFTS and URBACT), read-only."""
     config = Config(store="memory")
     store = open_store("memory")
     build(store, config)
@@ -254,8 +268,31 @@ def served_config(tmp_path_factory) -> Config:
     location = f"oxigraph:{tmp_path_factory.mktemp('served') / 'store'}"
     config = Config(store=location)
     with open_store(location, create=True) as store:
+        build(store, config, INNOCRAFTS)
+    return config
+
+
+@pytest.fixture(scope="session")
+def default_config(tmp_path_factory) -> Config:
+    """An on-disk store of everything `kg build` loads by default (INNOCRAFTS and URBACT), read-only."""
+    location = f"oxigraph:{tmp_path_factory.mktemp('default') / 'store'}"
+    config = Config(store=location)
+    with open_store(location, create=True) as store:
         build(store, config)
     return config
+
+
+@pytest.fixture(scope="session")
+def default_client(default_config):
+    """Flask's test client over the default build (INNOCRAFTS and URBACT)."""
+    from api import create_app
+    from kg.query.executor import InlineExecutor
+
+    app = create_app(default_config, executor=InlineExecutor(default_config))
+    app.config["TESTING"] = True
+    app.extensions["coopkg"].warm_up.join()
+    yield app.test_client()
+    app.extensions["coopkg"].close()
 
 
 @pytest.fixture(scope="session")
@@ -285,6 +322,14 @@ def live(served_config) -> LiveServer:
     """A live `kg serve` over the served store: for time limits, kills and real clients (queries stop after
     3 s)."""
     server = LiveServer(served_config.with_(query_timeout=3.0, workers=2))
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def default_live(default_config) -> LiveServer:
+    """A live `kg serve` over the default build (INNOCRAFTS and URBACT)."""
+    server = LiveServer(default_config.with_(workers=2))
     yield server
     server.close()
 

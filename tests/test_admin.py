@@ -6,7 +6,7 @@ import time
 
 import pytest
 import requests
-from conftest import LiveServer, wait_for
+from conftest import INNOCRAFTS, LiveServer, wait_for
 
 from kg.config import Config
 from kg.errors import KGError
@@ -33,7 +33,7 @@ def doomed(tmp_path):
     location = f"oxigraph:{tmp_path / 'store'}"
     config = Config(store=location, workers=1, spare_workers=0, serve_in_memory=False)
     with open_store(location, create=True) as store:
-        build(store, config)
+        build(store, config, INNOCRAFTS)
     server = LiveServer(config)
     yield server, tmp_path / "store"
     server.close()
@@ -77,7 +77,7 @@ def admin(tmp_path_factory):
     location = f"oxigraph:{root / 'store'}"
     config = Config(store=location, workers=1, spare_workers=0, read_only=False, admin_token=TOKEN)
     with open_store(location, create=True) as store:
-        build(store, config)
+        build(store, config, INNOCRAFTS)
     server = LiveServer(config)
     yield server, root
     server.close()

@@ -11,7 +11,7 @@ import re
 import pytest
 import rdflib
 import requests
-from conftest import LiveServer, make_store
+from conftest import INNOCRAFTS, LiveServer, make_store
 
 from kg.ingest.loader import build
 
@@ -31,7 +31,7 @@ REMOTE = ["virtuoso", "oxigraph-server"]
 
 def _serve(kind: str, request, tmp_path_factory) -> LiveServer:
     store, config = make_store(kind, tmp_path_factory.mktemp(kind), request)
-    build(store, config)
+    build(store, config, INNOCRAFTS)
     store.close()
     return LiveServer(config.with_(workers=1, spare_workers=0))
 

@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from conftest import bundled_rows
+from conftest import INNOCRAFTS, bundled_rows
 from rdflib import Graph
 
 from kg.cli import cli
@@ -18,7 +18,7 @@ COMMANDS = ["build", "load", "validate", "query", "queries", "export", "stats"]
 
 @pytest.fixture
 def built_here(runner):
-    result = runner.invoke(cli, ["build", "--quiet"])
+    result = runner.invoke(cli, ["build", "--quiet", *map(str, INNOCRAFTS)])
     assert result.exit_code == 0, result.output
     return runner
 

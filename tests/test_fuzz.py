@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import schemathesis
-from conftest import FUZZ
+from conftest import FUZZ, INNOCRAFTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -235,5 +235,5 @@ def built_fuzz_store():
 
     config = Config(store="memory")
     store = open_store("memory")
-    build(store, config)
+    build(store, config, INNOCRAFTS)
     return store, config, (store.count(), store.graphs())

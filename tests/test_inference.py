@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import INNOCRAFTS
 
 from kg.ingest.loader import import_files, load
 from kg.store.rows import select_rows
@@ -72,7 +73,7 @@ def imported(tmp_path_factory):
     root = tmp_path_factory.mktemp("imported")
     config = Config(store="memory")
     store = open_store(config)
-    build(store, config)
+    build(store, config, INNOCRAFTS)
     before = {kind: _count(store, config.ns, ours) for kind, (ours, _) in STANDARD.items()}
     for folder, mapping in (
         ("cordis-horizon-head100-voteveto2", "cordis"),

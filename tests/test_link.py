@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from conftest import INNOCRAFTS
 
 from kg.cli import cli
 from kg.config import Config
@@ -227,7 +228,7 @@ def linked_store(tmp_path_factory):
     location = f"oxigraph:{tmp_path_factory.mktemp('linked') / 'store'}"
     config = Config(store=location, link_review="none")
     with open_store(config, create=True) as store:
-        build(store, config)
+        build(store, config, INNOCRAFTS)
         report = import_files(store, config, "keep", [IVC])
     return config, report
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import BACKENDS, bundled_rows, make_store, rows, snapshot
+from conftest import BACKENDS, INNOCRAFTS, bundled_rows, make_store, rows, snapshot
 
 from kg.cli.output import GRAPH_FORMATS
 from kg.errors import DataError, ValidationFailed
@@ -211,7 +211,7 @@ VIOLATING_TTL = """
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_shacl_violation_fails_unless_allowed(backend, request, tmp_path):
     store, config = make_store(backend, tmp_path, request)
-    build(store, config)
+    build(store, config, INNOCRAFTS)
     before = snapshot(store)
     extra = tmp_path / "extra"
     extra.mkdir()

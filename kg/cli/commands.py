@@ -120,13 +120,37 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
     _update_review(config, report.linkage)
 
 
+def _show_set(ctx: click.Context, _param, name: str | None) -> None:
+    """`kg import --show SET`: print a built-in mapping set, to start a mapping of one's own from."""
+    if name is None or ctx.resilient_parsing:
+        return
+    from kg.resources import mapping_sets
+
+    sets = mapping_sets()
+    if name not in sets:
+        raise click.BadParameter(f"no built-in mapping set is called '{name}' (known: {', '.join(sorted(sets))})")
+    for path in sets[name]:
+        click.echo(f"# ---- {path.name} (kg/ingest/mappings/sets/{name}/{path.name})")
+        click.echo(path.read_text(encoding="utf-8"))
+    ctx.exit(0)
+
+
 @cli.command(name="import")
+@click.option(
+    "--show",
+    metavar="SET",
+    callback=_show_set,
+    expose_value=False,
+    is_eager=True,
+    help="Print the built-in mapping set SET (its YAML) and exit: a start for a mapping of your own.",
+)
 @click.option(
     "--mapping",
     "-m",
     required=True,
     metavar="NAME|FILE",
-    help="A built-in set of layouts (cordis, keep, interreg, h2020) or a mapping file (YAML) for the files' columns.",
+    help="A built-in set of layouts (cordis, keep, interreg, h2020, urbact, practice-template) or a mapping file "
+    "(YAML) for the files' columns.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--allow-invalid", is_flag=True, help="Keep the new data even if SHACL finds violations.")

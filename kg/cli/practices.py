@@ -42,7 +42,8 @@ def similar(config: Config, practice: str, top: int, as_json: bool) -> None:
     if result.message:
         click.echo(f"  {result.message}")
     for m in result.matches:
-        click.echo(f"  {m.score:.2f}  {m.id}  {m.title}\n        {m.why}")
+        origin = f" ({m.origin})" if m.origin else ""
+        click.echo(f"  {m.score:.2f}  {m.id}  {m.title}{origin}\n        {m.why}")
 
 
 @practices.command("search")
@@ -59,7 +60,8 @@ def search(config: Config, text: str, top: int) -> None:
     if not found:
         click.echo("no practice is about that; try other words, or the keyword search (kg query)")
     for m in found:
-        click.echo(f"  {m.score:.2f}  {m.id}  {m.title}\n        {m.why}")
+        origin = f" ({m.origin})" if m.origin else ""
+        click.echo(f"  {m.score:.2f}  {m.id}  {m.title}{origin}\n        {m.why}")
 
 
 @practices.command("export")
@@ -69,7 +71,11 @@ def search(config: Config, text: str, top: int) -> None:
 @click.pass_obj
 @_user_errors
 def export(config: Config, practice: str | None, fmt: str, output: Path | None) -> None:
-    """The practice catalogue (or one PRACTICE) in the fields of the Interreg good-practice template."""
+    """The practice catalogue (or one PRACTICE) in the fields of the Interreg good-practice template.
+
+    A partner may fill it in and send it back: `kg import -m practice-template FILE` reads it, by the coopkg id
+    columns at the end of each row. Keep the file in a folder named after the practices' dataset (innocrafts/
+    for the bundled ones): the import makes their IRIs, and finds their owners and events, in that dataset."""
     from kg.practices.template import template_rows, write_template
     from kg.practices.text import read_practices, resolve_practice
 

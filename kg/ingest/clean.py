@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 __all__ = ["Note", "url_list", "number", "iso_date", "collapse_doubled", "by_pattern", "postcode_note", "slug"]
@@ -54,13 +54,17 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}([,.]\d{3})+$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 
 
-def number(text: str) -> tuple[str, Note | None]:
+def number(text: str, decimal: str | None = None) -> tuple[str, Note | None]:
     """A decimal number as xsd:decimal writes it: '2835524,25' (a decimal comma), '892,228.58' and
     '1.234.567,5' (thousands separators; the later mark is the decimal one), and '1,500' (read as a
-    thousand). Raises ValueError for what is not a number."""
+    thousand, unless the file's `decimal` mark is declared as a comma: coordinates such as '45,315').
+    Raises ValueError for what is not a number."""
     value = text.strip().replace("\u00a0", "").replace(" ", "")
     note = None
-    if _PLAIN_NUMBER.match(value) and value.count(".") <= 1:
+    if decimal == "," and _DECIMAL_COMMA.match(value):
+        value = value.replace(",", ".")
+        note = Note("decimal-comma", f"a decimal comma: {value}")
+    elif _PLAIN_NUMBER.match(value) and value.count(".") <= 1:
         pass
     elif "," in value and "." in value:
         decimal_mark = "," if value.rfind(",") > value.rfind(".") else "."
@@ -88,10 +92,17 @@ _DATE_FORMS = (
 )
 
 
-def iso_date(text: str) -> tuple[str, Note | None]:
-    """A date as YYYY-MM-DD, from that form, YYYY/MM/DD or a timestamp; an impossible date (2027-02-31) is a
-    ValueError saying so."""
+def iso_date(text: str, form: str | None = None) -> tuple[str, Note | None]:
+    """A date as YYYY-MM-DD, from that form, YYYY/MM/DD, a timestamp or the strptime `form` a mapping
+    declares ('%d/%m/%Y'); an impossible date (2027-02-31) is a ValueError saying so."""
     value = text.strip()
+    if form:
+        try:
+            result = datetime.strptime(value, form).date().isoformat()
+        except ValueError:
+            pass
+        else:
+            return result, Note("date-form", f"a date written {form}: {result}")
     for pattern, reason in _DATE_FORMS:
         m = pattern.match(value)
         if m:

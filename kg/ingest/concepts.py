@@ -11,7 +11,7 @@ from kg.namespaces import Namespaces
 
 
 class ConceptIndex:
-    """The SKOS schemes' concepts, found by notation or label, to check and map code-list cells."""
+    """The SKOS schemes' concepts, found by notation, label or alternative label, to check and map code-list cells."""
 
     def __init__(self, vocabulary_files: list[Path], ns: Namespaces):
         graph = Graph()
@@ -24,7 +24,11 @@ class ConceptIndex:
             for scheme in graph.objects(concept, SKOS.inScheme):
                 name = str(scheme)[len(prefix) :]
                 index = self._by_scheme.setdefault(name, {})
-                for value in [*graph.objects(concept, SKOS.notation), *graph.objects(concept, SKOS.prefLabel)]:
+                for value in [
+                    *graph.objects(concept, SKOS.notation),
+                    *graph.objects(concept, SKOS.prefLabel),
+                    *graph.objects(concept, SKOS.altLabel),
+                ]:
                     index[str(value).casefold()] = str(concept)
                 self._codes.setdefault(name, []).extend(str(n) for n in graph.objects(concept, SKOS.notation))
 

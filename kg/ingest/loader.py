@@ -14,17 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, RDF, RDFS
+import yaml
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from kg.config import Config
 from kg.errors import DataError
-from kg.ingest.gazetteer import Gazetteer
 from kg.ingest.inference import materialise
 from kg.ingest.mapper import MappedFile, map_table, segment
 from kg.ingest.report import FileReport, QualityReport, provenance
 from kg.ingest.schema import Mapping, columns_by_property, property_columns, read_mapping_set, read_mappings, shipped
 from kg.ingest.sources import READABLE, Table, normalise_name, open_tables
+from kg.ingest.sssom import read_sssom
 from kg.link.linker import Linkage, relink
+from kg.link.transfers import TransferLink, relink_transfers, transfers_graph
+from kg.places import Gazetteer
 from kg.rdf import FILE_FORMATS, iri, literal
 from kg.resources import bundled_datasets, mapping_sets, ontology_files
 from kg.store import Store, Writer
@@ -37,6 +40,8 @@ Progress = Callable[[str], None]
 _TABULAR = {".csv"}
 _IGNORED = {".md", ".txt", ".yaml", ".yml", ".json", ".gitkeep"}
 _QUAD_FORMATS = {".nq", ".trig"}
+#: a bundled folder holding this file is in a published layout, read by the mapping set it names
+_IMPORTED = "import.yaml"
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,10 @@ class SourceFile:
     rdf_format: ox.RdfFormat | None = None
     rebase: bool = False
     table: Table | None = None
+    #: an SSSOM crosswalk between concept schemes (kg.ingest.sssom)
+    crosswalk: bool = False
+    #: read as `kg import` reads: a bad value or row is left out and reported, even in a strict build
+    lenient: bool = False
 
 
 @dataclass
@@ -60,6 +69,8 @@ class LoadReport:
     validation: ValidationReport | None = None
     #: what record linkage decided: organisations linked as one, pairs to review (kg.link)
     linkage: Linkage | None = None
+    #: each transfer network and the good practice it transferred (kg.link.transfers)
+    transfers: list[TransferLink] = field(default_factory=list)
     quality: QualityReport = field(default_factory=QualityReport)
     #: the triples of standard types and super-properties materialised from the ontology's axioms
     inferred: int | None = None
@@ -78,6 +89,11 @@ class LoadReport:
         lines.append(f"{self.total_quads} quads in the store; {self.seconds:.1f} s")
         if self.linkage is not None:
             lines += self.linkage.summary()
+        if self.transfers:
+            linked = sum(1 for t in self.transfers if t.practice)
+            lines.append(
+                f"transfer networks: {len(self.transfers)}; {linked} linked to the good practice they transferred"
+            )
         if self.validation is not None:
             lines.append(self.validation.headline())
         return "\n".join(lines)
@@ -106,7 +122,9 @@ class Loader:
         for path in paths:
             if not path.exists():
                 raise DataError(str(path), "no such file or folder")
-            if path.is_dir():
+            if path.is_dir() and (path / _IMPORTED).is_file():
+                result.extend(self.sources_by_header(_import_set(path / _IMPORTED), [path], lenient=True))
+            elif path.is_dir():
                 local = read_mappings(sorted(path.glob("*.mapping.yaml")), self.ns)
                 files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
                 result.extend(self._source(f, path.name, local) for f in files if f.suffix.lower() not in _IGNORED)
@@ -114,12 +132,12 @@ class Loader:
                 result.append(self._source(path, path.resolve().parent.name, {}))
         return result
 
-    def sources_by_header(self, mapping: str, paths: Iterable[Path]) -> list[SourceFile]:
+    def sources_by_header(self, mapping: str, paths: Iterable[Path], *, lenient: bool = False) -> list[SourceFile]:
         """Files in a published layout: each table of each file (a sheet of a spreadsheet, the projects and
         organisations of a CORDIS XML archive) goes through every mapping of the set `mapping` (a built-in
         name such as cordis, or a mapping file) whose header columns it has; one graph per table and kind."""
         mappings = self._mapping_set(mapping)
-        self.set_mappings = mappings  # links may point to a kind of the set that no file of this run has
+        self.set_mappings += mappings  # links may point to a kind of the set that no file of this run has
         files: list[Path] = []
         for path in paths:
             if not path.exists():
@@ -140,7 +158,12 @@ class Loader:
                 part = f"/{segment(table.part)}" if table.part else ""
                 result.extend(
                     SourceFile(
-                        path, dataset, f"{self.ns.graph}{dataset}/{path.name}{part}/{m.kind}", mapping=m, table=table
+                        path,
+                        dataset,
+                        f"{self.ns.graph}{dataset}/{path.name}{part}/{m.kind}",
+                        mapping=m,
+                        table=table,
+                        lenient=lenient,
                     )
                     for m in chosen
                 )
@@ -161,6 +184,8 @@ class Loader:
     def _source(self, path: Path, dataset: str, local: dict[str, Mapping]) -> SourceFile:
         graph = f"{self.ns.graph}{dataset}/{path.name}"
         suffix = path.suffix.lower()
+        if path.name.lower().endswith(".sssom.tsv"):
+            return SourceFile(path, dataset, graph, crosswalk=True)
         if suffix in _TABULAR:
             mapping = local.get(path.name) or self.builtin_mappings.get(path.name)
             if mapping is None:
@@ -178,7 +203,7 @@ class Loader:
             )
         fmt = FILE_FORMATS.get(suffix.lstrip("."))
         if fmt is None:
-            raise DataError(str(path), "unknown file type: expected .csv, .ttl, .nt, .jsonld or .rdf")
+            raise DataError(str(path), "unknown file type: expected .csv, .ttl, .nt, .jsonld, .rdf or .sssom.tsv")
         return SourceFile(path, dataset, graph, rdf_format=fmt)
 
     def write(
@@ -215,8 +240,9 @@ class Loader:
                     source.dataset,
                     result,
                     gazetteer=self.gazetteer,
-                    strict=strict,
+                    strict=strict and not source.lenient,
                     known=known,
+                    matches=self._matches(writer, source.mapping, kinds),
                 )
                 try:
                     writer.replace_graph(source.graph, self._reporting(chunks, result, source))
@@ -224,6 +250,9 @@ class Loader:
                     raise DataError(str(source.path), f"cannot be stored: {e.msg}") from None
                 mapped.append(result)
                 rows, triples = result.rows, result.quads
+            elif source.crosswalk:
+                writer.replace_graph(source.graph, [self.ns.rebase(read_sssom(source.path))])
+                triples, rows = _graph_size(writer, source.graph), 0
             else:
                 try:
                     writer.replace_graph_from_file(
@@ -248,6 +277,20 @@ class Loader:
             for quality in report.quality.files:
                 writer.replace_graph(quality_graph(quality.graph), [provenance(quality, self.ns)])
         return mapped
+
+    def _matches(self, writer: Writer, mapping: Mapping, kinds: dict[str, Mapping]) -> dict[str, dict[str, str]]:
+        """For the kinds this mapping makes or links to that are matched by owl:sameAs (a city by its GeoNames
+        id): the store's entities of each, by sameAs IRI. Asked per table, so a city loaded by an earlier file
+        of the same run counts."""
+        wanted = {mapping.kind} | {c.link for cols in mapping.columns.values() for c in cols if c.link}
+        found: dict[str, dict[str, str]] = {}
+        for kind in sorted(wanted):
+            target = kinds.get(kind, mapping if kind == mapping.kind else None)
+            if target is None or not target.same_as or not target.classes:
+                continue
+            rows = writer.query(f"SELECT ?s ?o WHERE {{ ?s a <{target.classes[0]}> ; <{OWL.sameAs}> ?o }}")
+            found[kind] = {row["o"].value: row["s"].value for row in sorted(rows, key=lambda r: r["s"].value)}
+        return found
 
     def _reference(self, writer: Writer, sources: list[SourceFile], kinds: dict[str, Mapping]) -> dict[str, set[str]]:
         """The entities of the kinds that the sources link to but that no mapping of this import makes
@@ -350,6 +393,17 @@ def _write_stubs(writer: Writer, ns, unresolved: dict[str, tuple[str, str, Mappi
     writer.replace_graph(graph, ["".join(lines)])
 
 
+def _import_set(path: Path) -> str:
+    """The mapping set named by a folder's import.yaml (`mapping: urbact`)."""
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise DataError(str(path), f"cannot read the folder's import declaration: {e}") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("mapping"), str):
+        raise DataError(str(path), "an import declaration names its mapping set: `mapping: NAME`")
+    return spec["mapping"]
+
+
 def _no_layout(name: str, mappings: list[Mapping], table: Table) -> str:
     """Why a table matches no layout of a set: the columns it has, the nearest layout and what it lacks."""
     header = {normalise_name(h) for h in table.header}
@@ -390,12 +444,15 @@ def _run(
         mapped = loader.write(writer, sources, report, strict=strict, record=record)
         say("linking the organisations that are one")
         report.linkage = relink(writer, config)
+        say("linking transfer networks to the practices they transferred")
+        report.transfers = relink_transfers(writer, config.ns)
         say("inferring the standard types from the ontology")
         report.inferred = materialise(writer, config.ns)
         say("validating against the SHACL shapes")
         checked = time.perf_counter()
         lines = {entity: line for m in mapped for entity, line in m.defined.items()}
-        written = {g for s in sources for g in (s.graph, quality_graph(s.graph))} | {stub_graph(config.ns)}
+        written = {g for s in sources for g in (s.graph, quality_graph(s.graph))}
+        written |= {stub_graph(config.ns), transfers_graph(config.ns)}
         report.validation = validate(
             writer,
             config,

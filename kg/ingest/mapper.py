@@ -86,12 +86,18 @@ class _FileMapper:
     more than Oxigraph's parser takes to read the same triples as text.
     """
 
-    def __init__(self, table, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer, strict, known):
+    def __init__(
+        self, table, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer, strict, known, matches
+    ):
         self.table, self.where = table, table.where
         self.mapping, self.kinds, self.concepts, self.ns = mapping, mappings_by_kind, concepts, ns
         self.dataset, self.result, self.report, self.strict = dataset, result, result.report, strict
         self.known = known or {}  # kind -> the IRIs of it that exist, for links checked as the rows are read
+        # kind -> {owl:sameAs IRI -> the store's entity}, for the kinds whose mappings have same_as
+        self.matches = matches or {}
+        self.same_as = mapping.same_as
         self.gazetteer = gazetteer if mapping.gazetteer else None
+        self.places = gazetteer
         self.type_line = f" <{RDF.type}> "
         self.class_terms = [iri(c) for c in mapping.classes]
         self.fixed = [(iri(prop), iri(value)) for prop, value in mapping.fixed]
@@ -111,9 +117,8 @@ class _FileMapper:
         self.defaults = list(defaults.items())
 
     def _format(self, mapping: Mapping) -> str:
-        """The subject template as a str.format pattern, with the base and the dataset filled in."""
-        escaped = segment(self.dataset).replace("{", "{{").replace("}", "}}")
-        return str(self.ns.id) + mapping.subject.replace("{dataset}", escaped)
+        """The subject template with the base and the dataset filled in; `_fill` puts in the key values."""
+        return str(self.ns.id) + mapping.subject.replace("{dataset}", segment(self.dataset))
 
     # -- compiling the columns
 
@@ -124,17 +129,24 @@ class _FileMapper:
             pattern, key = self._format(target), target.key or "id"
 
             known = self.known.get(col.link)
+            matches, same_as = self.matches.get(col.link, {}), target.same_as
 
             def convert(v, notes, pattern=pattern, key=key, kind=col.link):
-                target = pattern.format(**{key: segment(v)})
+                target = _fill(pattern, {key: segment(v)})
+                if same_as:
+                    target = matches.get(same_as.replace("{}", v), target)
                 if known is not None and target not in known:
                     raise _Problem(f"unknown {kind} '{v}': nothing in the store has that id", "unknown-target")
                 return "<" + target + ">"
         elif col.concept:
             scheme, lookup = col.concept, self.concepts.lookup
+            keyword = iri(col.unmatched) if col.unmatched else None
 
             def convert(v, notes):
                 found = lookup(scheme, v)
+                if found is None and keyword is not None:
+                    notes.append(clean.Note("kept-as-keyword", f"'{v}' is no {scheme} concept: kept as a keyword"))
+                    return _Keyword(keyword, literal(v))
                 if found is None:
                     allowed = ", ".join(self.concepts.codes(scheme)) or f"none: the scheme '{scheme}' does not exist"
                     raise _Problem(f"unknown {scheme} '{v}' (allowed: {allowed})", "unknown-code")
@@ -150,8 +162,8 @@ class _FileMapper:
         elif col.datatype:
             datatype = col.datatype
 
-            def convert(v, notes):
-                value, note = _check_datatype(v, datatype)
+            def convert(v, notes, form=col.date_form, mark=col.decimal):
+                value, note = _check_datatype(v, datatype, form, mark)
                 if note is not None:
                     notes.append(note)
                 return literal(value, datatype=datatype)
@@ -186,12 +198,18 @@ class _FileMapper:
             index = exact.get(name, loose.get(normalise_name(name)))
             if index is not None:
                 found[name] = index
-        unknown = [h for i, h in enumerate(header) if i not in found.values() and h]
+        ignored = {normalise_name(name): reason for name, reason in mapping.ignore}
+        for i, h in enumerate(header):
+            if normalise_name(h) in ignored and i not in found.values():
+                self.report.add(1, h, "", "column left out", "column-ignored", ignored[normalise_name(h)])
+        used = set(found.values())
+        unknown = [h for i, h in enumerate(header) if i not in used and h and normalise_name(h) not in ignored]
         if unknown and mapping.other_columns != "ignore":
             raise DataError(
                 self.where,
                 f"unknown column(s) {', '.join(unknown)}; the {mapping.kind} mapping knows: "
-                f"{', '.join(mapping.columns)}",
+                f"{', '.join(mapping.columns)} (add `other_columns: ignore` to the mapping to read past the others, "
+                "or `ignore: {COLUMN: reason}` to name them)",
                 line=1,
             )
         required = [n for n, cols in mapping.columns.items() if any(c.required for c in cols)]
@@ -235,6 +253,12 @@ class _FileMapper:
         plans = [self.plan(name, col) for name in names for col in mapping.columns[name]]
         width = len(self.table.header)
         missing = {v.casefold() for v in mapping.missing}
+        # placeholders of one column only ("0" means no value in a budget column, not in a count)
+        own_missing = {
+            name: {v.casefold() for col in cols for v in col.missing}
+            for name, cols in mapping.columns.items()
+            if any(col.missing for col in cols)
+        }
         lines: list[str] = []
         for line, cells in self.table.read():
             if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -245,9 +269,9 @@ class _FileMapper:
                 continue
             report.rows_read += 1
             self.result.rows += 1
-            if missing:
+            if missing or own_missing:
                 for name, value in values.items():
-                    if value and value.casefold() in missing:
+                    if value and (value.casefold() in missing or value.casefold() in own_missing.get(name, ())):
                         report.add(line, name, value, "dropped value", "placeholder", "a placeholder for no value")
                         values[name] = ""
             if self._skipped(values, line):
@@ -294,7 +318,11 @@ class _FileMapper:
             if not values.get(name):
                 self._drop_row(line, name, "", f"'{name}' is empty, but it names the row's entity", "empty-key")
                 return None
-        subject_iri = self.subject_format.format(**{n: segment(values[n]) for n in self.subject_names})
+        subject_iri = _fill(self.subject_format, {n: segment(values[n]) for n in self.subject_names})
+        if self.same_as:
+            known = self.matches.get(mapping.kind, {}).get(self.same_as.replace("{}", values[self.subject_names[0]]))
+            if known is not None and known != subject_iri:
+                return self._matched(known, values, line, plans)
         repeat = subject_iri in result.defined
         if repeat and mapping.repeats:  # the entity again (an organisation on its next participation): known
             return self._also_only(f"<{subject_iri}>", values, line, plans)
@@ -348,6 +376,29 @@ class _FileMapper:
                         objects.pop(index, None)
         result.defined[subject_iri] = line
         return self._triples(subject, plans, objects, extra, line)
+
+    def _matched(self, subject_iri: str, values: dict[str, str], line: int, plans: list[_Plan]) -> list[str]:
+        """A row naming an entity the store already has (the same city from another source): it adds only what
+        its columns' on_match properties say (the source's spelling as an alternative name)."""
+        key = values[self.subject_names[0]]
+        first = subject_iri not in self.result.defined
+        self.result.defined.setdefault(subject_iri, line)
+        if first:
+            self.report.add(
+                line,
+                self.subject_names[0],
+                key,
+                "matched",
+                "matched-existing",
+                f"the store's {self.mapping.kind} <{subject_iri}> has the same {self.same_as.replace('{}', key)}: "
+                "the row adds its spelling to that entity",
+            )
+        out = []
+        for plan in plans:
+            raw = values.get(plan.name, "")
+            if plan.col.on_match and raw:
+                out.append(f"<{subject_iri}> {iri(plan.col.on_match)} {literal(raw)} .\n")
+        return out
 
     def _also_only(self, subject: str, values: dict[str, str], line: int, plans: list[_Plan]) -> list[str]:
         """For a repeated entity, only the links its row adds (a topic's row links one more project to it)."""
@@ -417,6 +468,8 @@ class _FileMapper:
             raw, note = clean.collapse_doubled(raw)
             if note:
                 notes.append(note)
+        if col.geonames and self.places is not None:
+            raw = self._geonames_point(col.geonames, raw, values[self.subject_names[0]], notes)
         if col.values and raw.casefold() in col.values:  # a value map may fix a whole cell
             raw = col.values[raw.casefold()]
         if col.postcode:
@@ -437,7 +490,7 @@ class _FileMapper:
                 raise _Problem(str(e), "invalid-url") from None
             notes += url_notes
         else:
-            parts = [p.strip() for p in raw.split(col.split)] if col.split else [raw]
+            parts = _split(raw, col.split) if col.split else [raw]
         if col.values and col.split:
             parts = [col.values.get(part.casefold(), part) for part in parts]
         if col.parts:
@@ -448,7 +501,11 @@ class _FileMapper:
             for part in parts:
                 if not part:
                     continue
-                found.append(plan.convert(part, notes))
+                term = plan.convert(part, notes)
+                if isinstance(term, _Keyword):
+                    extra.append(f"{subject} {term.property} {term.literal} .\n")
+                    continue
+                found.append(term)
                 if col.link:
                     self._links.append((found[-1], col.link, plan.name, part))
                 if plan.classes and (cls := plan.classes.get(part.casefold())) is not None:
@@ -460,6 +517,20 @@ class _FileMapper:
                 report.add(line, plan.name, raw, "normalised", note.category, note.reason)
         return found
 
+    def _geonames_point(self, axis: str, raw: str, geonames_id: str, notes: Notes) -> str:
+        """GeoNames' latitude or longitude for the row's id, noted when the file's differs; else the cell."""
+        point = self.places.point(geonames_id)
+        if point is None:
+            return raw
+        value = point[0] if axis == "latitude" else point[1]
+        try:
+            differs = abs(float(clean.number(raw, ",")[0]) - float(value)) > 1e-4
+        except ValueError:
+            differs = True
+        if differs:
+            notes.append(clean.Note("geonames-point", f"GeoNames' {axis} {value} for id {geonames_id}, not the file's"))
+        return value
+
     def _composite_link(self, plan: _Plan, values: dict[str, str]) -> str:
         """A link to an entity whose key has several parts, taken from several columns of this row."""
         target = self.kinds[plan.col.link]
@@ -469,7 +540,7 @@ class _FileMapper:
                 raise _Problem(f"'{column}' is empty, but it is part of the {target.kind} key", "empty-key")
             parts[placeholder] = segment(values[column])
         try:
-            return "<" + self._format(target).format(**parts) + ">"
+            return "<" + _fill(self._format(target), parts) + ">"
         except KeyError as e:
             raise DataError(
                 self.mapping.source,
@@ -493,6 +564,33 @@ class _FileMapper:
                 out.append(f"{subject} {self.uncertain_prop} <{p}> .\n")
 
 
+def _fill(template: str, parts: dict[str, str]) -> str:
+    """A subject template with its {column} placeholders filled (column names may hold dots: {City.Statut});
+    KeyError for a placeholder with no value."""
+    return PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
+
+
+class _Keyword(str):
+    """A part of a concept cell kept as a keyword literal under another property (Column.unmatched)."""
+
+    property: str
+    literal: str
+
+    def __new__(cls, prop: str, text: str) -> _Keyword:
+        made = super().__new__(cls, text)
+        made.property, made.literal = prop, text
+        return made
+
+
+_LINES = re.compile(r"\s*\n\s*|\s{2,}")
+
+
+def _split(raw: str, separator: str) -> list[str]:
+    """The parts of a cell: split on the separator, or with `lines` on line breaks and runs of spaces."""
+    parts = _LINES.split(raw) if separator == "lines" else raw.split(separator)
+    return [p.strip() for p in parts]
+
+
 def _dated(values: dict[str, str], column: str) -> str:
     """A date cell as YYYY-MM-DD for comparing, or "" when it is not a date."""
     try:
@@ -513,12 +611,15 @@ def map_table(
     gazetteer=None,
     strict: bool = True,
     known: dict[str, set[str]] | None = None,
+    matches: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[str]:
     """Yield one table as chunks of N-Triples text, checking each cell. Strict: a DataError at the first bad
     value; otherwise bad values and rows are left out and reported in `result.report`. `result` gathers the
     rows read, the triples made, the entities defined and the links. `known` (kind -> IRIs) checks the links
     to those kinds as each row is read (a bad one is then a bad value, not a stub)."""
-    mapper = _FileMapper(table, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer, strict, known)
+    mapper = _FileMapper(
+        table, mapping, mappings_by_kind, concepts, ns, dataset, result, gazetteer, strict, known, matches
+    )
     yield from mapper.chunks()
 
 
@@ -531,18 +632,20 @@ _EXAMPLES = {
 }
 
 
-def _check_datatype(value: str, datatype: str) -> tuple[str, clean.Note | None]:
+def _check_datatype(
+    value: str, datatype: str, form: str | None = None, decimal: str | None = None
+) -> tuple[str, clean.Note | None]:
     """The value in the datatype's lexical form, with what cleaning did; _Problem when it is not one."""
     local = datatype[len(_XSD) :] if datatype.startswith(_XSD) else datatype
     try:
         if local == "date":
-            return clean.iso_date(value)
+            return clean.iso_date(value, form)
         if local == "gYear":
             if not re.fullmatch(r"-?\d{4}", value):
                 raise ValueError
             return value, None
         if local in ("decimal", "double", "integer"):
-            number, note = clean.number(value)
+            number, note = clean.number(value, decimal)
             if local == "integer":
                 if not re.fullmatch(r"[+-]?\d+(\.0*)?", number):
                     raise ValueError

@@ -24,6 +24,7 @@ __all__ = ["Issue", "FileReport", "QualityReport", "ACTIONS"]
 #: What happened to a value or a row, from least to most lost.
 ACTIONS = {
     "normalised": "written another way, read as the value it is",
+    "matched": "names an entity the store already has (a city by its GeoNames id): only its spelling was added",
     "defaulted": "empty, given the mapping's default",
     "flagged": "kept as given, but looks wrong",
     "kept as text": "a code no list knows, kept as its text",
@@ -32,6 +33,7 @@ ACTIONS = {
     "dropped value": "left out of its row",
     "dropped row": "the row was left out",
     "column absent": "a column the mapping reads is not in the file: nothing to read",
+    "column left out": "a column of the file the mapping does not read, with the reason",
 }
 
 

@@ -53,6 +53,22 @@ class Column:
     postcode: str | None = None
     #: for a link to a kind whose subject has several placeholders: placeholder -> this file's column
     key: dict[str, str] = field(default_factory=dict)
+    #: for a concept column: the property that keeps a part of the cell no concept of the scheme has (a free
+    #: keyword beside a programme's themes), reported; without it such a part is kept as an unmapped code
+    unmatched: str | None = None
+    #: how a date cell is written when it is not YYYY-MM-DD, as a strptime format ('%d/%m/%Y'): stated, as
+    #: 02/06/2017 reads as two different days in Europe and in the US
+    date_form: str | None = None
+    #: on a row that matched an entity already in the store (see Mapping.same_as), the property this column
+    #: gives that entity instead (skos:altLabel for a name); columns without it add nothing to it
+    on_match: str | None = None
+    #: latitude or longitude: the value is GeoNames' point for the row's GeoNames id (the key of a same_as
+    #: mapping) where the shipped GeoNames table has it, so two sources give a city the same point; else the cell
+    geonames: str | None = None
+    #: cell values that mean "no value" in this column only (compared case-insensitively), beside the mapping's
+    missing: tuple[str, ...] = ()
+    #: the decimal mark of a number column when the file states it: "," reads '45,315' as 45.315, not 45315
+    decimal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,12 @@ class Mapping:
     skip: tuple[Skip, ...] = ()
     #: the label of an entity made when a link points at this kind and no file has it ("CORDIS project {}")
     stub_label: str = ""
+    #: an IRI template for the entity's key ("https://sws.geonames.org/{}/"): a row, or a link to this kind,
+    #: whose key names an entity the store already has as owl:sameAs that IRI is that entity (one city per
+    #: GeoNames id whatever the source)
+    same_as: str = ""
+    #: columns read and deliberately left out, with the reason (in the report once per file)
+    ignore: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def signature(self) -> tuple[str, ...]:
@@ -123,7 +145,8 @@ def _expand(curie: str, ns: Namespaces, where: str) -> str:
 
 #: The keys of a mapping and of a column spec (the README's mapping reference documents each).
 MAPPING_KEYS = (
-    "kind file subject class columns order also gazetteer header repeats other_columns fixed missing skip stub_label"
+    "kind file subject class columns order also gazetteer header repeats other_columns fixed missing skip stub_label "
+    "same_as ignore"
 ).split()
 COLUMN_KEYS = tuple(f.name for f in fields(Column) if f.name != "name")
 
@@ -141,7 +164,7 @@ def _check_keys(given, known, what: str, where: str) -> None:
 def _column(name: str, spec: dict, ns: Namespaces, where: str) -> Column:
     _check_keys(spec, COLUMN_KEYS, f"column '{name}'", where)
     s = dict(spec)
-    for key in ("property", "datatype"):
+    for key in ("property", "datatype", "unmatched", "on_match"):
         if key in s:
             s[key] = _expand(str(s[key]), ns, where)
     if "classes" in s:
@@ -152,7 +175,10 @@ def _column(name: str, spec: dict, ns: Namespaces, where: str) -> Column:
         s["parts"] = tuple(_expand(str(part), ns, where) for part in s["parts"])
     if "key" in s:
         s["key"] = {str(k): str(v) for k, v in s["key"].items()}
-    for key in ("default", "text", "iri", "lang", "link", "concept", "split", "postcode"):
+    if "missing" in s:
+        s["missing"] = tuple(str(v) for v in (s["missing"] or ()))
+    texts = "default text iri lang link concept split postcode date_form geonames decimal".split()
+    for key in texts:
         if s.get(key) is not None:
             s[key] = str(s[key])
     if s.get("pattern") is not None:
@@ -206,10 +232,14 @@ def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
             header=tuple(str(h) for h in spec.get("header", ())),
             repeats=bool(spec.get("repeats", False)),
             other_columns=other,
-            fixed=tuple((_expand(str(k), ns, where), str(v)) for k, v in (spec.get("fixed") or {}).items()),
+            fixed=tuple(
+                (_expand(str(k), ns, where), _fixed_value(str(v), ns)) for k, v in (spec.get("fixed") or {}).items()
+            ),
             missing=tuple(str(v) for v in spec.get("missing", ())),
             skip=tuple(skips),
             stub_label=str(spec.get("stub_label", "")),
+            same_as=str(spec.get("same_as", "")),
+            ignore=tuple((str(k), str(v)) for k, v in (spec.get("ignore") or {}).items()),
         )
     except DataError:
         raise
@@ -219,6 +249,12 @@ def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
     return mapping
 
 
+def _fixed_value(value: str, ns: Namespaces) -> str:
+    """A fixed value: an absolute IRI, or one of the graph's own entities as id:programme/urbact."""
+    prefix, sep, local = value.partition(":")
+    return ns.prefixes[prefix] + local if sep and prefix == "id" else value
+
+
 def _check_references(mapping: Mapping, where: str) -> None:
     """Every column named by the subject, the order pairs, `also` and the link keys is a column of the mapping."""
     named = [n for n in PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
@@ -226,6 +262,14 @@ def _check_references(mapping: Mapping, where: str) -> None:
     named += [c for a in mapping.also for c in (a.subject, a.object)]
     named += [c for cols in mapping.columns.values() for col in cols for c in col.key.values()]
     named += [col.postcode for cols in mapping.columns.values() for col in cols if col.postcode]
+    for cols in mapping.columns.values():
+        for col in cols:
+            if col.geonames and (col.geonames not in ("latitude", "longitude") or not mapping.same_as):
+                raise DataError(
+                    where, f"column '{col.name}': geonames is latitude or longitude, in a mapping with same_as"
+                )
+    if mapping.same_as and mapping.key is None:
+        raise DataError(where, f"the {mapping.kind} mapping has same_as, so its subject needs exactly one {{column}}")
     for name in named:
         if name not in mapping.columns:
             near = difflib.get_close_matches(name, list(mapping.columns), n=1)

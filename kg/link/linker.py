@@ -4,6 +4,9 @@ person, written as owl:sameAs with the evidence into one named graph rebuilt on 
 1. Rules: a real VAT number (never a placeholder) with the same name: the same organisation; the same VAT
    number under different names (one VAT group): only skos:closeMatch. The same normalised name, town and
    country (keep.eu's spellings of one partner): the same. (One CORDIS PIC is one IRI already.)
+   Organisations typed as a municipality, in one city, whose names name that city (Comune di Firenze,
+   Municipality of Florence: the city's GeoNames names): the same (a district's own municipality, such as
+   Újbuda's in Budapest, names a district, not the city, and stays apart).
 2. Score: candidate pairs from blocking are scored (kg.link.score); pairs at or above the link threshold
    are linked, pairs between the review threshold and it go to the review file.
 3. A person: the review file's accepted pairs are linked, its rejected pairs never are.
@@ -23,11 +26,12 @@ from networkx.utils import UnionFind
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg.config import Config
-from kg.link.names import name_key, town_key
+from kg.link.names import name_key, town_key, words
 from kg.link.records import Record, add_projects, read_records
 from kg.link.review import Decisions, read_decisions
 from kg.link.score import Scorer, candidate_pairs, cannot_link
 from kg.namespaces import Namespaces
+from kg.places import Gazetteer
 from kg.rdf import iri, literal
 from kg.store.rows import select_rows
 
@@ -150,6 +154,8 @@ def link_organisations(
             offer(link)
     for link in _same_name_and_town(records):
         offer(link)
+    for link in _city_municipalities(reader, ns):
+        offer(link)
     pairs = list(candidate_pairs(records))
     add_projects(reader, ns, [records[k] for k in sorted({k for pair in pairs for k in pair})])
     scorer = Scorer(records)
@@ -247,6 +253,51 @@ def _same_name_and_town(records: list[Record]) -> list[Link]:
                 if a.iri != b.iri and not cannot_link(a, b):
                     evidence = f"same name, town and country ({name} | {town} | {country})"
                     links.append(Link(*_ordered(a.iri, b.iri), 1.0, "same name and town", evidence))
+    return links
+
+
+_MUNICIPAL_WORDS = frozenset("municipality city council hall town".split())
+_MUNICIPALITIES = """
+SELECT ?o ?name ?city ?cityName ?geonames WHERE {
+  ?o a coop:Organisation ; org:classification ?type ; coop:city ?city ; rdfs:label|skos:altLabel ?name .
+  FILTER(?type = <{municipality}>)
+  OPTIONAL { ?city rdfs:label|skos:altLabel ?cityName }
+  OPTIONAL { ?city owl:sameAs ?geonames FILTER(STRSTARTS(STR(?geonames), "https://sws.geonames.org/")) }
+}"""
+
+
+def _city_municipalities(reader, ns: Namespaces) -> list[Link]:
+    """The municipalities of one city under several IRIs: typed municipality, in the same city, each with a
+    name that is the city's name once the municipal words are taken out ('Reims City Council', 'Municipality
+    of Reims')."""
+    query = _MUNICIPALITIES.replace("{municipality}", ns.concept("organisation-type", "municipality"))
+    names: dict[str, dict[str, str]] = defaultdict(dict)  # organisation -> {name key without municipal words: name}
+    cities: dict[str, str] = {}
+    city_names: dict[str, set[str]] = defaultdict(set)
+    city_label: dict[str, str] = {}
+    places, looked_up = Gazetteer(), set()
+    for row in select_rows(reader, ns.sparql_prefixes() + query):
+        org, city = row["o"], row["city"]
+        cities[org] = city
+        names[org][" ".join(w for w in words(row["name"]) if w not in _MUNICIPAL_WORDS)] = row["name"]
+        if row["cityName"]:
+            city_names[city].add(name_key(row["cityName"]))
+            city_label[city] = min(city_label.get(city, row["cityName"]), row["cityName"])
+        if row["geonames"] and row["geonames"] not in looked_up:
+            looked_up.add(row["geonames"])
+            city_names[city].update(name_key(n) for n in places.names(row["geonames"].rstrip("/").rsplit("/", 1)[-1]))
+    by_city: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for org, city in sorted(cities.items()):
+        matched = sorted(name for key, name in names[org].items() if key and key in city_names[city])
+        if matched:
+            by_city[city].append((org, matched[0]))
+    links = []
+    for city, members in sorted(by_city.items()):
+        for i, (a, name_a) in enumerate(members):
+            for b, name_b in members[i + 1 :]:
+                place = city_label.get(city, city)
+                evidence = f"both typed municipality, in {place}, and named for it: '{name_a}' | '{name_b}'"
+                links.append(Link(*_ordered(a, b), 1.0, "municipality of one city", evidence))
     return links
 
 

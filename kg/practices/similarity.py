@@ -46,6 +46,8 @@ class Match:
     shared: dict[str, list[str]] = field(default_factory=dict)
     #: the closest passages: this practice's and the match's (similar practices), or the match's (search)
     passages: tuple[str, ...] | None = None
+    #: the project or programme the practice comes from (INNOCRAFTS, URBACT)
+    origin: str = ""
 
     def as_json(self) -> dict:
         return {
@@ -56,6 +58,7 @@ class Match:
             "why": self.why,
             "shared": self.shared,
             "passages": list(self.passages) if self.passages else None,
+            "origin": self.origin,
         }
 
 
@@ -69,6 +72,8 @@ class Similar:
 
 
 def _shorten(text: str, limit: int = 110) -> str:
+    """A passage on one line, cut at a word (a quoted reason must not break a list or a table)."""
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -140,7 +145,8 @@ class SimilarityIndex:
             passage = self._passages[j][int(np.argmax(passages[lo:hi]))] if hi > lo else None
             p = self.practices[j]
             why = f"closest passage ({FIELDS[passage[0]]}): “{_shorten(passage[1])}”" if passage else "its title"
-            result.append(Match(p.iri, p.id, p.title, float(best[j]), why, passages=(passage[1],) if passage else None))
+            shown = (passage[1],) if passage else None
+            result.append(Match(p.iri, p.id, p.title, float(best[j]), why, passages=shown, origin=p.origin))
         return result
 
     def _jaccard(self, i: int, j: int) -> float:
@@ -172,7 +178,9 @@ class SimilarityIndex:
             )
         if passages:
             parts.append(f"closest passage: “{_shorten(passages[1])}”")
-        return Match(q.iri, q.id, q.title, score, "; ".join(parts) or "close in wording", shared, passages)
+        return Match(
+            q.iri, q.id, q.title, score, "; ".join(parts) or "close in wording", shared, passages, origin=q.origin
+        )
 
     # the cache ------------------------------------------------------------------------------------------
 

@@ -17,6 +17,10 @@ __all__ = ["FIELDS", "Practice", "read_practices", "resolve_practice", "sentence
 FIELDS = {
     "title": "title",
     "description": "description",
+    "abstract": "one-line description",
+    "solution": "solution",
+    "approach": "approach",
+    "stakeholderInvolvement": "participation",
     "evidenceOfSuccess": "evidence of success",
     "resourcesNeeded": "resources needed",
     "potentialForTransfer": "potential for transfer",
@@ -36,10 +40,19 @@ _TEXTS = """SELECT ?practice ?id ?field ?text WHERE {{
   {unions}
   FILTER(LANG(?text) = "" || LANGMATCHES(LANG(?text), "en"))
 }}"""
+_ORIGINS = """SELECT ?practice (SAMPLE(?name) AS ?origin) WHERE {
+  ?practice a coop:GoodPractice .
+  { ?practice coop:project ?o . ?o coop:acronym ?name } UNION { ?practice coop:programme ?o . ?o rdfs:label ?name }
+} GROUP BY ?practice"""
 _FACETS = """SELECT ?practice ?facet ?label WHERE {
-  ?practice a coop:GoodPractice ; ?p ?concept .
-  VALUES (?p ?facet) { (coop:theme "themes") (coop:sector "sectors") (coop:targetGroup "target groups") }
-  ?concept skos:prefLabel ?label .
+  ?practice a coop:GoodPractice ; coop:theme|coop:sector|coop:targetGroup ?own .
+  # a theme of another programme counts also as the exchange themes, sectors and target groups it maps to in
+  # the crosswalk (close, exact, narrower or broader; a related match is too loose to share a facet)
+  { BIND(?own AS ?concept) } UNION { ?own skos:closeMatch|skos:exactMatch|skos:narrowMatch|skos:broadMatch ?concept }
+  ?concept skos:inScheme ?scheme ; skos:prefLabel ?label .
+  VALUES (?scheme ?facet) {
+    (coops:theme "themes") (coops:urbact-theme "themes") (coops:sector "sectors") (coops:target-group "target groups")
+  }
   FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "")
 }"""
 
@@ -55,6 +68,8 @@ class Practice:
     texts: dict[str, str] = field(default_factory=dict)
     #: "themes", "sectors", "target groups" -> labels
     facets: dict[str, set[str]] = field(default_factory=dict)
+    #: where the practice comes from: its project's acronym or its programme's name (INNOCRAFTS, URBACT)
+    origin: str = ""
 
     @property
     def body(self) -> str:
@@ -81,7 +96,7 @@ def read_practices(store: Store, ns: Namespaces) -> list[Practice]:
     """Every good practice of the store with its texts and facets, in IRI order (so results are stable)."""
     prefixes = ns.sparql_prefixes()
     unions = "\n  ".join(
-        f'UNION {{ ?practice coop:{f} ?text BIND("{f}" AS ?field) }}'
+        f'UNION {{ ?practice {"dcterms" if f == "abstract" else "coop"}:{f} ?text BIND("{f}" AS ?field) }}'
         for f in FIELDS
         if f not in ("title", "description")
     )
@@ -96,6 +111,9 @@ def read_practices(store: Store, ns: Namespaces) -> list[Practice]:
                 p.texts[row["field"]] += " " + row["text"]
         else:
             p.texts[row["field"]] = row["text"]
+    for row in select_rows(store, prefixes + _ORIGINS):
+        if row["practice"] in practices:
+            practices[row["practice"]].origin = row["origin"]
     for row in select_rows(store, prefixes + _FACETS):
         if row["practice"] in practices:
             practices[row["practice"]].facets.setdefault(row["facet"], set()).add(row["label"])

@@ -35,7 +35,19 @@ __all__ = [
     "practice_filters",
     "search",
     "schema_org",
+    "Membership",
+    "taking_part",
+    "Partner",
+    "partners_of",
+    "CREDITS",
 ]
+
+#: What a page says when its facts come from a source that asks for credit, by the source's address.
+CREDITS = {
+    "https://urbact.eu/": "Facts and texts from URBACT (urbact.eu), the EU programme of city networks, reused with "
+    "credit; the files are as published, read as the import report says.",
+    "https://keep.eu/": "Facts from keep.eu, the database of Interreg projects, reused with credit.",
+}
 
 Row = dict[str, dict]
 Bindings = Mapping[str, ox.NamedNode | ox.Literal]
@@ -221,6 +233,93 @@ def _describe_one(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
         key = (_value(r, "p"), _value(r, "plabel") or _local(_value(r, "p")))
         entity.referenced_by.setdefault(key, []).append((_value(r, "s"), _value(r, "slabel") or _local(_value(r, "s"))))
     return entity
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One project or network that a place's organisation (or an organisation) took part in, with its role."""
+
+    project: str
+    project_label: str
+    role: str
+    organisation: str
+    organisation_label: str
+    programme: str
+    programme_label: str
+    years: str = ""
+
+
+_TAKING_PART = f"""
+SELECT ?place ?org ?project ?role ?programme (SAMPLE(?ol) AS ?olabel) (SAMPLE(?pl) AS ?plabel) (SAMPLE(?rl) AS ?rlabel)
+       (SAMPLE(?gl) AS ?glabel) (SAMPLE(?start) AS ?from) (SAMPLE(?end) AS ?to) WHERE {{
+  ?org coop:city ?place .
+  ?m org:member ?org ; org:organization ?project ; org:role ?role .
+  OPTIONAL {{ ?project coop:programme ?programme OPTIONAL {{ ?programme {_LABEL} ?gl }} }}
+  OPTIONAL {{ ?org {_LABEL} ?ol }} OPTIONAL {{ ?project {_LABEL} ?pl }}
+  OPTIONAL {{ ?role {_LABEL} ?rl FILTER(LANGMATCHES(LANG(?rl), "en") || LANG(?rl) = "") }}
+  OPTIONAL {{ ?project coop:startYear|schema:startDate ?start }}
+  OPTIONAL {{ ?project coop:endYear|schema:endDate ?end }}
+}} GROUP BY ?place ?org ?project ?role ?programme"""
+
+_PARTNERS = f"""
+SELECT ?project ?org ?role (SAMPLE(?ol) AS ?olabel) (SAMPLE(?rl) AS ?rlabel) (SAMPLE(?cl) AS ?clabel) WHERE {{
+  ?m org:organization ?project ; org:member ?org ; org:role ?role .
+  OPTIONAL {{ ?org {_LABEL} ?ol }}
+  OPTIONAL {{ ?role {_LABEL} ?rl FILTER(LANGMATCHES(LANG(?rl), "en") || LANG(?rl) = "") }}
+  OPTIONAL {{ ?org coop:city ?city . ?city {_LABEL} ?cl }}
+}} GROUP BY ?project ?org ?role"""
+
+
+@dataclass(frozen=True)
+class Partner:
+    """An organisation of a project, with its role and city."""
+
+    organisation: str
+    label: str
+    role: str
+    city: str
+
+
+def partners_of(reader: Reader, ns: Namespaces, iri: str) -> list[Partner]:
+    """A project's partners by name and role, the lead first."""
+    rows = reader.select(_prefixes(ns) + _PARTNERS, {"project": ox.NamedNode(iri)})
+    lead = ns.concept("project-role", "lead-partner")
+    found = [
+        (
+            _value(r, "role") != lead,
+            Partner(
+                _value(r, "org"),
+                _value(r, "olabel") or _local(_value(r, "org")),
+                _value(r, "rlabel") or _local(_value(r, "role")),
+                _value(r, "clabel"),
+            ),
+        )
+        for r in rows
+    ]
+    return [p for _, p in sorted(found, key=lambda x: (x[0], x[1].label.casefold(), x[1].organisation))]
+
+
+def taking_part(reader: Reader, ns: Namespaces, iri: str) -> list[tuple[str, list[Membership]]]:
+    """The projects and networks of every source that a city's organisations took part in, grouped by
+    programme (most first), each with the organisation and its role."""
+    rows = reader.select(_prefixes(ns) + _TAKING_PART, {"place": ox.NamedNode(iri)})
+    by_programme: dict[str, list[Membership]] = {}
+    for r in rows:
+        years = "-".join(dict.fromkeys(v[:4] for v in (_value(r, "from"), _value(r, "to")) if v))
+        m = Membership(
+            project=_value(r, "project"),
+            project_label=_value(r, "plabel") or _local(_value(r, "project")),
+            role=_value(r, "rlabel") or _local(_value(r, "role")),
+            organisation=_value(r, "org"),
+            organisation_label=_value(r, "olabel") or _local(_value(r, "org")),
+            programme=_value(r, "programme"),
+            programme_label=_value(r, "glabel") or "",
+            years=years,
+        )
+        by_programme.setdefault(m.programme_label, []).append(m)
+    for members in by_programme.values():
+        members.sort(key=lambda m: (m.years, m.project_label.casefold(), m.organisation_label))
+    return sorted(by_programme.items(), key=lambda item: (-len(item[1]), item[0]))
 
 
 def exists(reader: Reader, iri: str) -> bool:

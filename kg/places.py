@@ -24,6 +24,20 @@ class Gazetteer:
                 index[(_fold(name), city["countrycode"])] = city
         return index
 
+    @cached_property
+    def _by_id(self) -> dict[str, dict]:
+        return {str(city["geonameid"]): city for city in self._index.values()}
+
+    def point(self, geonames_id: str) -> tuple[str, str] | None:
+        """GeoNames' latitude and longitude of a city by its id, as text; None for a place it lacks."""
+        city = self._by_id.get(geonames_id.strip())
+        return None if city is None else (str(city["latitude"]), str(city["longitude"]))
+
+    def names(self, geonames_id: str) -> list[str]:
+        """GeoNames' name and alternate names of a city by its id (Firenze, Florence, Florenz ...)."""
+        city = self._by_id.get(geonames_id.strip())
+        return [] if city is None else [city["name"], *city.get("alternatenames", [])]
+
     def find(self, name: str, country: str) -> dict | None:
         return self._index.get((_fold(name), country.upper()))
 

@@ -1,0 +1,241 @@
+"""URBACT's good practices, networks and memberships: imported as published, one city per GeoNames id
+across sources, city and project pages, and the transfer networks linked to the practices they moved.
+
+The files are the real ones, bundled unmodified in data/urbact/ (their README gives the source and sha256).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import INNOCRAFTS
+
+from kg.cli import cli
+from kg.config import Config
+from kg.ingest.loader import build
+from kg.link.transfers import link_transfers
+from kg.namespaces import Namespaces
+from kg.resources import resource_dir
+from kg.store import open_store
+from kg.store.rows import select_rows
+
+URBACT = resource_dir("data") / "urbact"
+PRACTICES, NETWORKS, MEMBERS = (
+    URBACT / "GoodPracticesURBACT_Corpus.csv",
+    URBACT / "UrbactNetworks_complete_V2.csv",
+    URBACT / "URBACT_Membership_GNidCorr_complete_V2.csv",
+)
+GOLD = Path(__file__).parents[1] / "bench" / "data" / "urbact-transfers-gold.csv"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    text = path.read_text(encoding="utf-8")
+    delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter=delimiter))
+
+
+def _select(store, query: str) -> list[dict[str, str]]:
+    return select_rows(store, Namespaces().sparql_prefixes() + query)
+
+
+def _count(store, pattern: str) -> int:
+    return int(_select(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {pattern} }}")[0]["n"])
+
+
+def test_the_bundled_files_are_the_published_bytes():
+    readme = (URBACT / "README.md").read_text(encoding="utf-8")
+    for path in (PRACTICES, NETWORKS, MEMBERS):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in readme, path.name
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """`kg import -m urbact` of the three files as published, into a store of the INNOCRAFTS data."""
+    from click.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("urbact-import")
+    location = f"oxigraph:{folder / 'store'}"
+    with open_store(location, create=True) as store:
+        build(store, Config(store=location), INNOCRAFTS)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--store",
+            location,
+            "import",
+            "-m",
+            "urbact",
+            str(NETWORKS),
+            str(MEMBERS),
+            str(PRACTICES),
+            "--report",
+            str(folder / "report"),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    store = open_store(location)
+    yield store, result.output, json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    store.close()
+
+
+def test_every_practice_network_and_membership_is_in(imported):
+    store, _, _ = imported
+    urbact = "dcterms:source <https://urbact.eu/>"
+    assert _count(store, f"?s a coop:GoodPractice ; {urbact}") == len(_rows(PRACTICES))
+    assert _count(store, f"?s a coop:CityNetwork ; {urbact}") == len(_rows(NETWORKS))
+    assert _count(store, f"?s a coop:Participation ; {urbact}") == len(_rows(MEMBERS))
+
+
+def test_the_report_accounts_for_every_row_of_every_file(imported):
+    _, output, report = imported
+    files = report["files"]
+    assert files, output
+    rows = {p.name: len(_rows(p)) for p in (PRACTICES, NETWORKS, MEMBERS)}
+    for f in files:
+        name = next(n for n in rows if n in f["file"])
+        assert f["rows_read"] == rows[name], f
+        assert f["rows_loaded"] + f["rows_dropped"] + f["rows_skipped"] == f["rows_read"], f
+
+
+def test_free_text_ends_budgets_and_placeholders_are_reported_not_silent(imported):
+    _, _, report = imported
+    issues = report["issues"]
+    by_column = {(i["column"], i["value"]) for i in issues}
+    ends = {r["End"] for r in _rows(PRACTICES)}
+    for end in ("Ongoing", "Annual", "not available"):
+        assert end in ends and any(c == "End" and v == end for c, v in by_column), end
+    assert any(c == "Budget" and v == "NA" for c, v in by_column)
+    assert any(i["category"] == "decimal-comma" for i in issues)
+    assert any(i["action"] == "column left out" and i["column"] == "AllText" for i in issues)
+
+
+def test_a_practice_keeps_its_sections_its_themes_and_its_free_end(imported):
+    store, _, _ = imported
+    row = next(r for r in _rows(PRACTICES) if r["End"].startswith("ended in"))
+    found = _select(
+        store,
+        f"""SELECT ?solution ?end ?year ?theme WHERE {{ ?p dcterms:identifier "{row["CodePractices"]}" ;
+            a coop:GoodPractice ; coop:solution ?solution ; coop:endDescription ?end ; coop:endYear ?year ;
+            coop:theme ?theme }}""",
+    )
+    assert found
+    assert found[0]["solution"] == row["Solution"].strip()
+    assert found[0]["end"] == row["End"].strip() and found[0]["year"] == row["End"].split()[-1]
+    first_theme = row["Kwords"].strip().splitlines()[0].strip()
+    themes = _select(
+        store,
+        f"""SELECT ?label WHERE {{ ?p dcterms:identifier "{row["CodePractices"]}" ; a coop:GoodPractice ;
+            coop:theme/skos:prefLabel ?label }}""",
+    )
+    assert first_theme.casefold() in {t["label"].casefold() for t in themes}
+
+
+def test_city_iris_are_one_per_geonames_id_across_sources(default_store):
+    store, _ = default_store
+    doubled = _select(
+        store,
+        """SELECT ?gn (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a coop:City ; owl:sameAs ?gn
+           FILTER(STRSTARTS(STR(?gn), "https://sws.geonames.org/")) } GROUP BY ?gn HAVING (COUNT(DISTINCT ?c) > 1)""",
+    )
+    assert doubled == []
+    ids = {r["geonameId"] for r in _rows(MEMBERS) if r["geonameId"].isdigit()}
+    found = {
+        r["gn"].rstrip("/").rsplit("/", 1)[-1]
+        for r in _select(store, "SELECT ?gn WHERE { ?c a coop:City ; owl:sameAs ?gn }")
+    }
+    assert ids <= found
+    # the bundled city keeps its IRI, and URBACT's spelling of it is an alternative name
+    florence = _select(store, "SELECT ?c WHERE { ?c owl:sameAs <https://sws.geonames.org/3176959/> }")
+    assert [r["c"] for r in florence] == ["https://w3id.org/coopkg/id/city/florence"]
+
+
+def test_a_district_is_its_own_municipality_in_its_city(default_store):
+    store, _ = default_store
+    rows = _select(
+        store,
+        """SELECT ?m ?label ?canonical WHERE { ?m a coop:Organisation ; rdfs:label ?label ;
+           coop:city <https://w3id.org/coopkg/id/city/3054643> OPTIONAL { ?m coop:canonical ?canonical } }""",
+    )
+    if not rows:  # Budapest is a bundled city: its IRI is the bundled one
+        rows = _select(
+            store,
+            """SELECT ?m ?label ?canonical WHERE { ?m a coop:Organisation ; rdfs:label ?label ;
+               coop:city <https://w3id.org/coopkg/id/city/budapest> OPTIONAL { ?m coop:canonical ?canonical } }""",
+        )
+    by_label = {r["label"]: r for r in rows}
+    assert "Municipality of Újbuda" in by_label and "Municipality of Budapest" in by_label
+    one = by_label["Municipality of Újbuda"]["canonical"] or by_label["Municipality of Újbuda"]["m"]
+    other = by_label["Municipality of Budapest"]["canonical"] or by_label["Municipality of Budapest"]["m"]
+    assert one != other
+
+
+def test_the_bundled_municipality_and_urbacts_are_one_organisation_with_evidence(default_store):
+    store, _ = default_store
+    links = _select(
+        store,
+        """SELECT ?left ?right ?evidence WHERE { ?s rdf:subject ?left ; rdf:object ?right ;
+           coop:linkMethod "municipality of one city" ; coop:linkEvidence ?evidence }""",
+    )
+    pairs = {frozenset((r["left"], r["right"])) for r in links}
+    florence = "https://w3id.org/coopkg/id/innocrafts/organisation/P01"
+    assert any(florence in pair and any("/urbact/municipality/3176959/" in x for x in pair) for pair in pairs)
+    assert all("Florence" not in r["evidence"] or "Firenze" in r["evidence"] for r in links)
+
+
+def test_florences_page_shows_innocrafts_and_its_urbact_networks(default_client):
+    page = default_client.get("/id/city/florence", headers={"Accept": "text/html"}).get_data(as_text=True)
+    codes = {r["Code_Network"] for r in _rows(MEMBERS) if r["geonameId"] == "3176959"}
+    names = {r["Name"].strip() for r in _rows(NETWORKS) if r["Code_Network"] in codes}
+    assert len(names) == 3
+    for name in names:
+        assert name in page
+    assert "INNOvating entrepreneurship policies in the CRAFTS sector" in page
+    assert "URBACT" in page and "INTERREG IVC" in page
+
+
+def test_a_network_page_lists_its_partners_by_name_and_role_and_credits_urbact(default_client):
+    row = next(r for r in _rows(NETWORKS) if r["Type"] == "Transfer")
+    page = default_client.get(f"/id/urbact/network/{row['Code_Network']}", headers={"Accept": "text/html"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    lead = next(
+        r for r in _rows(MEMBERS) if r["Code_Network"] == row["Code_Network"] and r["City.Statut"] == "Lead Partner"
+    )
+    assert f"Municipality of {lead['NameCity']}</a>, lead partner" in text
+    assert "urbact.eu" in text and "reused with credit" in text
+
+
+def test_each_transfer_network_gets_the_practice_the_gold_list_gives(default_store):
+    store, config = default_store
+    ids = {
+        r["s"]: r["id"]
+        for r in _select(
+            store, "SELECT ?s ?id WHERE { ?s dcterms:identifier ?id ; dcterms:source <https://urbact.eu/> }"
+        )
+    }
+    found = {ids[t.network]: (ids[t.practice] if t.practice else "") for t in link_transfers(store, config.ns)}
+    with GOLD.open(newline="", encoding="utf-8") as f:
+        gold = {r["code_network"]: r["code_practice"] for r in csv.DictReader(f)}
+    assert set(gold) <= set(found)
+    wrong = {n: (found[n], p) for n, p in gold.items() if found[n] != p}
+    assert not wrong
+
+
+def test_transfers_are_written_like_innocrafts_and_show_on_the_practice_page(default_client, default_store):
+    store, _ = default_store
+    row = _select(
+        store,
+        """SELECT ?t ?practice ?target WHERE { ?t a coop:Transfer ; coop:sourcePractice ?practice ;
+           coop:targetOrganisation ?target ; coop:project/coop:networkType ?type } LIMIT 1""",
+    )[0]
+    practice = row["practice"].removeprefix("https://w3id.org/coopkg/")
+    text = default_client.get(f"/{practice}", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Transferred in a transfer network" in text
+    transfers = default_client.get("/transfers", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Transferred in a transfer network" in transfers
