@@ -363,3 +363,34 @@ def not_blank(png: bytes) -> bool:
 
     image = Image.open(io.BytesIO(png)).convert("RGB").resize((160, 120))
     return len(set(image.tobytes()[i : i + 3] for i in range(0, 160 * 120 * 3, 3))) > 50
+
+
+def crawl(client, *, limit: int) -> dict[str, int]:
+    """Visit the site's pages from the home page (the lists first, three pages of each, then entity pages up
+    to `limit` pages in all) and check that every link found on them answers; the pages visited, by path."""
+    import re as regex
+    from collections import deque
+
+    navigation, entities = deque(["/", "/search?q=crafts"]), deque()
+    seen, checked, pages = set(navigation), {}, Counter()
+    while navigation or (entities and len(checked) < limit):
+        path = navigation.popleft() if navigation else entities.popleft()
+        r = client.get(path, follow_redirects=True)  # a linked organisation's other IRIs lead (303) to its page
+        checked[path] = r.status_code
+        assert r.status_code == 200, (path, r.status_code)
+        if not r.content_type.startswith("text/html"):
+            continue
+        for link in regex.findall(r'href="(/[^"#]*)"', r.get_data(as_text=True)):
+            link = link.replace("&amp;", "&")
+            if link in seen:
+                continue
+            seen.add(link)
+            if link.startswith("/static/") or link.startswith("/dumps/") or "." in link.rsplit("/", 1)[-1]:
+                with client.get(link) as answer:  # a file or a format: answers, not crawled
+                    assert answer.status_code == 200, (link, answer.status_code, "linked from", path)
+            elif link.startswith(("/id/", "/scheme/")):
+                entities.append(link)
+            elif "page=" not in link or pages[link.split("?")[0]] < 2:  # two more pages of each list
+                pages[link.split("?")[0]] += "page=" in link
+                navigation.append(link)
+    return checked

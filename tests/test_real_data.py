@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
+from conftest import crawl
 
 from kg.config import Config
 from kg.ingest.loader import build, import_files
@@ -367,37 +368,6 @@ def test_every_link_of_the_site_resolves(imported):
         first, last = (client.get(f"/partners?page={n}").get_data(as_text=True) for n in (1, -(-partners // 100)))
         assert f"1–100 of {partners} entries" in first and 'rel="next"' in first  # no silent cap at 500
         assert 'rel="next"' not in last and 'rel="prev"' in last and f"of {partners} entries" in last
-        _crawl(client, limit=800)
+        assert len(crawl(client, limit=800)) >= 800  # the home page, three pages of each list, entity pages
     finally:
         app.extensions["coopkg"].close()
-
-
-def _crawl(client, *, limit: int) -> None:
-    """Visit the site's pages from the home page (the lists first, three pages of each, then entity pages up
-    to `limit` pages in all) and check that every link found on them answers."""
-    import re as regex
-    from collections import deque
-
-    navigation, entities = deque(["/", "/search?q=crafts"]), deque()
-    seen, checked, pages = set(navigation), {}, Counter()
-    while navigation or (entities and len(checked) < limit):
-        path = navigation.popleft() if navigation else entities.popleft()
-        r = client.get(path, follow_redirects=True)  # a linked organisation's other IRIs lead (303) to its page
-        checked[path] = r.status_code
-        assert r.status_code == 200, (path, r.status_code)
-        if not r.content_type.startswith("text/html"):
-            continue
-        for link in regex.findall(r'href="(/[^"#]*)"', r.get_data(as_text=True)):
-            link = link.replace("&amp;", "&")
-            if link in seen:
-                continue
-            seen.add(link)
-            if link.startswith("/static/") or link.startswith("/dumps/") or "." in link.rsplit("/", 1)[-1]:
-                with client.get(link) as answer:  # a file or a format: answers, not crawled
-                    assert answer.status_code == 200, (link, answer.status_code, "linked from", path)
-            elif link.startswith(("/id/", "/scheme/")):
-                entities.append(link)
-            elif "page=" not in link or pages[link.split("?")[0]] < 2:  # two more pages of each list
-                pages[link.split("?")[0]] += "page=" in link
-                navigation.append(link)
-    assert len(checked) >= 800  # the home page, three pages of each list, and entity pages

@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import INNOCRAFTS
+from conftest import INNOCRAFTS, crawl
 
 from kg.cli import cli
 from kg.config import Config
@@ -239,3 +240,47 @@ def test_transfers_are_written_like_innocrafts_and_show_on_the_practice_page(def
     assert "Transferred in a transfer network" in text
     transfers = default_client.get("/transfers", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Transferred in a transfer network" in transfers
+
+
+class _Sections(HTMLParser):
+    """The good-practice sections of a page: each h2 heading of `section.template` with the text under it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # inside section.template: the nesting depth of sections
+        self.heading: str | None = None
+        self.in_heading = False
+        self.sections: list[list[str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section" and (self.depth or "template" in (dict(attrs).get("class") or "").split()):
+            self.depth += 1
+        elif self.depth and tag == "h2":
+            self.in_heading = True
+            self.sections.append(["", ""])
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self.depth:
+            self.depth -= 1
+        elif tag == "h2":
+            self.in_heading = False
+
+    def handle_data(self, data):
+        if self.depth and self.sections:
+            self.sections[-1][0 if self.in_heading else 1] += data
+
+
+def test_a_crawl_of_the_default_site_finds_no_dead_link_and_no_empty_practice_section(default_client, default_store):
+    visited = crawl(default_client, limit=400)
+    assert len(visited) >= 400
+    store, _ = default_store
+    practices = [r["p"] for r in _select(store, "SELECT ?p WHERE { ?p a coop:GoodPractice } ORDER BY ?p")]
+    assert len(practices) == len(_rows(PRACTICES)) + len(_rows(INNOCRAFTS[0] / "practices.csv"))
+    for iri in practices:
+        page = default_client.get("/" + iri.removeprefix("https://w3id.org/coopkg/"), headers={"Accept": "text/html"})
+        assert page.status_code == 200, iri
+        parser = _Sections()
+        parser.feed(page.get_data(as_text=True))
+        assert parser.sections, iri
+        empty = [heading.strip() for heading, text in parser.sections if not text.strip()]
+        assert not empty, (iri, empty)
