@@ -99,6 +99,7 @@ class SimilarityIndex:
             passage_vectors = encoder.encode([s for ps in self._passages for _, s in ps])
         self.vectors, self.passage_vectors = vectors, passage_vectors
         self._facets = [{(k, v) for k, vs in p.facets.items() for v in vs} for p in practices]
+        self._has_text = np.array([p.has_text for p in practices], dtype=bool)  # asked on every request
 
     @property
     def method(self) -> str:
@@ -122,8 +123,13 @@ class SimilarityIndex:
         text = self.vectors @ self.vectors[i]
         facets = np.array([self._jaccard(i, j) for j in range(len(self.practices))])
         scores = self.text_weight * text + (1 - self.text_weight) * facets
-        order = [j for j in np.lexsort((np.arange(len(scores)), -scores)) if j != i and self.practices[j].has_text]
-        return Similar(practice, [self._match(i, j, float(scores[j])) for j in order[:top]])
+        order: list[int] = []
+        for j in np.lexsort((np.arange(len(scores)), -scores)):  # stop at `top`: the rest are never shown
+            if len(order) >= top:
+                break
+            if j != i and self._has_text[j]:
+                order.append(j)
+        return Similar(practice, [self._match(i, j, float(scores[j])) for j in order])
 
     def search(self, text: str, top: int = 10) -> list[Match]:
         """The practices whose text is closest in meaning to `text`, best first; none below SEARCH_FLOOR."""
@@ -134,10 +140,11 @@ class SimilarityIndex:
         passages = self.passage_vectors @ query if len(self.passage_vectors) else np.zeros(0)
         # a practice whose one sentence says it all counts as much as one whose whole text is about it
         best = scores.copy()
-        for j in range(len(self.practices)):
-            lo, hi = self._offsets[j], self._offsets[j + 1]
-            if hi > lo:
-                best[j] = max(best[j], float(passages[lo:hi].max()))
+        counts = np.diff(self._offsets)
+        if len(passages):  # each practice's best sentence, in one pass over the passages
+            with_passages = counts > 0
+            starts = self._offsets[:-1][with_passages]
+            best[with_passages] = np.maximum(best[with_passages], np.maximum.reduceat(passages, starts))
         order = [j for j in np.lexsort((np.arange(len(best)), -best)) if best[j] >= SEARCH_FLOOR]
         result = []
         for j in order[:top]:

@@ -45,10 +45,12 @@ _ORIGINS = """SELECT ?practice (SAMPLE(?name) AS ?origin) WHERE {
   { ?practice coop:project ?o . ?o coop:acronym ?name } UNION { ?practice coop:programme ?o . ?o rdfs:label ?name }
 } GROUP BY ?practice"""
 _FACETS = """SELECT ?practice ?facet ?label WHERE {
-  ?practice a coop:GoodPractice ; coop:theme|coop:sector|coop:targetGroup ?own .
+  ?practice a coop:GoodPractice .
   # a theme of another programme counts also as the exchange themes, sectors and target groups it maps to in
   # the crosswalk (close, exact, narrower or broader; a related match is too loose to share a facet)
-  { BIND(?own AS ?concept) } UNION { ?own skos:closeMatch|skos:exactMatch|skos:narrowMatch|skos:broadMatch ?concept }
+  { ?practice coop:theme|coop:sector|coop:targetGroup ?concept }
+  UNION
+  { ?practice coop:theme ?own . ?own skos:closeMatch|skos:exactMatch|skos:narrowMatch|skos:broadMatch ?concept }
   ?concept skos:inScheme ?scheme ; skos:prefLabel ?label .
   VALUES (?scheme ?facet) {
     (coops:theme "themes") (coops:urbact-theme "themes") (coops:sector "sectors") (coops:target-group "target groups")
