@@ -5,6 +5,7 @@ forms, columns left out with a reason, dotted column names in subjects, and SSSO
 from __future__ import annotations
 
 import pytest
+from conftest import INNOCRAFTS
 
 from kg.errors import DataError
 from kg.ingest.loader import import_files
@@ -201,3 +202,22 @@ columns:
     budgets = _rows(store, config, "SELECT ?n ?b WHERE { ?p a coop:Project ; rdfs:label ?n ; coop:totalBudget ?b }")
     assert {(r["n"], r["b"]) for r in budgets if r["n"] in "AB"} == {("A", "0")}
     assert any(i.value == "-" and i.category == "placeholder" for i in report.quality.issues)
+
+
+def test_the_report_is_written_even_when_the_import_fails(runner, tmp_path):
+    import json
+
+    from kg.cli import cli
+
+    assert runner.invoke(cli, ["build", "--quiet", *map(str, INNOCRAFTS)]).exit_code == 0
+    networks = tmp_path / "UrbactNetworks.csv"
+    # a network file whose Type column names a network type no list has, and a row whose key is empty
+    networks.write_text(
+        "Code_Network;Name;Phase;Type;Start;End\n1;A;Urbact III;Transfer;2019;2021\n;B;Urbact III;Transfer;2019;x\n",
+        encoding="utf-8",
+    )
+    done = runner.invoke(cli, ["import", "-m", "urbact", "--strict", str(networks), "--report", str(tmp_path / "r")])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert any(f["file"].endswith("UrbactNetworks.csv") for f in report["files"])
+    assert "the data-quality report" in done.output

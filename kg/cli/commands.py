@@ -187,19 +187,29 @@ def import_(
     of its row, a row with an unusable key is left out, a link to an entity no file has gets a minimal
     one; the summary counts each, --report writes every one. --strict refuses the import instead.
     """
-    from kg.ingest.loader import import_files
+    from kg.ingest.loader import LoadReport, import_files
 
-    with _open(config) as store:
-        report = import_files(
-            store, config, mapping, list(paths), allow_invalid=allow_invalid, strict=strict, progress=_progress(quiet)
-        )
-        click.echo(report.summary())
-        click.echo(report.quality.summary())
-        _prepare_practices(config, store)
+    report = LoadReport()
+    try:
+        with _open(config) as store:
+            import_files(
+                store,
+                config,
+                mapping,
+                list(paths),
+                allow_invalid=allow_invalid,
+                strict=strict,
+                progress=_progress(quiet),
+                report=report,
+            )
+            click.echo(report.summary())
+            click.echo(report.quality.summary())
+            _prepare_practices(config, store)
+    finally:  # written even when the import fails: what was read up to the failure says where to look
+        if report_path is not None and report.quality.files:
+            written = report.quality.write(report_path)
+            click.echo(f"the data-quality report: {', '.join(str(w) for w in written)}")
     _update_review(config, report.linkage)
-    if report_path is not None:
-        written = report.quality.write(report_path)
-        click.echo(f"the data-quality report: {', '.join(str(w) for w in written)}")
 
 
 @cli.command()

@@ -432,11 +432,12 @@ def _run(
     progress: Progress | None,
     strict: bool = True,
     record: bool = False,
+    report: LoadReport | None = None,
 ) -> LoadReport:
     started = time.perf_counter()
     loader = Loader(config, progress=progress)
     sources = sources_of(loader)  # all paths are checked before the store is touched
-    report = LoadReport()
+    report = report if report is not None else LoadReport()
     say = progress or (lambda message: None)
     # the fields of a violation are named by the columns of the file its entity came from
     graph_fields = {s.graph: property_columns(s.mapping) for s in sources if s.mapping is not None}
@@ -507,12 +508,14 @@ def import_files(
     allow_invalid: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    report: LoadReport | None = None,
 ) -> LoadReport:
     """Add files in a published layout (`mapping`: a built-in set such as cordis, or a mapping file); each
     table's mappings are chosen by its header row. All the good rows or nothing: a bad optional value is
     left out of its row, a row with an unusable key or required value is left out, a link to an entity no
     file has gets a minimal one, each in `report.quality`; `strict` makes any of these an error instead.
-    A file that cannot be read, or lacks a key column, fails the whole command with nothing written."""
+    A file that cannot be read, or lacks a key column, fails the whole command with nothing written; a given
+    `report` holds what was read up to the failure (for a report written even then)."""
     return _run(
         store,
         config,
@@ -522,4 +525,5 @@ def import_files(
         progress=progress,
         strict=strict,
         record=True,
+        report=report,
     )
