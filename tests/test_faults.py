@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from conftest import INNOCRAFTS, snapshot
 
 from kg.resources import resource_dir
 from kg.store import open_store
@@ -107,12 +107,12 @@ def mount(tmp_path):
 def test_a_full_disk_is_a_clear_error_and_changes_nothing(mount, tmp_path):
     disk = mount("3m")
     store = disk / "store"
-    assert finished(kg(store, "build", "-q")) == 0
+    assert finished(kg(store, "build", "-q", *map(str, INNOCRAFTS))) == 0
     before = state(store)
     filler = disk / "filler"
     free = shutil.disk_usage(disk).free
     filler.write_bytes(b"\0" * max(0, free - 200_000))
-    process = kg(store, "build", "-q")
+    process = kg(store, "build", "-q", *map(str, INNOCRAFTS))
     _, err = process.communicate(timeout=120)
     assert process.returncode == 1
     assert "No space left on device" in err and str(store) in err
@@ -125,7 +125,7 @@ def test_a_full_disk_is_a_clear_error_and_changes_nothing(mount, tmp_path):
 def test_a_read_only_data_folder_still_answers_and_refuses_writes_clearly(mount, tmp_path):
     disk = mount("20m")
     store = disk / "store"
-    assert finished(kg(store, "build", "-q")) == 0
+    assert finished(kg(store, "build", "-q", *map(str, INNOCRAFTS))) == 0
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
     query = kg(store, "query", "partners-by-country", "-f", "csv")
     out, _ = query.communicate(timeout=60)
