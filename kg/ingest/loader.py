@@ -251,7 +251,10 @@ class Loader:
                 mapped.append(result)
                 rows, triples = result.rows, result.quads
             elif source.crosswalk:
-                writer.replace_graph(source.graph, [self.ns.rebase(read_sssom(source.path))])
+                try:
+                    writer.replace_graph(source.graph, [self.ns.rebase(read_sssom(source.path))])
+                except SyntaxError as e:
+                    raise DataError(str(source.path), f"cannot be stored: {e.msg}") from None
                 triples, rows = _graph_size(writer, source.graph), 0
             else:
                 try:

@@ -176,7 +176,8 @@ def _column(name: str, spec: dict, ns: Namespaces, where: str) -> Column:
     if "key" in s:
         s["key"] = {str(k): str(v) for k, v in s["key"].items()}
     if "missing" in s:
-        s["missing"] = tuple(str(v) for v in (s["missing"] or ()))
+        given = s["missing"] if isinstance(s["missing"], list) else [s["missing"]] if s["missing"] else []
+        s["missing"] = tuple(str(v) for v in given)
     texts = "default text iri lang link concept split postcode date_form geonames decimal".split()
     for key in texts:
         if s.get(key) is not None:

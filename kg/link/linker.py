@@ -279,7 +279,9 @@ def _city_municipalities(reader, ns: Namespaces) -> list[Link]:
     for row in select_rows(reader, ns.sparql_prefixes() + query):
         org, city = row["o"], row["city"]
         cities[org] = city
-        names[org][" ".join(w for w in words(row["name"]) if w not in _MUNICIPAL_WORDS)] = row["name"]
+        key = " ".join(w for w in words(row["name"]) if w not in _MUNICIPAL_WORDS)
+        # one name per key whatever order the store returns rows in (the evidence must not change between runs)
+        names[org][key] = min(names[org].get(key, row["name"]), row["name"])
         if row["cityName"]:
             city_names[city].add(name_key(row["cityName"]))
             city_label[city] = min(city_label.get(city, row["cityName"]), row["cityName"])
