@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kg.config import Config
 from kg.ingest.loader import build
-from kg.link.transfers import _similarities, link_transfers
+from kg.link.transfers import link_transfers, text_similarities
 from kg.store import open_store
 from kg.store.rows import select_rows
 
@@ -69,7 +69,7 @@ def main() -> None:
         by_city.setdefault(r["city"], []).append(r["p"])
     city_only = {names[t.network]: names.get((by_city.get(t.lead_city) or [None])[0] or "") for t in links}
     texts = {t.network: t.text for t in links}
-    cosine = _similarities(texts, {r["p"]: f"{r['label']} {r['text']}" for r in practices})
+    cosine = text_similarities(texts, {r["p"]: f"{r['label']} {r['text']}" for r in practices})
     text_only = {}
     for t in links:
         best = max(practices, key=lambda r: cosine.get((t.network, r["p"]), 0.0))

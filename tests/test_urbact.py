@@ -18,6 +18,7 @@ from conftest import INNOCRAFTS, crawl
 from kg.cli import cli
 from kg.config import Config
 from kg.ingest.loader import build
+from kg.ingest.sources import sniff_delimiter
 from kg.link.transfers import link_transfers
 from kg.namespaces import Namespaces
 from kg.resources import resource_dir
@@ -34,9 +35,9 @@ GOLD = Path(__file__).parents[1] / "bench" / "data" / "urbact-transfers-gold.csv
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    text = path.read_text(encoding="utf-8")
-    delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
     with path.open(newline="", encoding="utf-8") as f:
+        delimiter = sniff_delimiter(f.readline())
+        f.seek(0)
         return list(csv.DictReader(f, delimiter=delimiter))
 
 

@@ -27,7 +27,14 @@ from kg.namespaces import Namespaces
 from kg.rdf import iri, literal
 from kg.store.rows import select_rows
 
-__all__ = ["TransferLink", "link_transfers", "transfer_triples", "relink_transfers", "transfers_graph"]
+__all__ = [
+    "TransferLink",
+    "link_transfers",
+    "text_similarities",
+    "transfer_triples",
+    "relink_transfers",
+    "transfers_graph",
+]
 
 _NETWORKS = """
 SELECT ?n ?label ?text ?start ?homepage ?source WHERE {
@@ -109,7 +116,7 @@ def link_transfers(reader, ns: Namespaces) -> list[TransferLink]:
     by_city: dict[str, list[str]] = defaultdict(list)
     for key, p in sorted(practices.items()):
         by_city[p["city"]].append(key)
-    scores = _similarities(
+    scores = text_similarities(
         {n: " ".join([link.network_label, *texts[n]]) for n, link in networks.items()},
         {k: " ".join([p["label"], *p["texts"]]) for k, p in practices.items()},
     )
@@ -150,7 +157,7 @@ def _labelled_year(practice: dict) -> int:
     return 0
 
 
-def _similarities(networks: dict[str, str], practices: dict[str, str]) -> dict[tuple[str, str], float]:
+def text_similarities(networks: dict[str, str], practices: dict[str, str]) -> dict[tuple[str, str], float]:
     """TF-IDF cosine between each network's text and each practice's text (fitted on both)."""
     if not networks or not practices:
         return {}
