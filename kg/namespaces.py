@@ -53,6 +53,16 @@ STANDARD_PREFIXES: dict[str, str] = {
 }
 
 
+#: SPARQL paths of the crosswalk between two programmes' code lists (data/crosswalk/*.sssom.tsv), read from
+#: a concept `?c` a practice has to a concept `?f` it also counts as having. A filter follows the exact ones:
+#: `?c` is the same as `?f` or narrower (``c SAME_OR_NARROWER f`` or ``f SAME_OR_BROADER c``).
+#: Similarity and recommendations share a facet more loosely, also when one is the broader (``CROSSWALK``);
+#: a related match is too loose for either.
+SAME_OR_NARROWER = "skos:exactMatch|skos:closeMatch|skos:broadMatch"
+SAME_OR_BROADER = "skos:exactMatch|skos:closeMatch|skos:narrowMatch"
+CROSSWALK = "skos:exactMatch|skos:closeMatch|skos:narrowMatch|skos:broadMatch"
+
+
 @dataclass(frozen=True)
 class Namespaces:
     """The project's namespaces under one base IRI (ending in '/')."""

@@ -201,6 +201,42 @@ def test_florences_page_shows_innocrafts_and_its_urbact_networks(default_client)
     assert "URBACT" in page and "INTERREG IVC" in page
 
 
+def _listed(client, **filters) -> set[str]:
+    """The ids of the practices the practices index lists with these filters (every page's JSON)."""
+    ids, url, query = set(), "/practices.json", filters
+    while url:
+        page = client.get(url, query_string=query).get_json()
+        ids |= {r["iri"].rsplit("/", 1)[-1] for r in page["rows"]}
+        url, query = page["next"], None
+    return ids
+
+
+def test_the_practice_index_filters_by_either_programmes_themes_through_the_crosswalk(default_client):
+    economy, t2 = "https://w3id.org/coopkg/scheme/urbact-theme/economy", "https://w3id.org/coopkg/scheme/theme/T2"
+    tagged_economy = {r["CodePractices"] for r in _rows(PRACTICES) if "Economy" in r["Kwords"].split("\n")}
+    by_economy, by_t2 = _listed(default_client, theme=economy), _listed(default_client, theme=t2)
+    # URBACT's Economy is broader than INNOCRAFTS' access to innovation: its practices come too
+    assert "IC-GP01" in by_economy and tagged_economy <= by_economy
+    # ... but not the other way round: a practice about the economy is not thereby about design funding
+    assert "IC-GP01" in by_t2 and not by_t2 & tagged_economy
+    page = default_client.get("/practices", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<optgroup label="URBACT themes">' in page and '<optgroup label="INNOCRAFTS exchange themes">' in page
+
+
+def test_recommendations_share_themes_across_programmes_and_say_so(default_store):
+    from kg.network.recommend import recommend_practices
+
+    store, config = default_store
+    owner = "https://w3id.org/coopkg/id/innocrafts/organisation/P13"  # owns IC-GP01, an INNOCRAFTS T2 practice
+    found = recommend_practices(store, str(config.ns.coop), owner, top=500)
+    urbact = [r for r in found if "/urbact/practice/" in r.iri]
+    assert urbact, "no URBACT practice is recommended to an INNOCRAFTS partner"
+    crossed = [r for r in urbact if "by the crosswalk" in r.why]
+    themes = "SELECT ?l WHERE { ?t skos:inScheme coops:theme ; skos:prefLabel ?l }"
+    innocrafts = {r["l"] for r in _select(store, themes)}
+    assert crossed and all(any(label in r.why for label in innocrafts) for r in crossed)
+
+
 def test_a_network_page_lists_its_partners_by_name_and_role_and_credits_urbact(default_client):
     row = next(r for r in _rows(NETWORKS) if r["Type"] == "Transfer")
     page = default_client.get(f"/id/urbact/network/{row['Code_Network']}", headers={"Accept": "text/html"})
@@ -285,3 +321,20 @@ def test_a_crawl_of_the_default_site_finds_no_dead_link_and_no_empty_practice_se
         assert parser.sections, iri
         empty = [heading.strip() for heading, text in parser.sections if not text.strip()]
         assert not empty, (iri, empty)
+
+
+@pytest.mark.parametrize(
+    ("path", "starts"),
+    [("innocrafts/practice/IC-GP13", "Shared in "), ("innocrafts/practice/IC-GP01", "Owned by ")],
+)
+def test_who_made_a_practice_reads_as_a_sentence(default_client, path, starts):
+    page = default_client.get(f"/id/{path}", headers={"Accept": "text/html"}).get_data(as_text=True)
+    who = page.split("<h2>Who</h2><p>", 1)[1].split("</p>", 1)[0]
+    assert who.startswith(starts) and not who.startswith(";") and "&lt;a" not in who
+
+
+def test_who_labelled_an_urbact_practice(default_client):
+    code = _rows(PRACTICES)[0]["CodePractices"]
+    page = default_client.get(f"/id/urbact/practice/{code}", headers={"Accept": "text/html"}).get_data(as_text=True)
+    who = page.split("<h2>Who</h2><p>", 1)[1].split("</p>", 1)[0]
+    assert who.startswith("Owned by <a") and "; labelled a good practice by <a" in who and "URBACT" in who

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from kg.errors import AmbiguousId, NotFound
+from kg.namespaces import CROSSWALK
 from kg.network.build import organisation_igraph
 from kg.store import Store
 from kg.store.rows import select_rows
@@ -58,17 +59,24 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
-_THEMES = """SELECT ?o ?theme WHERE {
-  { ?p coop:owner ?o ; coop:theme/skos:prefLabel ?theme }
-  UNION { ?e coop:hostedBy ?o ; coop:theme/skos:prefLabel ?theme }
-}"""
-_PRACTICES = """SELECT ?practice ?title ?owner (GROUP_CONCAT(DISTINCT ?theme; SEPARATOR="|") AS ?themes)
-       (COUNT(DISTINCT ?transfer) AS ?transfers) WHERE {
+#: a concept an organisation or practice has, and (``via`` "crosswalk") the concepts another programme's list maps
+#: it to in the crosswalk: an URBACT city's "Culture and heritage" meets INNOCRAFTS' themes
+_CONCEPT = f"""{{ ?c skos:prefLabel ?theme BIND("own" AS ?via) }}
+  UNION {{ ?c {CROSSWALK} ?x . ?x skos:prefLabel ?theme BIND("crosswalk" AS ?via) }}
+  FILTER(LANG(?theme) = "" || LANGMATCHES(LANG(?theme), "en"))"""
+_THEMES = f"""SELECT ?o ?theme ?via WHERE {{
+  {{ ?p coop:owner ?o ; coop:theme ?c }} UNION {{ ?e coop:hostedBy ?o ; coop:theme ?c }}
+  {_CONCEPT}
+}}"""
+_PRACTICES = """SELECT ?practice ?title ?owner (COUNT(DISTINCT ?transfer) AS ?transfers) WHERE {
   ?practice a coop:GoodPractice ; rdfs:label ?title .
   OPTIONAL { ?practice coop:owner ?owner }
-  OPTIONAL { ?practice coop:theme/skos:prefLabel ?theme }
   OPTIONAL { ?transfer coop:sourcePractice ?practice }
 } GROUP BY ?practice ?title ?owner"""
+_PRACTICE_THEMES = f"""SELECT ?practice ?theme ?via WHERE {{
+  ?practice a coop:GoodPractice ; coop:theme ?c .
+  {_CONCEPT}
+}}"""
 
 
 @dataclass(frozen=True)
@@ -103,11 +111,25 @@ def resolve_organisation(store: Store, coop: str, key: str) -> str:
     return found[0]
 
 
-def _themes(store: Store, coop: str) -> dict[str, set[str]]:
-    themes: dict[str, set[str]] = {}
-    for r in _values(store, coop, _THEMES):
-        themes.setdefault(r["o"], set()).add(r["theme"])
+def _by_subject(rows: list[dict[str, str]], key: str) -> dict[str, dict[str, bool]]:
+    """subject -> theme label -> whether it was reached only through the crosswalk."""
+    themes: dict[str, dict[str, bool]] = {}
+    for r in rows:
+        labels = themes.setdefault(r[key], {})
+        labels[r["theme"]] = labels.get(r["theme"], True) and r["via"] == "crosswalk"
     return themes
+
+
+def _themes(store: Store, coop: str) -> dict[str, dict[str, bool]]:
+    """Each organisation's themes (of its practices and the events it hosted), crosswalk included."""
+    return _by_subject(_values(store, coop, _THEMES), "o")
+
+
+def _shared(mine: dict[str, bool], theirs: dict[str, bool]) -> str:
+    """The themes two sides share, in words; one reached through the crosswalk says so."""
+    shared = sorted(set(mine) & set(theirs))
+    crossed = any(mine[t] or theirs[t] for t in shared)
+    return ", ".join(shared) + (" (by the crosswalk between the programmes' themes)" if crossed else "")
 
 
 def _network(store: Store, coop: str, network: Network | None) -> tuple[Network, dict[str, int]]:
@@ -120,7 +142,8 @@ def recommend_practices(
 ) -> list[Recommendation]:
     """The good practices most worth studying for `organisation`, its own left out. `network` is the
     organisation network as `organisation_igraph` gives it (read from the store's cache when not given)."""
-    mine = _themes(store, coop).get(organisation, set())
+    mine = _themes(store, coop).get(organisation, {})
+    practice_themes = _by_subject(_values(store, coop, _PRACTICE_THEMES), "practice")
     network, index = _network(store, coop, network)
     graph, nodes = network.graph, network.nodes
     distances: dict[str, int] = {}
@@ -131,8 +154,8 @@ def recommend_practices(
     for p in _values(store, coop, _PRACTICES):
         if p["owner"] == organisation:
             continue
-        themes = {t for t in p["themes"].split("|") if t}
-        shared = sorted(themes & mine)
+        themes = practice_themes.get(p["practice"], {})
+        shared = set(themes) & set(mine)
         transfers = int(p["transfers"])
         hops = distances.get(p["owner"])
         score = 2.0 * len(shared) + 1.5 * transfers + (1.0 / hops if hops else 0.0)
@@ -140,7 +163,7 @@ def recommend_practices(
             continue
         why = []
         if shared:
-            why.append(f"shares the theme {', '.join(shared)}")
+            why.append(f"shares the theme {_shared(mine, themes)}")
         if transfers:
             why.append(f"already transferred {transfers} time{'s' if transfers > 1 else ''}")
         if hops:
@@ -173,9 +196,9 @@ def recommend_partners(
     for j in best:
         score = float(scores[j])
         common = sorted(labels[n] for n in near & set(graph.neighbors(j)))
-        shared = sorted(themes.get(organisation, set()) & themes.get(nodes[j], set()))
+        mine, theirs = themes.get(organisation, {}), themes.get(nodes[j], {})
         why = f"shares {len(common)} partner{'s' if len(common) > 1 else ''} ({', '.join(common[:3])}"
         why += ", ..." if len(common) > 3 else ""
-        why += ")" + (f" and the theme {', '.join(shared)}" if shared else "")
+        why += ")" + (f" and the theme {_shared(mine, theirs)}" if set(mine) & set(theirs) else "")
         result.append(Recommendation(nodes[j], labels[j], round(score, 3), why))
     return result

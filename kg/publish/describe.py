@@ -16,7 +16,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.namespaces import Namespaces
+from kg.namespaces import SAME_OR_BROADER, SAME_OR_NARROWER, Namespaces
 from kg.rdf import GRAPH_TYPES, prefixed, serialise
 from kg.store import Store
 
@@ -390,13 +390,30 @@ class Page:
         return max(1, -(-self.total // self.size))
 
 
+#: The practices filters whose values are concepts that a crosswalk maps between programmes.
+_CONCEPT_FILTERS = ("theme", "sector", "targetGroup")
+
+
+def _filter_pattern(prop: str, var: str) -> str:
+    """A practice with the filter's value: itself, or (a concept filter) a concept of another programme's list
+    that the crosswalk says is the same or narrower (filtering by URBACT's Economy finds INNOCRAFTS' business
+    support practices)."""
+    if prop not in _CONCEPT_FILTERS:
+        return f"?e coop:{prop} {var} ."
+    own = "coop:theme|coop:sector|coop:targetGroup"
+    return (
+        f"{{ ?e coop:{prop} {var} }} UNION {{ ?e {own} ?c_{prop} . ?c_{prop} {SAME_OR_NARROWER} {var} }} "
+        f"UNION {{ ?e {own} ?c_{prop} . {var} {SAME_OR_BROADER} ?c_{prop} }}"
+    )
+
+
 def _index_pattern(ns: Namespaces, index: str, filters: Mapping[str, str] | None) -> tuple[str, dict]:
     """The WHERE part that picks an index's entities, and its bound filter values."""
     cls = INDEXES[index].cls
     patterns, bindings = [], {}
     for name, value in (filters or {}).items():
         if name in PRACTICE_FILTERS and value:
-            patterns.append(f"?e coop:{PRACTICE_FILTERS[name][0]} ?filter_{name} .")
+            patterns.append(_filter_pattern(PRACTICE_FILTERS[name][0], f"?filter_{name}"))
             try:
                 bindings[f"filter_{name}"] = ox.NamedNode(value)
             except ValueError:
@@ -439,15 +456,21 @@ WHERE {{
     return Page(rows, max(0, offset), int(found[0]["n"]["value"]) if found else 0, limit)
 
 
-def practice_filters(reader: Reader, ns: Namespaces) -> dict[str, list[tuple[str, str]]]:
-    """The values each practices filter can take (those some practice has), as (IRI, label)."""
-    result: dict[str, list[tuple[str, str]]] = {}
+def practice_filters(reader: Reader, ns: Namespaces) -> dict[str, list[tuple[str, str, str]]]:
+    """The values each practices filter can take (those some practice has), as (IRI, label, the code list's
+    name), by code list then label: a theme filter offers INNOCRAFTS' and URBACT's themes apart."""
+    result: dict[str, list[tuple[str, str, str]]] = {}
     for name, (prop, _) in PRACTICE_FILTERS.items():
         query = f"""{_prefixes(ns)}
-SELECT DISTINCT ?v (SAMPLE(?l) AS ?label) WHERE {{
+SELECT ?v (SAMPLE(?l) AS ?label) (SAMPLE(?sl) AS ?scheme) WHERE {{
   ?p a coop:GoodPractice ; coop:{prop} ?v . OPTIONAL {{ ?v {_LABEL} ?l }}
-}} GROUP BY ?v ORDER BY ?label"""
-        result[name] = [(_value(r, "v"), _value(r, "label") or _local(_value(r, "v"))) for r in reader.select(query)]
+  OPTIONAL {{ ?v skos:inScheme/skos:prefLabel ?sl }}
+}} GROUP BY ?v"""
+        rows = [
+            (_value(r, "v"), _value(r, "label") or _local(_value(r, "v")), _value(r, "scheme"))
+            for r in reader.select(query)
+        ]
+        result[name] = sorted(rows, key=lambda r: (r[2], r[1].lower(), r[0]))
     return result
 
 
