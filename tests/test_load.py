@@ -327,6 +327,33 @@ columns:
     assert found == [{"n": "Keep Org"}]
 
 
+def test_an_import_declaration_names_its_mapping_relative_to_its_folder(built, tmp_path, monkeypatch):
+    store, config = built
+    folder = tmp_path / "declared"
+    folder.mkdir()
+    (folder / "import.yaml").write_text("mapping: mappings/list.yaml\n")
+    (folder / "mappings").mkdir()
+    (folder / "mappings" / "list.yaml").write_text("""
+kind: listed-partner
+header: [code, partner_name]
+subject: "{dataset}/organisation/{code}"
+class: [coop:Organisation]
+columns:
+  code: {property: dcterms:identifier, required: true}
+  partner_name: {property: rdfs:label, required: true}
+  url: {property: dcterms:source, iri: "{}", required: true}
+""")
+    (folder / "any-name.csv").write_text("code,partner_name,url\nD1,Declared Org,https://example.org/d\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the mapping is found from the declaration's folder, not from where this runs
+    load(store, config, [folder])
+    found = rows(
+        store.query(config.ns.sparql_prefixes() + 'SELECT ?n WHERE { ?o dcterms:identifier "D1" ; rdfs:label ?n }')
+    )
+    assert found == [{"n": "Declared Org"}]
+
+
 def test_a_configured_base_moves_every_iri(tmp_path):
     from kg.config import Config
     from kg.store import open_store

@@ -397,14 +397,16 @@ def _write_stubs(writer: Writer, ns, unresolved: dict[str, tuple[str, str, Mappi
 
 
 def _import_set(path: Path) -> str:
-    """The mapping set named by a folder's import.yaml (`mapping: urbact`)."""
+    """The mapping set named by a folder's import.yaml: a built-in set's name (`mapping: urbact`), or a
+    mapping file or folder relative to the declaration's folder (so a build does not depend on where it runs)."""
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise DataError(str(path), f"cannot read the folder's import declaration: {e}") from None
     if not isinstance(spec, dict) or not isinstance(spec.get("mapping"), str):
         raise DataError(str(path), "an import declaration names its mapping set: `mapping: NAME`")
-    return spec["mapping"]
+    name = spec["mapping"]
+    return name if name in mapping_sets() else str(path.parent / name)
 
 
 def _no_layout(name: str, mappings: list[Mapping], table: Table) -> str:
