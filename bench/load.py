@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from endpoint import ensure_tools, free_port, kg_serve, light_mix, wrk_script
+from endpoint import ensure_tools, free_port, kg_serve, light_mix, wrk_percentiles, wrk_script
 from h2020 import DATA, ensure_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,7 +180,7 @@ def main() -> None:
     print(f"light requests by status (server log): {dict(sorted(statuses['light'].items()))}")
     print(f"heavy query by status (server log): {dict(sorted(statuses['heavy'].items()))}; client saw {dict(heavy)}")
     light_5xx = sum(n for s, n in statuses["light"].items() if s >= 500)
-    p99 = out.split("99%")[1].split()[0] if "99%" in out else "?"
+    p99 = wrk_percentiles(out).get("99%", "?")
     errors = out.split("Socket errors:")[1].splitlines()[0].strip() if "Socket errors:" in out else "none"
     print(f"\nlight 5xx: {light_5xx}; socket errors (dropped connections): {errors}; light p99: {p99} (target < 1 s)")
 
