@@ -206,6 +206,25 @@ def test_service_to_other_hosts_is_refused(live, query):
     assert r.status_code == 403 and "SERVICE" in r.text
 
 
+def _csv(live, query: str) -> requests.Response:
+    return requests.post(live.sparql, data={"query": query}, headers={"Accept": "text/csv"}, timeout=10)
+
+
+def test_the_common_prefixes_are_declared_and_a_querys_own_win(live):
+    r = _csv(live, "SELECT ?a WHERE { ?p a coop:Project ; coop:acronym ?a ; rdfs:label ?l } ORDER BY ?a")
+    assert r.status_code == 200 and sorted(set(r.text.splitlines()[1:])) == sorted(ACRONYMS)
+    own = _csv(live, "PREFIX coop: <http://example.org/other#> SELECT ?p WHERE { ?p a coop:Project }")
+    assert own.status_code == 200 and own.text.splitlines()[1:] == []
+    r = _csv(live, "SELECT * WHERE { ?s nope:x ?o }")
+    assert r.status_code == 400 and "unknown prefix nope:" in r.text and r.text.count("\n") <= 1
+
+
+@pytest.mark.parametrize("target", ["wd:Q1", "wd:", "geo:x", "schema:"])
+def test_a_service_named_by_a_declared_prefix_is_refused(live, target):
+    r = _csv(live, f"SELECT * WHERE {{ SERVICE {target} {{ ?s ?p ?o }} }}")
+    assert r.status_code == 403 and "SERVICE" in r.text
+
+
 def test_service_in_a_string_or_comment_is_not_a_service_call(live):
     query = 'SELECT ?x WHERE { BIND("SERVICE <http://evil.example/>" AS ?x) } # SERVICE <http://x/>'
     r = requests.post(live.sparql, data={"query": query}, headers={"Accept": "text/csv"}, timeout=10)

@@ -31,6 +31,18 @@ def test_type_a_query_run_it_and_read_a_row(live, page, tmp_path):
     assert not_blank(shot)
 
 
+def test_the_editor_opens_on_a_coop_query_that_runs_without_prefix_lines(live, page):
+    page.goto(live.sparql)
+    page.evaluate("() => localStorage.clear()")  # a first visit: no tab kept from another test
+    page.reload()
+    editor = page.locator(".yasqe .CodeMirror").first
+    editor.wait_for(timeout=15000)
+    text = page.evaluate("() => document.querySelector('.yasqe .CodeMirror').CodeMirror.getValue()")
+    assert "coop:GoodPractice" in text and not any(line.startswith("PREFIX") for line in text.splitlines())
+    page.locator(".yasqe_queryButton").first.click()
+    page.locator(".yasr table td", has_text="INNOCRAFTS").first.wait_for(timeout=15000)
+
+
 def test_a_saved_query_is_one_click_away(live, page):
     page.goto(live.sparql)
     page.locator("#examples button", has_text="Partners of a project, by country").click()

@@ -24,6 +24,7 @@ def result_key(version: str, request: QueryRequest) -> tuple:
         request.default_graph,
         request.named_graphs,
         request.base_iri,
+        request.prefixes,
     )
 
 

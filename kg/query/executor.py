@@ -80,6 +80,8 @@ class QueryRequest:
     default_graph: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     base_iri: str | None = None
+    #: prefixes declared before the query's own prologue (which may redeclare them): the endpoint's `coop:`
+    prefixes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,13 +213,15 @@ def _template(control: Connection, location: Config | str, in_memory: bool, rule
 def answer(store: Store, request: QueryRequest, max_bytes: int, policy: ServicePolicy) -> QueryResponse:
     """Run one request on a store, if the SERVICE policy allows it, and serialise its result as asked, up to
     `max_bytes`. Raises QueryRefused, QueryError (a syntax error in a line or two) or ResultTooLarge."""
-    policy.check(request.query, base_iri=request.base_iri)
+    prefixes = dict(request.prefixes) or None
+    policy.check(request.query, base_iri=request.base_iri, prefixes=prefixes)
     result = store.query(
         request.query,
         substitutions=request.substitutions,
         default_graph=list(request.default_graph) if request.default_graph is not None else None,
         named_graphs=list(request.named_graphs) if request.named_graphs is not None else None,
         base_iri=request.base_iri,
+        prefixes=prefixes,
     )
     sink = _Limited(max_bytes)
     if isinstance(result, ox.QueryTriples):

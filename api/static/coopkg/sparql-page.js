@@ -6,6 +6,7 @@
   const shared = page.shared;
   const endpoint = new URL(page.endpoint, window.location.href).href;
   Yasgui.Yasqe.defaults.prefixCcApi = new URL(page.prefixes, window.location.href).href;
+  Yasgui.Yasqe.defaults.value = page.starter; // a new tab opens on a coop: query that runs as it is
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
