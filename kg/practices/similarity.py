@@ -8,14 +8,17 @@ cache folder for that state of the data, so a web process or a later command onl
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from kg.namespaces import Namespaces
-from kg.practices.encoders import Encoder, encoder_for
+from kg.practices.encoders import Encoder, Vectors, encoder_for
 from kg.practices.text import FIELDS, Practice, read_practices, resolve_practice
 from kg.store import Store
 
@@ -31,7 +34,7 @@ TEXT_WEIGHT = 0.75
 SEARCH_FLOOR = 0.05
 #: Below this the closest pair of passages shares too little to be worth quoting as a reason.
 PASSAGE_FLOOR = 0.15
-_FORMAT = 1  # the cache file's layout; a change makes old files be computed again
+_FORMAT = 3  # the cache file's layout; a change makes old files be computed again
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,19 @@ class Similar:
     message: str = ""
 
 
+@lru_cache(maxsize=1)
+def _threadpools():
+    from threadpoolctl import ThreadpoolController  # scikit-learn's dependency
+
+    return ThreadpoolController()
+
+
+def _one_thread():
+    """BLAS on one thread for a request: its products are small, and waking a second thread for each cost
+    more than it saved (similar's p99 at 10,000 practices: 19 ms, against 157 with two threads)."""
+    return _threadpools().limit(limits=1, user_api="blas")
+
+
 def _shorten(text: str, limit: int = 110) -> str:
     """A passage on one line, cut at a word (a quoted reason must not break a list or a table)."""
     text = " ".join(text.split())
@@ -84,22 +100,32 @@ class SimilarityIndex:
         self,
         practices: list[Practice],
         encoder: Encoder,
-        vectors=None,
-        passage_vectors=None,
+        vectors: Vectors | np.ndarray | None = None,
+        passage_vectors: Vectors | np.ndarray | None = None,
         *,
         text_weight: float = TEXT_WEIGHT,
     ):
+        """Vectors given as arrays are taken as dense ones (another model's, made elsewhere)."""
         self.practices, self.encoder, self.text_weight = practices, encoder, text_weight
         self._by_iri = {p.iri: i for i, p in enumerate(practices)}
         self._passages = [p.passages() for p in practices]
         self._offsets = np.cumsum([0] + [len(ps) for ps in self._passages])
-        if vectors is None:
-            encoder.fit([p.body for p in practices])
-            vectors = encoder.encode([p.body if p.has_text else "" for p in practices])
-            passage_vectors = encoder.encode([s for ps in self._passages for _, s in ps])
-        self.vectors, self.passage_vectors = vectors, passage_vectors
-        self._facets = [{(k, v) for k, vs in p.facets.items() for v in vs} for p in practices]
         self._has_text = np.array([p.has_text for p in practices], dtype=bool)  # asked on every request
+        if vectors is None:
+            # fitted on every body (a title alone too), but a practice without text has no vector
+            vectors = encoder.fit_encode([p.body for p in practices]).masked(self._has_text)
+            passage_vectors = encoder.encode([s for ps in self._passages for _, s in ps])
+        self.vectors = vectors if isinstance(vectors, Vectors) else Vectors(dense=vectors)
+        self.passage_vectors = (
+            passage_vectors if isinstance(passage_vectors, Vectors) else Vectors(dense=passage_vectors)
+        )
+        self._facets = [{(k, v) for k, vs in p.facets.items() for v in vs} for p in practices]
+        # the facets as a practice x facet matrix of ones, so one request's Jaccards are one product
+        columns: dict[tuple[str, str], int] = {}
+        cells = [columns.setdefault(f, len(columns)) for fs in self._facets for f in sorted(fs)]
+        ends = np.cumsum([0] + [len(fs) for fs in self._facets])
+        self._facet_rows = sp.csr_matrix((np.ones(len(cells)), cells, ends), (len(practices), max(len(columns), 1)))
+        self._facet_counts = np.diff(ends).astype(np.float64)
 
     @property
     def method(self) -> str:
@@ -107,6 +133,8 @@ class SimilarityIndex:
 
     def resolve(self, key: str) -> Practice:
         """A practice by its IRI or id (IC-GP01); a clear error when there is none or several."""
+        if key in self._by_iri:  # an IRI: no scan of every practice
+            return self.practices[self._by_iri[key]]
         return resolve_practice(self.practices, key)
 
     def similar(self, key: str, top: int = 5) -> Similar:
@@ -120,21 +148,26 @@ class SimilarityIndex:
                 "so it cannot be compared with other practices yet",
             )
         i = self._by_iri[practice.iri]
-        text = self.vectors @ self.vectors[i]
-        facets = np.array([self._jaccard(i, j) for j in range(len(self.practices))])
-        scores = self.text_weight * text + (1 - self.text_weight) * facets
-        order: list[int] = []
-        for j in np.lexsort((np.arange(len(scores)), -scores)):  # stop at `top`: the rest are never shown
-            if len(order) >= top:
-                break
-            if j != i and self._has_text[j]:
-                order.append(j)
-        return Similar(practice, [self._match(i, j, float(scores[j])) for j in order])
+        with _one_thread():
+            text = self.vectors @ self.vectors[i]
+            facets = self._jaccards(i)
+            scores = self.text_weight * text + (1 - self.text_weight) * facets
+            order: list[int] = []
+            for j in np.lexsort((np.arange(len(scores)), -scores)):  # stop at `top`: the rest are never shown
+                if len(order) >= top:
+                    break
+                if j != i and self._has_text[j]:
+                    order.append(j)
+            return Similar(practice, [self._match(i, j, float(scores[j])) for j in order])
 
     def search(self, text: str, top: int = 10) -> list[Match]:
         """The practices whose text is closest in meaning to `text`, best first; none below SEARCH_FLOOR."""
         if not text.strip() or not self.practices:
             return []
+        with _one_thread():
+            return self._search(text, top)
+
+    def _search(self, text: str, top: int) -> list[Match]:
         query = self.encoder.encode([text])[0]
         scores = self.vectors @ query
         passages = self.passage_vectors @ query if len(self.passage_vectors) else np.zeros(0)
@@ -160,12 +193,19 @@ class SimilarityIndex:
         a, b = self._facets[i], self._facets[j]
         return len(a & b) / len(a | b) if a and b else 0.0
 
+    def _jaccards(self, i: int) -> np.ndarray:
+        """`_jaccard(i, j)` for every j: |A & B| / (|A| + |B| - |A & B|), 0 when either has no facet."""
+        both = self._facet_rows @ self._facet_rows[i].toarray().ravel()
+        counts, own = self._facet_counts, self._facet_counts[i]
+        union = counts + own - both
+        return np.divide(both, union, out=np.zeros_like(both), where=(counts > 0) & (own > 0))
+
     def _closest(self, i: int, j: int) -> tuple[str, str] | None:
         a = self.passage_vectors[self._offsets[i] : self._offsets[i + 1]]
         b = self.passage_vectors[self._offsets[j] : self._offsets[j + 1]]
         if not len(a) or not len(b):
             return None
-        sims = a @ b.T
+        sims = a.similarity(b)
         x, y = np.unravel_index(int(np.argmax(sims)), sims.shape)
         if sims[x, y] < PASSAGE_FLOOR:
             return None
@@ -198,10 +238,10 @@ class SimilarityIndex:
         np.savez(
             tmp,
             format=np.array(_FORMAT),
-            iris=np.array([p.iri for p in self.practices]),
-            bodies=np.array([p.body for p in self.practices]),
-            vectors=self.vectors,
-            passage_vectors=self.passage_vectors,
+            texts=np.array(_digest(self.practices)),
+            **self.vectors.arrays("vectors"),
+            **self.passage_vectors.arrays("passages"),
+            **{f"encoder.{k}": v for k, v in self.encoder.kept().items()},
         )
         tmp.replace(path)
 
@@ -212,15 +252,22 @@ class SimilarityIndex:
             with np.load(path) as kept:
                 if int(kept["format"]) != _FORMAT:
                     return None
-                if list(kept["iris"]) != [p.iri for p in practices] or list(kept["bodies"]) != [
-                    p.body for p in practices
-                ]:
+                if str(kept["texts"]) != _digest(practices):
                     return None
-                vectors, passages = kept["vectors"], kept["passage_vectors"]
+                vectors, passages = Vectors.from_arrays(kept, "vectors"), Vectors.from_arrays(kept, "passages")
+                # queries need TF-IDF's vocabulary and the model loaded
+                encoder.restore({k.removeprefix("encoder."): kept[k] for k in kept.files if k.startswith("encoder.")})
         except (OSError, KeyError, ValueError):
             return None
-        encoder.fit([p.body for p in practices])  # queries need TF-IDF's vocabulary (cheap) and the model loaded
         return cls(practices, encoder, vectors, passages)
+
+
+def _digest(practices: list[Practice]) -> str:
+    """What the vectors were made of (every IRI and body, in order), in a few bytes."""
+    digest = hashlib.sha256()
+    for p in practices:
+        digest.update(f"{p.iri}\0{p.body}\0".encode())
+    return digest.hexdigest()
 
 
 def build_index(store: Store, ns: Namespaces, method: str) -> SimilarityIndex:
