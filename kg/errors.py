@@ -21,10 +21,11 @@ class DataError(KGError):
 
 
 class ValidationFailed(KGError):
-    """The data does not conform to the SHACL shapes; carries the readable report."""
+    """The data does not conform to the SHACL shapes; carries the readable report and the violations (for a
+    summary by rule)."""
 
-    def __init__(self, report: str, count: int):
-        self.report, self.count = report, count
+    def __init__(self, report: str, count: int, violations: list | None = None):
+        self.report, self.count, self.violations = report, count, list(violations or [])
         super().__init__(
             f"{count} SHACL violation(s); nothing was written (use --allow-invalid to load anyway)\n{report}"
         )

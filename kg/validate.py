@@ -16,7 +16,7 @@ from kg.errors import ValidationFailed
 from kg.namespaces import SH
 from kg.resources import shapes_file
 
-__all__ = ["Violation", "ValidationReport", "validate", "FULL_CHECK_LIMIT"]
+__all__ = ["Violation", "ValidationReport", "validate", "summarise", "FULL_CHECK_LIMIT"]
 
 #: Classes with at most this many entities are always checked whole; larger ones on a sample of
 #: Config.shacl_sample entities (pyshacl takes about 5 ms a node).
@@ -39,6 +39,9 @@ class Violation:
     message: str
     graph: str = ""  # the named graph it was loaded into
     source_line: int | None = None  # the line of its file that made the entity, when known
+    rule: str = ""  # the shape's message without the value, the same for every entity that breaks it
+    fix: str = ""  # how to fix it (the shape's sh:description), when the shape says
+    value: str = ""  # the value at fault, when it is not the entity itself
 
     def line(self) -> str:
         at = f", line {self.source_line}" if self.source_line else ""
@@ -85,7 +88,33 @@ class ValidationReport:
         errors = self.errors if errors is None else errors
         older = len(self.errors) - len(errors)
         note = f"\n({older} other violation(s) were in the store before and are not from these files)" if older else ""
-        raise ValidationFailed("\n".join(v.line() for v in errors) + note, len(errors))
+        raise ValidationFailed("\n".join(v.line() for v in errors) + note, len(errors), errors)
+
+
+def summarise(violations: list[Violation], *, examples: int = 3) -> str:
+    """The violations grouped by rule (the field and the shape's message), most frequent first: the count,
+    the rule, how to fix it, then a few examples; one block a rule however many entities break it."""
+    groups: dict[tuple[str, str], list[Violation]] = {}
+    for v in violations:
+        groups.setdefault((v.field, v.rule or v.message), []).append(v)
+    lines = [f"{len(violations)} SHACL violation(s) of {len(groups)} rule(s); nothing was written."]
+    for (column, rule), found in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"{len(found)} x {f'field {column!r}: ' if column else ''}{rule}")
+        lines.append(f"  how to fix: {found[0].fix or _generic_fix(column)}")
+        for v in found[:examples]:
+            at = f", line {v.source_line}" if v.source_line else ""
+            where = f"{v.source_file}{at}: " if v.source_file else ""
+            lines.append(f"  e.g. {where}{v.label} <{v.entity}>" + (f" (value: {v.value})" if v.value else ""))
+        if len(found) > examples:
+            lines.append(f"  ... and {len(found) - examples} more")
+    return "\n".join(lines)
+
+
+def _generic_fix(field: str) -> str:
+    """The fix of a rule whose shape gives none: where the value comes from."""
+    if field:
+        return f"correct the values of '{field}' in the file, or that column's spec in the mapping"
+    return "give the entities what the rule asks for, through a column of the mapping or its `fixed` key"
 
 
 def _data_graph(
@@ -221,8 +250,14 @@ def validate(
         ]
         if details:
             message = "; ".join(sorted(set(details)))
+        rule = message
+        # pyshacl copies the source shape's triples into the report: its sh:description says how to fix it
+        shape = report_graph.value(result, SH.sourceShape)
+        fix = ""
+        if shape is not None:
+            fix = str(report_graph.value(shape, SH.description) or shapes.value(shape, SH.description) or "")
         value = report_graph.value(result, SH.value)
-        if value is not None and str(value) not in message:
+        if value is not None and str(value) not in message and value != focus:
             message += f" (value: {value})"
         label = graph.value(focus, DCTERMS.identifier) or graph.value(focus, RDFS.label) or focus
         source = graph_iri = ""
@@ -239,7 +274,21 @@ def validate(
             own = (graph_fields or {}).get(graph_iri, {})
             field = own.get(str(path)) or columns.get(str(path), str(path))
         line = (lines or {}).get(str(focus))
-        violations.append(Violation(severity, str(focus), str(label), source, field, message, graph_iri, line))
+        violations.append(
+            Violation(
+                severity,
+                str(focus),
+                str(label),
+                source,
+                field,
+                message,
+                graph_iri,
+                line,
+                rule,
+                fix,
+                "" if value is None or value == focus else str(value),
+            )
+        )
     violations.sort(key=lambda v: (v.severity != "Violation", v.source_file, v.label, v.field))
     conforms = not any(v.severity == "Violation" for v in violations)
     return ValidationReport(conforms, violations, report_graph, len(graph), sampled)

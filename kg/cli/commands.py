@@ -14,7 +14,7 @@ import click
 
 from kg.cli.output import GRAPH_FORMATS, SELECT_FORMATS, compact, write_results
 from kg.config import SETTINGS, Config
-from kg.errors import KGError
+from kg.errors import KGError, ValidationFailed
 from kg.ingest.loader import build as build_store
 from kg.ingest.loader import load as load_files
 from kg.ingest.schema import columns_by_property
@@ -149,8 +149,8 @@ def _show_set(ctx: click.Context, _param, name: str | None) -> None:
     "-m",
     required=True,
     metavar="NAME|FILE",
-    help="A built-in set of layouts (cordis, keep, interreg, h2020, urbact, practice-template) or a mapping file "
-    "(YAML) for the files' columns.",
+    help="A built-in set of layouts (cordis, keep, interreg, h2020, urbact, practice-template, practice-list) or a "
+    "mapping file (YAML) for the files' columns.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--allow-invalid", is_flag=True, help="Keep the new data even if SHACL finds violations.")
@@ -162,7 +162,7 @@ def _show_set(ctx: click.Context, _param, name: str | None) -> None:
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="PATH",
-    help="Write the full data-quality report as PATH.csv and PATH.json.",
+    help="Write the full data-quality report as PATH.csv and PATH.json (and SHACL violations as PATH-shacl.txt).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.pass_obj
@@ -192,16 +192,19 @@ def import_(
     report = LoadReport()
     try:
         with _open(config) as store:
-            import_files(
-                store,
-                config,
-                mapping,
-                list(paths),
-                allow_invalid=allow_invalid,
-                strict=strict,
-                progress=_progress(quiet),
-                report=report,
-            )
+            try:
+                import_files(
+                    store,
+                    config,
+                    mapping,
+                    list(paths),
+                    allow_invalid=allow_invalid,
+                    strict=strict,
+                    progress=_progress(quiet),
+                    report=report,
+                )
+            except ValidationFailed as failed:
+                raise click.ClickException(_shacl_failure(failed, report_path)) from None
             click.echo(report.summary())
             click.echo(report.quality.summary())
             _prepare_practices(config, store)
@@ -210,6 +213,24 @@ def import_(
             written = report.quality.write(report_path)
             click.echo(f"the data-quality report: {', '.join(str(w) for w in written)}")
     _update_review(config, report.linkage)
+
+
+def _shacl_failure(failed: ValidationFailed, report_path: Path | None) -> str:
+    """A failed import's SHACL violations as a summary by rule, the fix first; the full list goes beside the
+    data-quality report (PATH-shacl.txt) when there is one."""
+    from kg.validate import summarise
+
+    if not failed.violations:
+        return str(failed)
+    text = summarise(failed.violations)
+    if report_path is not None:
+        stem = report_path.with_suffix("") if report_path.suffix.lower() in (".csv", ".json") else report_path
+        full = stem.with_name(stem.name + "-shacl.txt")
+        full.write_text(failed.report + "\n", encoding="utf-8")
+        where = f"every violation is listed in {full}"
+    else:
+        where = "--report PATH writes every violation to PATH-shacl.txt"
+    return f"{text}\n{where}; --allow-invalid keeps the data anyway (`kg validate` then lists them)."
 
 
 @cli.command()

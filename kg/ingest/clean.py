@@ -7,12 +7,24 @@ every note in the import's data-quality report.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["Note", "url_list", "number", "iso_date", "collapse_doubled", "by_pattern", "postcode_note", "slug"]
+__all__ = [
+    "Note",
+    "url_list",
+    "number",
+    "iso_date",
+    "collapse_doubled",
+    "by_pattern",
+    "postcode_note",
+    "slug",
+    "last_segment",
+    "country_code",
+]
 
 
 @dataclass(frozen=True)
@@ -154,3 +166,105 @@ def slug(text: str, *, length: int = 60) -> str:
 
     ascii_text = anyascii(text).casefold()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:length].rstrip("-")
+
+
+def last_segment(text: str) -> str:
+    """The last part of a web address's path, for a readable key: 'https://x.eu/gp/some-slug-123?a=1' ->
+    'some-slug-123' (the text itself when it has no '/')."""
+    path = re.split(r"[?#]", text.strip(), maxsplit=1)[0]
+    parts = [p for p in path.split("/") if p]
+    return parts[-1] if parts and (len(parts) > 1 or "://" not in path) else text.strip()
+
+
+#: Codes that EU sources use beside ISO 3166-1's: Greece as EL, the United Kingdom as UK; Kosovo's XK.
+_COUNTRY_ALIASES = {
+    "EL": "GR",
+    "UK": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "turkey": "TR",
+    "russia": "RU",
+    "kosovo": "XK",
+    "holland": "NL",
+    "macedonia": "MK",
+    "former yugoslav republic of macedonia": "MK",
+    "republic of north macedonia": "MK",
+    "czech republic": "CZ",
+    "slovak republic": "SK",
+    "vatican": "VA",
+}
+
+#: The languages whose country names are read (the EU's, its neighbours' and candidates'), after English.
+_COUNTRY_LANGUAGES = (
+    "bg ca cs da de el es et eu fi fr ga gl hr hu is it lt lv mk mt nb_NO nl nn pl pt ro sk sl sq sr sr@latin sv tr uk"
+).split()
+
+
+def _country_key(text: str) -> str:
+    """A country name compared without case, accents, punctuation or a leading 'the'."""
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    plain = re.sub(r"[^\w]+", " ", plain).strip()
+    return plain.removeprefix("the ")
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Country name (English, official, common, and in the EU's languages) -> ISO 3166-1 alpha-2 code."""
+    import gettext
+
+    import pycountry
+
+    names: dict[str, str] = {}
+    countries = list(pycountry.countries)
+    for c in countries:
+        for name in (c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
+            if name:
+                names.setdefault(_country_key(name), c.alpha_2)
+    for alias, code in _COUNTRY_ALIASES.items():
+        names.setdefault(_country_key(alias), code)
+    for language in _COUNTRY_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for c in countries:
+            for name in (c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
+                if name:
+                    names.setdefault(_country_key(translation.gettext(name)), c.alpha_2)
+    return names
+
+
+def country_code(text: str) -> tuple[str, Note | None]:
+    """An ISO 3166-1 alpha-2 code for a code or a country's name: 'Czech Republic' and 'Czechia' -> CZ,
+    'Deutschland' -> DE, 'EL' -> GR, 'UK' -> GB. Raises ValueError naming the nearest names."""
+    import difflib
+
+    value = text.strip()
+    if re.fullmatch(r"[A-Za-z]{2}", value):
+        code = _COUNTRY_ALIASES.get(value.upper(), value.upper())
+        return code, None if code == value else Note("country-code", f"'{value}' is the ISO code {code}")
+    code = _country_names().get(_country_key(value))
+    if code is None:
+        import pycountry
+
+        names = _country_names()
+        near = difflib.get_close_matches(_country_key(value), list(names), n=6, cutoff=0.6)
+        codes = list(dict.fromkeys(names[n] for n in near))[:3]
+        shown = [f"{c.name} ({c.alpha_2})" for c in (pycountry.countries.get(alpha_2=code) for code in codes) if c]
+        hint = f"; the nearest: {', '.join(shown)}" if shown else " (give an ISO code such as IT, or an English name)"
+        raise ValueError(f"'{value}' is no country code or country name{hint}")
+    return code, Note("country-name", f"the country '{value}' is {code}")
+
+
+def country_key(text: str) -> str:
+    """A country name or code as its ISO code, for a key ({Country|country}); ValueError when it is none."""
+    return country_code(text)[0]
+
+
+#: How a subject placeholder takes part of its column's value ({URL|last_segment}), by name.
+KEY_FORMS = {"last_segment": last_segment, "slug": slug, "country": country_key}

@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from rdflib.namespace import RDF
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from kg.errors import DataError
 from kg.ingest import clean
 from kg.ingest.concepts import ConceptIndex
 from kg.ingest.report import FileReport
-from kg.ingest.schema import PLACEHOLDER, Column, Mapping
+from kg.ingest.schema import PLACEHOLDER, Column, Made, Mapping, Scheme, placeholder_column
 from kg.ingest.sources import Table, normalise_name
 from kg.namespaces import Namespaces
 from kg.rdf import iri, literal
@@ -103,8 +103,26 @@ class _FileMapper:
         self.fixed = [(iri(prop), iri(value)) for prop, value in mapping.fixed]
         self.uncertain_prop = iri(str(ns.coop.uncertainProperty))
         self.unmapped_prop = iri(str(ns.coop.unmappedCode))
-        self.subject_names = [n for n in PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
+        # (placeholder, column, the form of the value it takes) of each {column} of the subject
+        self.subject_keys = [
+            (n, *placeholder_column(n)) for n in PLACEHOLDER.findall(mapping.subject) if n != "dataset"
+        ]
+        self.subject_names = [column for _, column, _ in self.subject_keys]
         self.subject_format = self._format(mapping)
+        self.country_class = str(ns.coop.Country)
+        #: triples made once for the file (the concepts of its own schemes, the project it names), not yet written
+        self._pending: list[str] = []
+        self._made_terms: set[str] = set()
+        self._check_schemes(mapping, concepts)
+        self.fixed += self._named_entities(mapping)
+        #: a repeated entity's first row: subject IRI -> (line, the values it was described with)
+        self._first: dict[str, tuple[int, dict[str, str]]] = {}
+        in_also = {c for a in mapping.also for c in (a.subject, a.object)}
+        self.compared = [
+            name
+            for name, cols in mapping.columns.items()
+            if name not in in_also and name not in self.subject_names and any(c.property or c.parts for c in cols)
+        ]
         for kind in {c.link for cols in mapping.columns.values() for c in cols if c.link}:
             if kind not in mappings_by_kind:
                 known = ", ".join(sorted(mappings_by_kind))
@@ -115,6 +133,78 @@ class _FileMapper:
         self.skips = [(rule.column, re.compile(rule.matches) if rule.matches else None) for rule in mapping.skip]
         defaults = {name: c.default for name, cols in mapping.columns.items() for c in cols if c.default is not None}
         self.defaults = list(defaults.items())
+
+    def _check_schemes(self, mapping: Mapping, concepts: ConceptIndex) -> None:
+        """A scheme a column makes is not one of the ontology's (whose codes `concept:` reads)."""
+        for cols in mapping.columns.values():
+            for col in cols:
+                if col.scheme is not None and col.scheme.name in concepts.schemes():
+                    raise DataError(
+                        mapping.source,
+                        f"column '{col.name}': the scheme '{col.scheme.name}' is one of the ontology's; read its "
+                        f"codes with `concept: {col.scheme.name}`, or give the file's own list another name",
+                    )
+
+    def _named_entities(self, mapping: Mapping) -> list[tuple[str, str]]:
+        """The mapping's project and programme: (property, IRI) for every entity; made when they have a label,
+        else links checked as any link is."""
+        fixed = []
+        for made, prop in ((mapping.project, self.ns.coop.project), (mapping.programme, self.ns.coop.programme)):
+            if made is None:
+                continue
+            target = self.kinds[made.kind]
+            term = "<" + _fill(self._format(target), {target.key or "id": segment(made.id)}) + ">"
+            fixed.append((iri(str(prop)), term))
+            if made.label:
+                self._pending += self._made_triples(made, term)
+                self.result.defined[term[1:-1]] = 1
+            else:
+                self.result.links.setdefault(term, (made.kind, 1, "", made.id))
+        return fixed
+
+    def _made_triples(self, made: Made, term: str) -> list[str]:
+        """The project or programme a mapping makes: its class, label, id, acronym and source."""
+        cls = self.ns.coop.Project if made.kind == "project" else self.ns.coop.Programme
+        out = [
+            f"{term}{self.type_line}{iri(str(cls))} .\n",
+            f"{term} {iri(str(RDFS.label))} {literal(made.label)} .\n",
+            f"{term} {iri(str(DCTERMS.identifier))} {literal(made.id)} .\n",
+            f"{term} {iri(str(DCTERMS.source))} {iri(made.source)} .\n",
+        ]
+        if made.acronym:
+            out.append(f"{term} {iri(str(self.ns.coop.acronym))} {literal(made.acronym)} .\n")
+        return out
+
+    def _concept(self, scheme: Scheme, value: str, lang: str | None) -> str:
+        """The concept of the file's own scheme for a value (made the first time): one per slug, the first
+        spelling its preferred label and the others alternative ones."""
+        notation = clean.slug(value) or hashlib.sha1(value.encode("utf-8")).hexdigest()[:8]
+        scheme_term = iri(str(self.ns.scheme[scheme.name]))
+        concept = iri(self.ns.concept(scheme.name, notation))
+        text = literal(value, lang=lang) if lang else literal(value)
+        if scheme_term not in self._made_terms:
+            self._made_terms.add(scheme_term)
+            name = literal(scheme.label, lang=lang) if lang else literal(scheme.label)
+            self._pending += [
+                f"{scheme_term}{self.type_line}{iri(str(SKOS.ConceptScheme))} .\n",
+                f"{scheme_term} {iri(str(SKOS.prefLabel))} {name} .\n",
+                f"{scheme_term} {iri(str(RDFS.label))} {name} .\n",
+            ]
+        if concept not in self._made_terms:
+            self._made_terms.add(concept)
+            self._pending += [
+                f"{concept}{self.type_line}{iri(str(SKOS.Concept))} .\n",
+                f"{concept} {iri(str(SKOS.inScheme))} {scheme_term} .\n",
+                f"{concept} {iri(str(SKOS.topConceptOf))} {scheme_term} .\n",
+                f"{concept} {iri(str(SKOS.notation))} {literal(notation)} .\n",
+                f"{concept} {iri(str(SKOS.prefLabel))} {text} .\n",
+                f"{concept} {iri(str(RDFS.label))} {text} .\n",
+            ]
+            self._made_terms.add(concept + text)
+        elif concept + text not in self._made_terms:  # another spelling of a value already made
+            self._made_terms.add(concept + text)
+            self._pending.append(f"{concept} {iri(str(SKOS.altLabel))} {text} .\n")
+        return concept
 
     def _format(self, mapping: Mapping) -> str:
         """The subject template with the base and the dataset filled in; `_fill` puts in the key values."""
@@ -130,9 +220,16 @@ class _FileMapper:
 
             known = self.known.get(col.link)
             matches, same_as = self.matches.get(col.link, {}), target.same_as
+            form = clean.KEY_FORMS.get(target.key_forms.get(key, ""))
+            country = self.country_class in target.classes
 
             def convert(v, notes, pattern=pattern, key=key, kind=col.link):
-                target = _fill(pattern, {key: segment(v)})
+                if country:
+                    v = _country(v, notes)
+                try:
+                    target = _fill(pattern, {key: segment(form(v) if form else v)})
+                except ValueError as e:
+                    raise _Problem(str(e), "invalid-key") from None
                 if same_as:
                     target = matches.get(same_as.replace("{}", v), target)
                 if known is not None and target not in known:
@@ -151,6 +248,11 @@ class _FileMapper:
                     allowed = ", ".join(self.concepts.codes(scheme)) or f"none: the scheme '{scheme}' does not exist"
                     raise _Problem(f"unknown {scheme} '{v}' (allowed: {allowed})", "unknown-code")
                 return f"<{found}>"
+        elif col.scheme is not None:
+            scheme, lang = col.scheme, col.lang
+
+            def convert(v, notes):
+                return self._concept(scheme, v, lang)
         elif col.iri:
             template = col.iri
 
@@ -283,6 +385,9 @@ class _FileMapper:
             if self.gazetteer is not None:
                 self.gazetteer.complete(values)
             row = self.row(values, line, plans)
+            if self._pending:  # the concepts and entities the row made first
+                lines.extend(self._pending)
+                self._pending = []
             if row is not None:
                 lines.extend(row)
                 report.rows_loaded += 1
@@ -318,13 +423,18 @@ class _FileMapper:
             if not values.get(name):
                 self._drop_row(line, name, "", f"'{name}' is empty, but it names the row's entity", "empty-key")
                 return None
-        subject_iri = _fill(self.subject_format, {n: segment(values[n]) for n in self.subject_names})
+        try:
+            subject_iri = _fill(self.subject_format, self._keys(values))
+        except ValueError as e:
+            self._drop_row(line, "", ", ".join(values[n] for n in self.subject_names), f"a key: {e}", "invalid-key")
+            return None
         if self.same_as:
             known = self.matches.get(mapping.kind, {}).get(self.same_as.replace("{}", values[self.subject_names[0]]))
             if known is not None and known != subject_iri:
                 return self._matched(known, values, line, plans)
         repeat = subject_iri in result.defined
         if repeat and mapping.repeats:  # the entity again (an organisation on its next participation): known
+            self._compare(subject_iri, values, line)
             return self._also_only(f"<{subject_iri}>", values, line, plans)
         if repeat:
             first = result.defined[subject_iri]
@@ -375,7 +485,38 @@ class _FileMapper:
                     if plan.name in (start, end):
                         objects.pop(index, None)
         result.defined[subject_iri] = line
+        if mapping.repeats:
+            self._first[subject_iri] = (line, {name: values.get(name, "") for name in self.compared})
         return self._triples(subject, plans, objects, extra, line)
+
+    def _keys(self, values: dict[str, str]) -> dict[str, str]:
+        """The subject's placeholders filled from the row: each column's value, or the part its form takes."""
+        keys = {}
+        for placeholder, column, form in self.subject_keys:
+            value = values[column]
+            keys[placeholder] = segment(clean.KEY_FORMS[form](value) if form else value)
+        return keys
+
+    def _compare(self, subject_iri: str, values: dict[str, str], line: int) -> None:
+        """Report each value of a repeated entity's row that differs from its first row's (which is kept)."""
+        first_line, first = self._first.get(subject_iri, (0, {}))
+        key = ", ".join(values[n] for n in self.subject_names)
+        for name in self.compared:
+            other, kept = values.get(name, ""), first.get(name, "")
+            if other and _same_text(other) != _same_text(kept):
+                noted = (0, subject_iri, name, _same_text(other))
+                if noted in self._noted:
+                    continue
+                self._noted.add(noted)
+                self.report.add(
+                    line,
+                    name,
+                    other,
+                    "kept the first",
+                    "repeat-differs",
+                    f"{self.mapping.kind} {key} <{subject_iri}> was described on line {first_line} with "
+                    f"{name} '{kept}', which is kept; this row's '{other}' is left out",
+                )
 
     def _matched(self, subject_iri: str, values: dict[str, str], line: int, plans: list[_Plan]) -> list[str]:
         """A row naming an entity the store already has (the same city from another source): it adds only what
@@ -538,7 +679,11 @@ class _FileMapper:
         for placeholder, column in plan.col.key.items():
             if not values.get(column):
                 raise _Problem(f"'{column}' is empty, but it is part of the {target.kind} key", "empty-key")
-            parts[placeholder] = segment(values[column])
+            form = clean.KEY_FORMS.get(target.key_forms.get(placeholder, ""))
+            try:
+                parts[placeholder] = segment(form(values[column]) if form else values[column])
+            except ValueError as e:
+                raise _Problem(str(e), "invalid-key") from None
         try:
             return "<" + _fill(self._format(target), parts) + ">"
         except KeyError as e:
@@ -567,7 +712,25 @@ class _FileMapper:
 def _fill(template: str, parts: dict[str, str]) -> str:
     """A subject template with its {column} placeholders filled (column names may hold dots: {City.Statut});
     KeyError for a placeholder with no value."""
-    return PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
+    return PLACEHOLDER.sub(
+        lambda m: parts[m.group(1)] if m.group(1) in parts else parts[m.group(1).split("|")[0]], template
+    )
+
+
+def _same_text(text: str) -> str:
+    """A value compared without case or the spacing of its words."""
+    return " ".join(text.split()).casefold()
+
+
+def _country(value: str, notes: Notes) -> str:
+    """A country link's value as its ISO code: a code, or a name in English or a language of the country."""
+    try:
+        code, note = clean.country_code(value)
+    except ValueError as e:
+        raise _Problem(str(e), "unknown-country") from None
+    if note is not None:
+        notes.append(note)
+    return code
 
 
 class _Keyword(str):
@@ -585,9 +748,12 @@ class _Keyword(str):
 _LINES = re.compile(r"\s*\n\s*|\s{2,}")
 
 
-def _split(raw: str, separator: str) -> list[str]:
-    """The parts of a cell: split on the separator, or with `lines` on line breaks and runs of spaces."""
-    parts = _LINES.split(raw) if separator == "lines" else raw.split(separator)
+def _split(raw: str, separator: str | tuple[str, ...]) -> list[str]:
+    """The parts of a cell: split on the separator, or with `lines` on line breaks and runs of spaces; with
+    several separators, on each in turn. A part is never split on a separator not declared (a comma)."""
+    parts = [raw]
+    for sep in (separator,) if isinstance(separator, str) else separator:
+        parts = [q for p in parts for q in (_LINES.split(p) if sep == "lines" else p.split(sep))]
     return [p.strip() for p in parts]
 
 

@@ -28,6 +28,7 @@ ACTIONS = {
     "defaulted": "empty, given the mapping's default",
     "flagged": "kept as given, but looks wrong",
     "kept as text": "a code no list knows, kept as its text",
+    "kept the first": "a repeated entity's row says another value than its first row: the first row's is kept",
     "linked to a stub": "points at an entity no imported file has; a minimal entity was made for it",
     "skipped row": "left out by the mapping's row filter",
     "dropped value": "left out of its row",

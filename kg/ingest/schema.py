@@ -15,12 +15,40 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
+from rdflib.namespace import DCTERMS
 
 from kg.errors import DataError
+from kg.ingest.clean import KEY_FORMS, slug
 from kg.ingest.concepts import ConceptIndex
 from kg.namespaces import Namespaces
 
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_SCHEME_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def placeholder_column(text: str) -> tuple[str, str]:
+    """A subject placeholder's column and the form its value takes: 'URL|last_segment' -> (URL, last_segment)."""
+    column, _, form = text.partition("|")
+    return column.strip(), form.strip()
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A SKOS scheme a column's distinct values become the concepts of (the file's own code list)."""
+
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Made:
+    """A project or programme a mapping names for every entity: linked by its id, created when it has a label."""
+
+    kind: str  # project or programme
+    id: str
+    label: str = ""
+    acronym: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,10 +60,13 @@ class Column:
     required: bool = False
     lang: str | None = None
     datatype: str | None = None
-    split: str | None = None
+    #: a separator, `lines`, or several of them: (";", "lines")
+    split: str | tuple[str, ...] | None = None
     link: str | None = None
     concept: str | None = None
     iri: str | None = None
+    #: the cell's distinct values become concepts of this scheme, made by the import (the file's own code list)
+    scheme: Scheme | None = None
     classes: dict[str, str] = field(default_factory=dict)
     uncertain: bool = False
     #: a value map applied to each cell first (keys compared case-insensitively), e.g. EL -> GR, LP -> lead-partner
@@ -122,6 +153,9 @@ class Mapping:
     same_as: str = ""
     #: columns read and deliberately left out, with the reason (in the report once per file)
     ignore: tuple[tuple[str, str], ...] = ()
+    #: the project or programme every entity comes from (coop:project / coop:programme), made if it has a label
+    project: Made | None = None
+    programme: Made | None = None
 
     @cached_property
     def signature(self) -> tuple[str, ...]:
@@ -131,7 +165,13 @@ class Mapping:
     def key(self) -> str | None:
         """The column whose value names an entity, if the subject template has exactly one."""
         names = [n for n in PLACEHOLDER.findall(self.subject) if n != "dataset"]
-        return names[0] if len(names) == 1 else None
+        return placeholder_column(names[0])[0] if len(names) == 1 else None
+
+    @cached_property
+    def key_forms(self) -> dict[str, str]:
+        """The subject's columns whose value is taken in part (column -> form, such as last_segment)."""
+        found = (placeholder_column(n) for n in PLACEHOLDER.findall(self.subject) if n != "dataset")
+        return {column: form for column, form in found if form}
 
 
 def _expand(curie: str, ns: Namespaces, where: str) -> str:
@@ -146,7 +186,7 @@ def _expand(curie: str, ns: Namespaces, where: str) -> str:
 #: The keys of a mapping and of a column spec (the README's mapping reference documents each).
 MAPPING_KEYS = (
     "kind file subject class columns order also gazetteer header repeats other_columns fixed missing skip stub_label "
-    "same_as ignore"
+    "same_as ignore project programme"
 ).split()
 COLUMN_KEYS = tuple(f.name for f in fields(Column) if f.name != "name")
 
@@ -175,10 +215,18 @@ def _column(name: str, spec: dict, ns: Namespaces, where: str) -> Column:
         s["parts"] = tuple(_expand(str(part), ns, where) for part in s["parts"])
     if "key" in s:
         s["key"] = {str(k): str(v) for k, v in s["key"].items()}
+    if "scheme" in s:
+        s["scheme"] = _scheme(name, s["scheme"], where)
+    if isinstance(s.get("split"), list):
+        s["split"] = tuple(str(sep) for sep in s["split"])
     if "missing" in s:
         given = s["missing"] if isinstance(s["missing"], list) else [s["missing"]] if s["missing"] else []
         s["missing"] = tuple(str(v) for v in given)
+    if s.get("scheme") is not None and (s.get("concept") or s.get("link") or s.get("iri") or not s.get("property")):
+        raise DataError(where, f"column '{name}': a scheme column has a property and no concept, link or iri")
     texts = "default text iri lang link concept split postcode date_form geonames decimal".split()
+    if isinstance(s.get("split"), tuple):
+        texts.remove("split")
     for key in texts:
         if s.get(key) is not None:
             s[key] = str(s[key])
@@ -189,6 +237,57 @@ def _column(name: str, spec: dict, ns: Namespaces, where: str) -> Column:
             raise DataError(where, f"column '{name}': the pattern is not a regular expression: {e}") from None
         s["pattern"] = str(s["pattern"])
     return Column(name=name, **s)
+
+
+def _scheme(column: str, spec, where: str) -> Scheme:
+    """A column's `scheme`: a name (`gp-themes`), or `{name: gp-themes, label: "Themes of the platform"}`."""
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    _check_keys(spec, ["name", "label"], f"the scheme of column '{column}'", where)
+    name = str(spec.get("name", ""))
+    if not _SCHEME_NAME.match(name):
+        raise DataError(
+            where,
+            f"column '{column}': a scheme's name is lower-case letters, digits and dashes (gp-themes), not '{name}'",
+        )
+    return Scheme(name, str(spec.get("label") or name))
+
+
+def _made(kind: str, spec, fixed: tuple[tuple[str, str], ...], where: str) -> Made | None:
+    """The mapping's `project` or `programme`: `{id: urbact}` links one the store has; with a `label` it is made."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        spec = {"id": spec}
+    _check_keys(spec, ["id", "label", "acronym", "source"], f"the mapping's {kind}", where)
+    label, acronym = str(spec.get("label") or ""), str(spec.get("acronym") or "")
+    made_id = str(spec.get("id") or slug(acronym or label))
+    if not made_id:
+        raise DataError(
+            where,
+            f"the mapping's {kind} needs an id (one the store has) or a label (to make it): "
+            f"{kind}: {{id: ..., label: ...}}",
+        )
+    source = str(spec.get("source") or next((v for p, v in fixed if p == str(DCTERMS.source)), ""))
+    if label and not source:
+        raise DataError(
+            where,
+            f"the mapping's {kind} '{label}' needs a source address: give it `source: URL`, or give the "
+            "mapping `fixed: {dcterms:source: URL}`",
+        )
+    if source and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", source):
+        raise DataError(where, f"the source of the mapping's {kind} is a web address (https://...), not '{source}'")
+    return Made(kind, made_id, label, acronym, source)
+
+
+def _implicit_columns(spec: dict, columns: dict[str, tuple[Column, ...]]) -> None:
+    """Columns named only in the subject (a key: required) or in a link's key count as read, with no spec of
+    their own; a name close to a column the mapping has is left alone, a typo that the checks then name."""
+    named = [(placeholder_column(n)[0], True) for n in PLACEHOLDER.findall(str(spec["subject"])) if n != "dataset"]
+    named += [(c, False) for cols in list(columns.values()) for col in cols for c in col.key.values()]
+    for name, required in named:
+        if name not in columns and not difflib.get_close_matches(name, list(columns), n=1, cutoff=0.8):
+            columns[name] = (Column(name=name, required=required),)
 
 
 def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
@@ -203,6 +302,7 @@ def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
         for name, specs in spec["columns"].items():
             specs = specs if isinstance(specs, list) else [specs or {}]
             columns[str(name)] = tuple(_column(str(name), s or {}, ns, where) for s in specs)
+        _implicit_columns(spec, columns)
         other = spec.get("other_columns", "refuse")
         if other not in ("refuse", "ignore"):
             raise DataError(where, f"other_columns is refuse or ignore, not '{other}'")
@@ -218,6 +318,9 @@ def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
                     where, f"a skip rule names the column '{rule['column']}', which the mapping lacks{hint}"
                 )
             skips.append(Skip(str(rule["column"]), str(rule["matches"]) if rule.get("matches") else None))
+        fixed = tuple(
+            (_expand(str(k), ns, where), _fixed_value(str(v), ns)) for k, v in (spec.get("fixed") or {}).items()
+        )
         mapping = Mapping(
             kind=str(spec["kind"]),
             file=str(spec.get("file", "")),
@@ -233,14 +336,14 @@ def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
             header=tuple(str(h) for h in spec.get("header", ())),
             repeats=bool(spec.get("repeats", False)),
             other_columns=other,
-            fixed=tuple(
-                (_expand(str(k), ns, where), _fixed_value(str(v), ns)) for k, v in (spec.get("fixed") or {}).items()
-            ),
+            fixed=fixed,
             missing=tuple(str(v) for v in spec.get("missing", ())),
             skip=tuple(skips),
             stub_label=str(spec.get("stub_label", "")),
             same_as=str(spec.get("same_as", "")),
             ignore=tuple((str(k), str(v)) for k, v in (spec.get("ignore") or {}).items()),
+            project=_made("project", spec.get("project"), fixed, where),
+            programme=_made("programme", spec.get("programme"), fixed, where),
         )
     except DataError:
         raise
@@ -258,7 +361,13 @@ def _fixed_value(value: str, ns: Namespaces) -> str:
 
 def _check_references(mapping: Mapping, where: str) -> None:
     """Every column named by the subject, the order pairs, `also` and the link keys is a column of the mapping."""
-    named = [n for n in PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
+    placeholders = [placeholder_column(n) for n in PLACEHOLDER.findall(mapping.subject) if n != "dataset"]
+    for column, form in placeholders:
+        if form and form not in KEY_FORMS:
+            near = difflib.get_close_matches(form, list(KEY_FORMS), n=1, cutoff=0.5)
+            hint = f"; did you mean '{near[0]}'?" if near else f" (known: {', '.join(KEY_FORMS)})"
+            raise DataError(where, f"the subject takes '{column}' as '{form}', which is no form of a key{hint}")
+    named = [column for column, _ in placeholders]
     named += [c for pair in mapping.order for c in pair]
     named += [c for a in mapping.also for c in (a.subject, a.object)]
     named += [c for cols in mapping.columns.values() for col in cols for c in col.key.values()]

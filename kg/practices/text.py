@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.errors import AmbiguousId, NotFound
-from kg.namespaces import Namespaces
+from kg.namespaces import CROSSWALK, Namespaces
 from kg.store import Store
 from kg.store.rows import select_rows
 
@@ -44,19 +44,23 @@ _ORIGINS = """SELECT ?practice (SAMPLE(?name) AS ?origin) WHERE {
   ?practice a coop:GoodPractice .
   { ?practice coop:project ?o . ?o coop:acronym ?name } UNION { ?practice coop:programme ?o . ?o rdfs:label ?name }
 } GROUP BY ?practice"""
-_FACETS = """SELECT ?practice ?facet ?label WHERE {
+_FACETS = f"""SELECT ?practice ?facet ?label WHERE {{
   ?practice a coop:GoodPractice .
-  # a theme of another programme counts also as the exchange themes, sectors and target groups it maps to in
-  # the crosswalk (close, exact, narrower or broader; a related match is too loose to share a facet)
-  { ?practice coop:theme|coop:sector|coop:targetGroup ?concept }
-  UNION
-  { ?practice coop:theme ?own . ?own skos:closeMatch|skos:exactMatch|skos:narrowMatch|skos:broadMatch ?concept }
-  ?concept skos:inScheme ?scheme ; skos:prefLabel ?label .
-  VALUES (?scheme ?facet) {
-    (coops:theme "themes") (coops:urbact-theme "themes") (coops:sector "sectors") (coops:target-group "target groups")
-  }
+  # a practice's own themes count whatever their scheme (a file's own code list too); a theme of another
+  # programme counts also as the exchange themes, sectors and target groups it maps to in the crosswalk
+  # (close, exact, narrower or broader; a related match is too loose to share a facet)
+  {{ ?practice coop:theme ?concept BIND("themes" AS ?facet) }}
+  UNION {{ ?practice coop:sector ?concept BIND("sectors" AS ?facet) }}
+  UNION {{ ?practice coop:targetGroup ?concept BIND("target groups" AS ?facet) }}
+  UNION {{
+    ?practice coop:theme ?own . ?own {CROSSWALK} ?concept . ?concept skos:inScheme ?scheme .
+    VALUES (?scheme ?facet) {{
+      (coops:theme "themes") (coops:urbact-theme "themes") (coops:sector "sectors") (coops:target-group "target groups")
+    }}
+  }}
+  ?concept skos:prefLabel ?label .
   FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "")
-}"""
+}}"""
 
 
 @dataclass
