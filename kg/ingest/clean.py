@@ -171,9 +171,15 @@ def slug(text: str, *, length: int = 60) -> str:
 def last_segment(text: str) -> str:
     """The last part of a web address's path, for a readable key: 'https://x.eu/gp/some-slug-123?a=1' ->
     'some-slug-123' (the text itself when it has no '/')."""
-    path = re.split(r"[?#]", text.strip(), maxsplit=1)[0]
-    parts = [p for p in path.split("/") if p]
-    return parts[-1] if parts and (len(parts) > 1 or "://" not in path) else text.strip()
+    from urllib.parse import urlsplit
+
+    value = text.strip()
+    try:
+        address = urlsplit(value)
+    except ValueError:  # an unparseable address (a bad IPv6 host) is its own key
+        return value
+    parts = [p for p in address.path.split("/") if p]
+    return parts[-1] if parts else value
 
 
 #: Codes that EU sources use beside ISO 3166-1's: Greece as EL, the United Kingdom as UK; Kosovo's XK.
