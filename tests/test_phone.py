@@ -1,0 +1,68 @@
+"""The pages on a phone, in a real browser (Debian's Chromium at 360 px wide): nothing is wider than the screen,
+so a reader never scrolls sideways to read a line."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it)"
+    ),
+]
+
+PHONE = 360
+
+#: Every kind of page a partner reads: the lists, one entity of each kind, the maps and the query editor.
+PAGES = [
+    "/",
+    "/practices",
+    "/id/innocrafts/practice/IC-GP01",
+    "/id/innocrafts/organisation/P01",
+    "/id/project/innocrafts",
+    "/id/city/florence",
+    "/transfers",
+    "/search?q=craft",
+    "/map",
+    "/network",
+    "/sparql",
+    "/dumps",
+    "/ontology",
+]
+
+
+#: Elements whose right edge is past the screen, leaving out those inside a box that scrolls or clips on its
+#: own (a wide table in its own scroller is readable; the page itself must not scroll sideways).
+OVERFLOWING = """(screen) => {
+  const own = (e) => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX) && a.getBoundingClientRect().right <= screen + 1)
+        return true; }
+    return false; };
+  return [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > screen + 1)
+    .filter(e => !own(e))
+    .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} ${Math.round(e.getBoundingClientRect().right)}px`)
+    .slice(0, 8);
+}"""
+
+
+@pytest.fixture(scope="module")
+def phone():
+    from tests.chromium import chromium_page
+
+    with chromium_page(PHONE, 780) as page:
+        yield page
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_page_is_wider_than_a_phone(live, phone, path):
+    response = phone.goto(live.url + path)
+    assert response is not None and response.status == 200, path
+    phone.wait_for_load_state("networkidle")
+    wider = phone.evaluate(OVERFLOWING, PHONE)
+    width = phone.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE and not wider, f"{path} is {width} px wide at {PHONE} px: {wider}"
