@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import not_blank
+from helpers import not_blank
 
 pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it)"
@@ -90,3 +90,14 @@ def test_results_without_coordinates_offer_no_map(live, page):
     page.locator(".yasr table td").first.wait_for(timeout=15000)
     button = page.locator(".yasr .select_map")
     assert button.count() == 0 or "disabled" in (button.get_attribute("class") or "")
+
+
+@pytest.mark.parametrize("path", ["/", "/practices", "/map"])  # (/sparql puts the focus in its editor)
+def test_the_first_tab_stop_skips_the_header_to_the_content(live, page, path):
+    page.goto(live.url + path)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Skip to the content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "content"
+    page.keyboard.press("Tab")  # the next stop is inside the content, not a header link
+    assert page.evaluate("() => !!document.activeElement.closest('main')")
