@@ -6,11 +6,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from kg.errors import KGError
-from kg.namespaces import DEFAULT_BASE, Namespaces
+
+if TYPE_CHECKING:  # kg.namespaces loads rdflib, which `kg --help` and `kg --version` do without
+    from kg.namespaces import Namespaces
+
+#: The base IRI of the files shipped with the project (kg.namespaces moves them to a configured base).
+DEFAULT_BASE = "https://w3id.org/coopkg/"
 
 
 @dataclass(frozen=True)
@@ -190,37 +195,41 @@ def _parse(setting: Setting, text: str) -> Any:
         raise KGError(f"{setting.env} must be a {kind.__name__}, not '{text}'") from None
 
 
+#: Each setting's default by name: Config's fields are looked up by name, so reordering the table swaps nothing.
+_DEFAULT: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything a command or the web service needs to know, built once and passed down."""
 
-    store: str = SETTINGS[0].default
-    base_iri: str = SETTINGS[1].default
-    shacl_sample: int = SETTINGS[2].default
-    query_timeout: float = SETTINGS[3].default
-    max_result_bytes: int = SETTINGS[4].default
-    workers: int = SETTINGS[5].default
-    spare_workers: int = SETTINGS[6].default
-    serve_in_memory: bool = SETTINGS[7].default
-    max_request_bytes: int = SETTINGS[8].default
-    service_allow: str = SETTINGS[9].default
-    read_only: bool = SETTINGS[10].default
-    admin_token: str = SETTINGS[11].default
-    data: str = SETTINGS[12].default
-    remote_user: str = SETTINGS[13].default
-    remote_password: str = SETTINGS[14].default
-    remote_auth: str = SETTINGS[15].default
-    remote_timeout: float = SETTINGS[16].default
-    remote_retries: int = SETTINGS[17].default
-    remote_batch: int = SETTINGS[18].default
-    csp_origins: str = SETTINGS[19].default
-    link_threshold: float = SETTINGS[20].default
-    link_review_threshold: float = SETTINGS[21].default
-    link_review: str = SETTINGS[22].default
-    access_log: bool = SETTINGS[23].default
-    similarity: str = SETTINGS[24].default
-    result_cache_bytes: int = SETTINGS[25].default
-    cache_max_age: int = SETTINGS[26].default
+    store: str = _DEFAULT["store"]
+    base_iri: str = _DEFAULT["base_iri"]
+    shacl_sample: int = _DEFAULT["shacl_sample"]
+    query_timeout: float = _DEFAULT["query_timeout"]
+    max_result_bytes: int = _DEFAULT["max_result_bytes"]
+    workers: int = _DEFAULT["workers"]
+    spare_workers: int = _DEFAULT["spare_workers"]
+    serve_in_memory: bool = _DEFAULT["serve_in_memory"]
+    max_request_bytes: int = _DEFAULT["max_request_bytes"]
+    service_allow: str = _DEFAULT["service_allow"]
+    read_only: bool = _DEFAULT["read_only"]
+    admin_token: str = _DEFAULT["admin_token"]
+    data: str = _DEFAULT["data"]
+    remote_user: str = _DEFAULT["remote_user"]
+    remote_password: str = _DEFAULT["remote_password"]
+    remote_auth: str = _DEFAULT["remote_auth"]
+    remote_timeout: float = _DEFAULT["remote_timeout"]
+    remote_retries: int = _DEFAULT["remote_retries"]
+    remote_batch: int = _DEFAULT["remote_batch"]
+    csp_origins: str = _DEFAULT["csp_origins"]
+    link_threshold: float = _DEFAULT["link_threshold"]
+    link_review_threshold: float = _DEFAULT["link_review_threshold"]
+    link_review: str = _DEFAULT["link_review"]
+    access_log: bool = _DEFAULT["access_log"]
+    similarity: str = _DEFAULT["similarity"]
+    result_cache_bytes: int = _DEFAULT["result_cache_bytes"]
+    cache_max_age: int = _DEFAULT["cache_max_age"]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -261,6 +270,8 @@ class Config:
 
     @property
     def ns(self) -> Namespaces:
+        from kg.namespaces import Namespaces
+
         return Namespaces(self.base_iri)
 
     @property
@@ -279,3 +290,4 @@ class Config:
 
 
 assert {f.name for f in fields(Config)} == {s.name for s in SETTINGS}
+assert all(f.type == type(f.default).__name__ for f in fields(Config)), "a Config field's type is not its default's"

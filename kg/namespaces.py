@@ -13,7 +13,7 @@ from functools import cached_property
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-DEFAULT_BASE = "https://w3id.org/coopkg/"
+from kg.config import DEFAULT_BASE
 
 SCHEMA = Namespace("https://schema.org/")
 GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")

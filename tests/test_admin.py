@@ -6,7 +6,7 @@ import time
 
 import pytest
 import requests
-from conftest import INNOCRAFTS, LiveServer, wait_for
+from helpers import INNOCRAFTS, LiveServer, wait_for
 
 from kg.config import Config
 from kg.errors import KGError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from conftest import bundled_rows
+from helpers import bundled_rows
 
 
 def test_listing_describes_every_query(client):

@@ -11,7 +11,7 @@ import re
 import pytest
 import rdflib
 import requests
-from conftest import INNOCRAFTS, LiveServer, make_store
+from helpers import INNOCRAFTS, LiveServer, make_store
 
 from kg.ingest.loader import build
 

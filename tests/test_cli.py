@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from conftest import INNOCRAFTS, bundled_rows
+from helpers import INNOCRAFTS, bundled_rows
 from rdflib import Graph
 
 from kg.cli import cli
@@ -166,7 +166,7 @@ def test_serve_runs_a_production_server_that_stops_gracefully(built_here, tmp_pa
 
     import psutil
     import requests
-    from conftest import wait_for
+    from helpers import wait_for
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import wait_for
+from helpers import wait_for
 
 from kg.config import Config
 from kg.ingest.loader import build

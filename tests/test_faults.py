@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import INNOCRAFTS, snapshot
+from helpers import INNOCRAFTS, snapshot
 
 from kg.resources import resource_dir
 from kg.store import open_store

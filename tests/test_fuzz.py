@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import schemathesis
-from conftest import FUZZ, INNOCRAFTS
+from helpers import FUZZ, INNOCRAFTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

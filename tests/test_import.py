@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from helpers import snapshot
 
 from kg.cli import cli
 from kg.errors import DataError

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import INNOCRAFTS
+from helpers import INNOCRAFTS
 
 from kg.ingest.loader import import_files, load
 from kg.store.rows import select_rows

@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import INNOCRAFTS
+from helpers import INNOCRAFTS
 
 from kg.cli import cli
 from kg.config import Config
@@ -328,7 +328,7 @@ def test_the_saved_queries_count_a_linked_organisation_once(linked_store):
 def test_a_partner_opens_a_keep_eu_record_and_reads_the_one_organisation(linked_store, page):
     """In Chromium: the keep.eu IRI of Florence's municipality leads to one page with both records' facts,
     and the partners index lists the municipality once."""
-    from conftest import LiveServer
+    from helpers import LiveServer
 
     config, report = linked_store
     florence = next(m for m, c in report.linkage.canonical.items() if c.endswith("/P01") and m != c)

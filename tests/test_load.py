@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import BACKENDS, INNOCRAFTS, bundled_rows, make_store, rows, snapshot
+from helpers import BACKENDS, INNOCRAFTS, bundled_rows, make_store, rows, snapshot
 
 from kg.cli.output import GRAPH_FORMATS
 from kg.errors import DataError, ValidationFailed

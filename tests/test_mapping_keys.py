@@ -5,7 +5,7 @@ forms, columns left out with a reason, dotted column names in subjects, and SSSO
 from __future__ import annotations
 
 import pytest
-from conftest import INNOCRAFTS
+from helpers import INNOCRAFTS
 
 from kg.errors import DataError
 from kg.ingest.loader import import_files

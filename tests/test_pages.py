@@ -14,7 +14,7 @@ from pathlib import Path
 import pyshacl
 import pytest
 import requests
-from conftest import LiveServer, not_blank
+from helpers import LiveServer, not_blank
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, VOID
 

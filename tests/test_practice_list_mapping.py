@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import INNOCRAFTS
+from helpers import INNOCRAFTS
 
 from kg.errors import DataError, ValidationFailed
 from kg.ingest.loader import import_files
@@ -109,7 +109,6 @@ def test_the_practice_index_theme_filter_offers_the_files_themes(imported):
     assert ("Environment, energy", "Themes of the example platform") in {(label, s) for _, label, s in themes}
 
 
-
 def test_the_files_themes_are_the_practices_theme_facets_for_similarity(imported):
     from kg.practices.text import read_practices
 
@@ -117,6 +116,7 @@ def test_the_files_themes_are_the_practices_theme_facets_for_similarity(imported
     facets = {p.title: p.facets.get("themes", set()) for p in read_practices(store, config.ns)}
     assert facets["Green roofs for schools"] == {"Environment, energy", "Culture & heritage"}
     assert facets["Digital craft skills"] == {"SME competitiveness"}
+
 
 def test_a_scheme_of_the_ontology_cannot_be_made_again(built, practice_file, tmp_path):
     store, config = built

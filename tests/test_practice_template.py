@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import INNOCRAFTS, bundled_rows
+from helpers import INNOCRAFTS, bundled_rows
 
 from kg.cli import cli
 from kg.config import Config

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import bundled_rows, rows
+from helpers import bundled_rows, rows
 
 from kg.errors import QueryError
 from kg.namespaces import Namespaces

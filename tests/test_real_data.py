@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
-from conftest import crawl
+from helpers import crawl
 
 from kg.config import Config
 from kg.ingest.loader import build, import_files

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import make_store, snapshot
+from helpers import make_store, snapshot
 from rdflib.compare import isomorphic
 
 from kg.config import Config

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import LiveServer
+from helpers import LiveServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

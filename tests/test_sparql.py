@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 import requests
-from conftest import wait_for
+from helpers import wait_for
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BACKENDS, make_store, snapshot
+from helpers import BACKENDS, make_store, snapshot
 
 from kg.errors import StoreError
 from kg.store import open_store

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import INNOCRAFTS, crawl
+from helpers import INNOCRAFTS, crawl
 
 from kg.cli import cli
 from kg.config import Config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 import requests
-from conftest import bundled_rows
+from helpers import bundled_rows
 
 import kg.network.view_data
 from kg.errors import KGError

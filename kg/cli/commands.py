@@ -2,6 +2,10 @@
 
 Each command turns its flags into a Config, opens the store, and calls one library function. Errors the
 user can act on (bad files, bad queries, a missing store) are printed without a traceback, exit code 1.
+
+Each command imports the library it calls inside its function, so that `kg --help`, `kg --version` and a
+command's own help start without loading the loader, SHACL, rdflib or the network libraries
+(tests/test_cli_startup.py checks it).
 """
 
 from __future__ import annotations
@@ -9,20 +13,19 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kg.cli.output import GRAPH_FORMATS, SELECT_FORMATS, compact, write_results
 from kg.config import SETTINGS, Config
 from kg.errors import KGError, ValidationFailed
-from kg.ingest.loader import build as build_store
-from kg.ingest.loader import load as load_files
-from kg.ingest.schema import columns_by_property
-from kg.query.policy import ServicePolicy
-from kg.query.saved import read_saved_queries
-from kg.rdf import FILE_FORMATS
-from kg.store import Store, open_store
-from kg.validate import validate as validate_store
+
+if TYPE_CHECKING:
+    from kg.store import Store
+
+#: `kg query -f`: the names of kg.cli.output's SELECT_FORMATS, then of its GRAPH_FORMATS, written out so that
+#: the options are read without loading pyoxigraph (tests/test_cli_startup.py checks that they match).
+QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml")
 
 
 def _user_errors(func):
@@ -42,6 +45,8 @@ def _user_errors(func):
 
 def _open(config: Config, *, create: bool = False, read_only: bool = False) -> Store:
     """The configured store; commands that only read open it read-only (it may sit on read-only media)."""
+    from kg.store import open_store
+
     return open_store(config, create=create, read_only=read_only)
 
 
@@ -93,6 +98,8 @@ def build(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: b
     then the whole graph is validated against the SHACL shapes; only then does the new store replace
     the old one. On any error the old store is left as it was.
     """
+    from kg.ingest.loader import build as build_store
+
     with _open(config, create=True) as store:
         report = build_store(store, config, list(paths) or None, allow_invalid=allow_invalid, progress=_progress(quiet))
         click.echo(report.summary())
@@ -113,6 +120,8 @@ def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bo
     Each file goes into a named graph of its own; loading a file again replaces that graph, so
     loading the same files twice gives the same graph.
     """
+    from kg.ingest.loader import load as load_files
+
     with _open(config) as store:
         report = load_files(store, config, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet))
         click.echo(report.summary())
@@ -247,6 +256,9 @@ def _shacl_failure(failed: ValidationFailed, report_path: Path | None) -> str:
 @_user_errors
 def validate(config: Config, fmt: str, no_warnings: bool) -> None:
     """Check the store against the SHACL shapes; exit code 1 if it does not conform."""
+    from kg.ingest.schema import columns_by_property
+    from kg.validate import validate as validate_store
+
     with _open(config, read_only=True) as store:
         report = validate_store(store, config, fields=columns_by_property(config.ns))
     if fmt == "turtle":
@@ -266,7 +278,7 @@ def validate(config: Config, fmt: str, no_warnings: bool) -> None:
     "-f",
     "--format",
     "fmt",
-    type=click.Choice([*SELECT_FORMATS, *GRAPH_FORMATS]),
+    type=click.Choice(QUERY_FORMATS),
     default="table",
     show_default=True,
     help="Output format; CONSTRUCT and DESCRIBE print Turtle unless told otherwise.",
@@ -282,6 +294,10 @@ def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None
       kg query 'SELECT ?p WHERE { ?p a coop:GoodPractice }'
       kg query my-query.rq --format csv
     """
+    from kg.cli.output import write_results
+    from kg.query.policy import ServicePolicy
+    from kg.query.saved import read_saved_queries
+
     ns = config.ns
     saved = read_saved_queries(ns)
     values = {}
@@ -324,6 +340,8 @@ def _query_text(query: str) -> str:
 @_user_errors
 def queries(config: Config) -> None:
     """List the saved queries and their parameters."""
+    from kg.query.saved import read_saved_queries
+
     for q in read_saved_queries(config.ns).values():
         click.echo(f"{q.name}: {q.title}")
         for p in q.parameters:
@@ -344,7 +362,7 @@ def _prepare_practices(config: Config, store: Store) -> None:
     except KGError as e:  # the data is in; only the similarity waits (pages say why, kg practices retries)
         click.echo(f"practice similarity: not prepared: {e}", err=True)
         return
-    kept = "kept for this version" if store.cache_dir() is not None else "not kept (the store keeps no files)"
+    kept = "kept by their texts" if store.content_cache_dir() is not None else "not kept (the store keeps no files)"
     click.echo(
         f"practice similarity: {len(index.practices)} practices compared by {index.method}, {kept} "
         f"({time.perf_counter() - started:.1f} s)"
@@ -412,6 +430,8 @@ def link(config: Config, report: bool, quiet: bool) -> None:
 @_user_errors
 def export(config: Config, fmt: str, output: Path | None) -> None:
     """Write the whole graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
+    from kg.rdf import FILE_FORMATS
+
     with _open(config, read_only=True) as store:
         if output is None:
             store.dump(sys.stdout.buffer, format=FILE_FORMATS[fmt], prefixes=config.ns.prefixes)
@@ -457,6 +477,8 @@ def release(config: Config, out: Path, on) -> None:
 @_user_errors
 def stats(config: Config) -> None:
     """Count triples, named graphs and the entities of each class."""
+    from kg.cli.output import compact
+
     store = _open(config, read_only=True)
     click.echo(f"store: {store.location}")
     click.echo(f"quads: {store.count()} (triples in their named graphs)")
