@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import bundled_rows
+from helpers import bundled_rows
 
 from kg.cli import cli
 from kg.config import Config
@@ -71,13 +72,17 @@ def test_search_by_meaning_finds_a_practice_described_in_other_words(index):
     assert index.search("   ") == []
 
 
-def test_vectors_are_made_at_build_kept_per_version_and_follow_a_load(tmp_path):
+def _kept(store, method):
+    return sorted((store.content_cache_dir() / "similarity").glob(f"{method}-*.npz"))
+
+
+def test_vectors_are_made_at_build_kept_per_set_of_texts_and_follow_a_load(tmp_path):
     config = Config(store=f"oxigraph:{tmp_path / 'store'}", link_review="none")
     with open_store(config, create=True) as store:
         build(store, config)
         first = store.cache_dir()
         index = practice_index(store, config.ns, config.similarity)
-        assert (first / "similarity" / f"{config.similarity}.npz").exists()
+        assert len(_kept(store, config.similarity)) == 1
         before = [m.id for m in index.similar("IC-GP04").matches]
         extra = tmp_path / "more" / "practices.csv"
         extra.parent.mkdir()
@@ -90,14 +95,56 @@ def test_vectors_are_made_at_build_kept_per_version_and_follow_a_load(tmp_path):
             encoding="utf-8",
         )
         load_files(store, config, [extra])
-        assert store.cache_dir() != first  # a new state of the data: a new folder, nothing stale in it
+        assert store.cache_dir() != first  # a new state of the data
         after = practice_index(store, config.ns, config.similarity)
+        assert len(_kept(store, config.similarity)) == 2  # new texts: new vectors, beside the old ones
         assert len(after.practices) == len(index.practices) + 1
         got = [m.id for m in after.similar("IC-GP04").matches]
         assert got[0] == "XX-GP01" and got != before
         # the kept vectors are read back, not made again, and give the same answer
         kept = practice_index(store, config.ns, config.similarity)
         assert [m.id for m in kept.similar("IC-GP04").matches] == got
+
+
+def test_an_import_that_touches_no_practice_computes_no_vectors(tmp_path, monkeypatch):
+    from kg.practices.encoders import ENCODERS
+
+    config = Config(store=f"oxigraph:{tmp_path / 'store'}", link_review="none")
+    with open_store(config, create=True) as store:
+        build(store, config)
+        made = practice_index(store, config.ns, config.similarity)
+        first = store.cache_dir()
+        partner = tmp_path / "more" / "organisations.csv"
+        partner.parent.mkdir()
+        partner.write_text(
+            "id,name,type,country,source_url\nX1,Craft Guild of Lyon,association,FR,https://example.org/guild\n",
+            encoding="utf-8",
+        )
+        load_files(store, config, [partner])
+        assert store.cache_dir() != first  # a new state of the data, the same practices
+
+        def refuse(self, corpus):
+            raise AssertionError("the practices' vectors were computed again")
+
+        for encoder in ENCODERS.values():
+            monkeypatch.setattr(encoder, "fit_encode", refuse)
+        kept = practice_index(store, config.ns, config.similarity)
+        assert [m.id for m in kept.similar("IC-GP04").matches] == [m.id for m in made.similar("IC-GP04").matches]
+        assert len(_kept(store, config.similarity)) == 1
+
+
+def test_a_method_keeps_only_its_newest_vector_files(tmp_path):
+    import kg.practices.similarity as similarity
+
+    folder = tmp_path / "similarity"
+    folder.mkdir()
+    for k in range(5):
+        f = folder / f"tfidf-{k}.npz"
+        f.write_bytes(b"x")
+        os.utime(f, (1000 + k, 1000 + k))
+    (folder / "embedding-9.npz").write_bytes(b"x")
+    similarity._prune(folder / "tfidf-4.npz")
+    assert sorted(f.name for f in folder.iterdir()) == ["embedding-9.npz", "tfidf-2.npz", "tfidf-3.npz", "tfidf-4.npz"]
 
 
 def test_similarity_needs_no_network(tmp_path):

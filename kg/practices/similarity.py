@@ -1,15 +1,17 @@
-"""Practices like this one, and practices by meaning: one index of vectors per data version.
+"""Practices like this one, and practices by meaning: one index of vectors per set of practice texts.
 
 A pair's score is mostly how close their texts are (cosine of the text vectors) and partly how many
 themes, sectors and target groups they share (Jaccard); each match comes with the reason in words: the
 shared facets and the closest pair of passages. Vectors are made at build and load and kept in the store's
-cache folder for that state of the data, so a web process or a later command only reads them.
+cache folder under a hash of the practices' texts, so a web process, a later command or an import that
+touches no practice only reads them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -234,7 +236,7 @@ class SimilarityIndex:
     def save(self, path: Path) -> None:
         """Write the vectors beside the store's data, through a temporary file (readers never see half)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")  # one a writer, and no prune's glob sees it
         np.savez(
             tmp,
             format=np.array(_FORMAT),
@@ -276,11 +278,12 @@ def build_index(store: Store, ns: Namespaces, method: str) -> SimilarityIndex:
 
 
 def practice_index(store: Store, ns: Namespaces, method: str) -> SimilarityIndex:
-    """The index of the store's current data: read from its cache folder when made before, else made and
-    kept there (a store in memory or on read-only media keeps none)."""
+    """The index of the store's current practices: read back when these practices' texts were compared by
+    this method before (in any state of the data: an import that touches no practice computes nothing), else
+    made and kept (a store in memory or on read-only media keeps none)."""
     practices = read_practices(store, ns)
-    cache = store.cache_dir()
-    path = cache / "similarity" / f"{method}.npz" if cache is not None else None
+    folder = store.content_cache_dir()
+    path = folder / "similarity" / f"{method}-{_digest(practices)[:32]}.npz" if folder is not None else None
     if path is not None and path.exists():
         index = SimilarityIndex.load(path, practices, encoder_for(method))
         if index is not None:
@@ -289,6 +292,20 @@ def practice_index(store: Store, ns: Namespaces, method: str) -> SimilarityIndex
     if path is not None:
         try:
             index.save(path)
+            _prune(path)
         except OSError as e:  # a full disk: serve what was computed, say why it is not kept
             LOG.warning("the practice vectors were not kept in %s: %s", path, e)
     return index
+
+
+#: How many sets of vectors a method keeps (the newest): the current data's and a few before it, which a web
+#: process still serving the previous version may be reading.
+KEEP = 3
+
+
+def _prune(path: Path) -> None:
+    """Remove the method's older vector files beyond the newest KEEP."""
+    method = path.name.rsplit("-", 1)[0]
+    found = sorted(path.parent.glob(f"{method}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in found[KEEP:]:
+        old.unlink(missing_ok=True)

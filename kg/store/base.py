@@ -86,6 +86,11 @@ class Store(ABC):
         so nothing in it is ever stale), or None when there is none (no files kept, or read-only media)."""
         return None
 
+    def content_cache_dir(self) -> Path | None:
+        """A folder for files named by a hash of what they were made from, kept across states of the data: a
+        change that leaves their inputs alone costs nothing. None when the store keeps no files."""
+        return None
+
     def in_memory(self) -> Store:
         """A copy held in memory where that makes queries faster; a backend that cannot returns itself."""
         return self

@@ -270,6 +270,16 @@ class OxigraphStore(Store):
             return None  # a read-only data folder: work without a cache
         return folder
 
+    def content_cache_dir(self) -> Path | None:
+        if self.path is None:
+            return None
+        folder = self.path / "cache" / "by-content"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return folder
+
     def in_memory(self) -> OxigraphStore:
         """A copy of this store held in memory (aggregates run several times faster there)."""
         copy = OxigraphStore(None)
