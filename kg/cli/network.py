@@ -8,7 +8,45 @@ import click
 
 from kg.cli.commands import OUTPUT_OPTION, _open, _user_errors
 from kg.config import Config
-from kg.errors import KGError
+
+
+def _filter_options(func):
+    """--programme, --project (several), --source and --year, shared by the export and the measures."""
+    options = [
+        click.option(
+            "--programme",
+            metavar="TEXT",
+            help="Only the projects of this programme: its id, IRI or label, or a part of the label "
+            "(case-insensitive; 'Interreg IVC' finds INTERREG IVC).",
+        ),
+        click.option(
+            "--project",
+            "projects",
+            metavar="TEXT",
+            multiple=True,
+            help="Only this project: its acronym, id or IRI (case-insensitive); repeat for several.",
+        ),
+        click.option(
+            "--source",
+            metavar="TEXT",
+            help="Only the projects stated by this source: the folder their files were loaded from "
+            "(innocrafts, urbact, ...; the named graphs <base>graph/FOLDER/...), or an IRI prefix of graphs.",
+        ),
+        click.option(
+            "--year",
+            type=int,
+            metavar="N",
+            help="Only the links of that year: projects running then, events held then (no transfers); "
+            "org, city and country networks.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filters(programme: str | None, projects: tuple[str, ...], source: str | None, year: int | None) -> dict:
+    return {"programme": programme, "projects": projects, "source": source, "year": year}
 
 
 @click.group(invoke_without_command=True)
@@ -32,17 +70,30 @@ from kg.errors import KGError
     "an edge list (and a -nodes.csv beside it when writing a file).",
 )
 @OUTPUT_OPTION
+@_filter_options
 @click.pass_context
 @_user_errors
-def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> None:
-    """Export a collaboration network built from the graph (see also `kg network metrics`)."""
+def network(
+    ctx: click.Context,
+    kind: str,
+    fmt: str,
+    output: Path | None,
+    programme: str | None,
+    projects: tuple[str, ...],
+    source: str | None,
+    year: int | None,
+) -> None:
+    """Export a collaboration network built from the graph (see also `kg network metrics`).
+
+    Nodes are labelled with names (organisations, cities, countries); the file says what an edge weight
+    counts (GEXF: its description; GraphML and JSON: the graph attribute edge_weight)."""
     if ctx.invoked_subcommand is not None:
         return
     from kg.network.build import build_network, write_network
 
     config: Config = ctx.obj
     with _open(config, read_only=True) as store:
-        graph = build_network(store, str(config.ns.coop), kind)
+        graph = build_network(store, config.ns, kind, **_filters(programme, projects, source, year))
     text = write_network(graph, fmt, output)
     if text is not None:
         click.echo(text, nl=False)
@@ -65,28 +116,50 @@ def network(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> Non
     help="Also write the measures back into the graph (named graph "
     "<base>graph/network/KIND, replaced on each run), queryable by SPARQL next to the facts.",
 )
+@_filter_options
 @click.pass_obj
 @_user_errors
-def network_metrics(config: Config, kind: str, top: int, by: str, communities: int, save: bool) -> None:
-    """Print the network's summary, its most central nodes and its communities."""
+def network_metrics(
+    config: Config,
+    kind: str,
+    top: int,
+    by: str,
+    communities: int,
+    save: bool,
+    programme: str | None,
+    projects: tuple[str, ...],
+    source: str | None,
+    year: int | None,
+) -> None:
+    """Print the network's summary, its most central nodes and its communities.
+
+    deg is the number of neighbours, ndeg the same normalised (deg / (nodes - 1), networkx's degree
+    centrality), wdeg the sum of the edge weights (see `kg network --help` for what a weight counts)."""
     from datetime import UTC, datetime
 
-    from kg.network.build import analyse_network, save_metrics
+    from kg.network.build import EDGE_WEIGHTS, analyse_network, save_metrics
 
+    if save and (programme or projects or source or year is not None):
+        # the graph <base>graph/network/KIND holds the whole network's measures, which a part must not replace
+        raise click.UsageError("--save keeps the whole network's measures: leave out the filters to save them")
     with _open(config, read_only=True) as store:
-        analysis = analyse_network(store, str(config.ns.coop), kind)
+        analysis = analyse_network(store, config.ns, kind, **_filters(programme, projects, source, year))
+    if "selection" in analysis.parameters:
+        click.echo(f"filters: {analysis.parameters['selection']}")
     facts = analysis.summary
     click.echo(", ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in facts.items()))
     rows = sorted(analysis.rows, key=lambda r: (-r[by], r["label"]))
     click.echo(
-        f"\n{'node':<58} {'deg':>4} {'wdeg':>5} {'betw':>6} {'close':>6} {'prank':>6} {'clust':>6} {'comm':>4} broker"
+        f"\n{'node':<58} {'deg':>4} {'ndeg':>6} {'wdeg':>5} {'betw':>6} {'close':>6} {'prank':>6} {'clust':>6} "
+        f"{'comm':>4} broker"
     )
     for r in rows[:top]:
         click.echo(
-            f"{r['label'][:58]:<58} {r['degree']:>4} {r['weighted_degree']:>5} {r['betweenness']:>6.3f} "
-            f"{r['closeness']:>6.3f} {r['pagerank']:>6.3f} {r['clustering']:>6.3f} {r['community']:>4} "
-            f"{'yes' if r['articulation_point'] else ''}"
+            f"{r['label'][:58]:<58} {r['degree']:>4} {r['degree_centrality']:>6.3f} {r['weighted_degree']:>5} "
+            f"{r['betweenness']:>6.3f} {r['closeness']:>6.3f} {r['pagerank']:>6.3f} {r['clustering']:>6.3f} "
+            f"{r['community']:>4} {'yes' if r['articulation_point'] else ''}"
         )
+    click.echo(f"\nwdeg: the sum of the weights of a node's edges; an edge's weight is {EDGE_WEIGHTS[kind]}")
     click.echo(f"\ncommunities (Louvain, seed {analysis.parameters['seed']}), largest first:")
     members: dict[int, list[str]] = {}
     for r in rows:
@@ -136,24 +209,29 @@ def network_recommend(config: Config, organisation: str, top: int) -> None:
 @click.pass_obj
 @_user_errors
 def network_timeline(config: Config, kind: str) -> None:
-    """How the network changed: one line a year, from the projects running and the events held that year."""
-    from kg.network.build import build_network
-    from kg.network.metrics import summary
+    """How the network changed: one line a year, from the projects running and the events held that year;
+    then what each column counts, and the projects that could not be placed in time (no dates)."""
+    from kg.network.timeline import COUNTED, network_timeline
 
     with _open(config, read_only=True) as store:
-        rows = store.query(
-            "PREFIX schema: <https://schema.org/> SELECT (MIN(YEAR(?s)) AS ?first) "
-            "(MAX(YEAR(?e)) AS ?last) WHERE { ?x schema:startDate ?s ; schema:endDate ?e }"
+        timeline = network_timeline(store, config.ns, kind)
+    click.echo(
+        f"{'year':<6} {'projects':>8} {'linked':>7} {'edges':>6} {'density':>8} {'components':>11} {'communities':>12}"
+    )
+    for r in timeline.rows:
+        click.echo(
+            f"{r['year']:<6} {r['projects']:>8} {r['linked']:>7} {r['edges']:>6} {r['density']:>8.3f} "
+            f"{r['components']:>11} {r['communities']:>12}"
         )
-        bounds = next(iter(rows))
-        if bounds["first"] is None:
-            raise KGError("no dated projects or events: there is no timeline to draw")
-        click.echo(f"{'year':<6} {'linked':>7} {'edges':>6} {'density':>8} {'components':>11} {'communities':>12}")
-        for year in range(int(bounds["first"].value), int(bounds["last"].value) + 1):
-            graph = build_network(store, str(config.ns.coop), kind, year=year)
-            graph.remove_nodes_from([n for n in list(graph) if graph.degree(n) == 0])
-            facts = summary(graph)
-            click.echo(
-                f"{year:<6} {facts['nodes']:>7} {facts['edges']:>6} {facts['density']:>8.3f} "
-                f"{facts['components']:>11} {facts['communities']:>12}"
-            )
+    click.echo("\nwhat is counted:")
+    for column, meaning in COUNTED.items():
+        click.echo(f"  {column}: {meaning}")
+    undated = timeline.undated
+    click.echo(f"\nnot placed in time (no start date or year): {len(undated)} of {timeline.projects} projects")
+    shown = 20
+    for p in undated[:shown]:
+        click.echo(f"  {p.name}  <{p.iri}>")
+    if len(undated) > shown:
+        click.echo(f"  ... and {len(undated) - shown} more")
+    if timeline.undated_events:
+        click.echo(f"and {timeline.undated_events} events with no date")

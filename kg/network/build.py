@@ -8,7 +8,15 @@ Kinds:
 - ``transfer``: directed, from the place a practice came from to the place or organisation it went to.
 - ``bipartite``: organisations and the projects they took part in.
 
-Nodes carry a label, and for organisations their country, city and type, so exports read well in Gephi.
+Nodes carry a readable label (an organisation's name, a city's name, a country's name from its ISO code),
+and organisations their country, city and type, so exports read well in Gephi. Each graph says what its edge
+weight counts (graph attribute ``edge_weight``, written into GEXF's description and GraphML's graph data) and
+which filters made it (``selection``).
+
+Filters (`build_network`'s programme, projects, source and year; see `kg.network.select`): the first three
+choose projects, and the network is then made of the organisations taking part in them (members, hosts of
+their events, parties to their transfers) and of their links only; a year keeps the links of that year
+(projects running, events held) among the same organisations.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import json
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import igraph as ig
@@ -30,6 +39,7 @@ import scipy.sparse as sp
 from kg.errors import KGError
 from kg.namespaces import Namespaces
 from kg.network.metrics import Analysis, analyse, analyse_igraph
+from kg.network.select import Selection, read_projects, select_projects
 from kg.store import Store
 from kg.store.rows import select_rows, select_tuples
 
@@ -37,7 +47,9 @@ __all__ = [
     "KINDS",
     "FORMATS",
     "MEASURES",
+    "EDGE_WEIGHTS",
     "build_network",
+    "country_name",
     "organisation_igraph",
     "organisation_attributes",
     "analyse_network",
@@ -63,17 +75,36 @@ SELECT ?o ?label ?country ?city ?type WHERE {
   OPTIONAL { ?o org:classification/skos:notation ?type }
 }"""
 
-#: Groups whose members are linked pairwise: organisations in one project, hosts of one event.
+#: Groups whose members are linked pairwise: organisations in one project, hosts of one event. Rows are
+#: (group, member), then for events their project and day, which the filters read (`_Scope`).
 _GROUPS = {
-    "project": "SELECT ?x ?m WHERE { ?m org:memberOf ?x . {during} }",
-    "event": "SELECT ?x ?m WHERE { ?x a coop:Event ; coop:hostedBy ?m . {on} }",
+    "project": "SELECT ?x ?m WHERE { ?m org:memberOf ?x }",
+    "event": """SELECT ?x ?m ?p ?day WHERE { ?x a coop:Event ; coop:hostedBy ?m .
+        OPTIONAL { ?x coop:project ?p } OPTIONAL { ?x schema:startDate ?day } }""",
 }
-#: Transfers link the practice's source organisation (or owner) with each target organisation.
-_TRANSFER_PAIRS = """SELECT ?x ?a ?b WHERE {
+#: Transfers link the practice's source organisation (or owner) with each target organisation; then the
+#: transfer's project.
+_TRANSFER_PAIRS = """SELECT ?x ?a ?b ?p WHERE {
     ?x a coop:Transfer ; coop:targetOrganisation ?t .
     { ?x coop:sourceOrganisation ?s } UNION { ?x coop:sourcePractice/coop:owner ?s }
     FILTER(?s != ?t) BIND(IF(STR(?s) < STR(?t), ?s, ?t) AS ?a) BIND(IF(STR(?s) < STR(?t), ?t, ?s) AS ?b)
+    OPTIONAL { ?x coop:project ?p }
 }"""
+
+#: What an edge's weight counts, by kind of network (written into the exports and the README).
+EDGE_WEIGHTS = {
+    "org": "the number of links between the two organisations: projects both took part in, events both "
+    "hosted, and transfers of a practice between them, each counted once (edge attributes project, event "
+    "and transfer split it)",
+    "city": "the sum of the weights of the organisation links between organisations of the two cities "
+    "(the number of projects, events and transfers they share, counted for each pair of organisations; "
+    "links within one city are left out)",
+    "country": "the sum of the weights of the organisation links between organisations of the two countries "
+    "(the number of projects, events and transfers they share, counted for each pair of organisations; "
+    "links within one country are left out)",
+    "transfer": "the number of transfers of practices from the source place or organisation to the target",
+    "bipartite": "none: an edge is one organisation's participation in one project",
+}
 
 _ORGANISATION_LABELS = """
 SELECT ?o ?label WHERE { ?o a coop:Organisation ; rdfs:label ?label }"""
@@ -85,6 +116,7 @@ SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel WHERE {
   { ?x coop:targetPlace ?to } UNION { ?x coop:targetOrganisation ?to }
   ?from rdfs:label ?fromLabel . ?to rdfs:label ?toLabel .
   FILTER(?from != ?to)
+  OPTIONAL { ?x coop:project ?project }
 }"""
 
 #: Organisations that record linkage found to be one (kg.link): each member -> the cluster's canonical IRI.
@@ -121,7 +153,7 @@ def _co_membership(rows: Iterable[list[str]], index: dict[str, int]) -> sp.coo_a
     B @ B.T for the member-group incidence matrix B (a SPARQL self-join with GROUP BY is far slower)."""
     groups: dict[str, int] = {}
     members, columns = [], []
-    for group, member in rows:
+    for group, member, *_ in rows:
         if (m := index.get(member)) is not None:
             members.append(m)
             columns.append(groups.setdefault(group, len(groups)))
@@ -131,20 +163,55 @@ def _co_membership(rows: Iterable[list[str]], index: dict[str, int]) -> sp.coo_a
     return sp.triu(incidence @ incidence.T, k=1).tocoo()
 
 
-def _link_queries(prefixes: str, year: int | None) -> dict[str, str]:
-    """The query behind each kind of link (project, event, transfer); rows are (group, member) or, for
-    transfers, (transfer, organisation, organisation)."""
-    during = on = ""
-    if year is not None:
-        during = (
-            f"?x schema:startDate ?start ; schema:endDate ?end . "
-            f"FILTER(YEAR(?start) <= {int(year)} && YEAR(?end) >= {int(year)})"
-        )
-        on = f"?x schema:startDate ?day . FILTER(YEAR(?day) = {int(year)})"
-    queries = {link: prefixes + q.replace("{during}", during).replace("{on}", on) for link, q in _GROUPS.items()}
-    if year is None:  # transfers carry no date
-        queries["transfer"] = prefixes + _TRANSFER_PAIRS
-    return queries
+def _link_queries(prefixes: str) -> dict[str, str]:
+    """The query behind each kind of link (project, event, transfer); rows are (group, member, ...) or, for
+    transfers, (transfer, organisation, organisation, project)."""
+    return {**{link: prefixes + q for link, q in _GROUPS.items()}, "transfer": prefixes + _TRANSFER_PAIRS}
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which links a filtered network keeps: those of the `chosen` projects (None: all), and with a year,
+    those of the projects `running` that year and the events held then (transfers carry no date)."""
+
+    chosen: frozenset[str] | None = None
+    year: int | None = None
+    running: frozenset[str] = frozenset()
+
+    def project(self, project: str) -> bool:
+        return (self.chosen is None or project in self.chosen) and (self.year is None or project in self.running)
+
+    def event(self, project: str, day: str) -> bool:
+        return (self.chosen is None or project in self.chosen) and (self.year is None or _year(day) == self.year)
+
+    def transfer(self, project: str) -> bool:
+        return self.year is None and (self.chosen is None or project in self.chosen)
+
+    def links(self, rows: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+        """The rows of `_link_queries` this scope keeps."""
+        if self.chosen is None and self.year is None:
+            return rows
+        return {
+            "project": [r for r in rows["project"] if self.project(r[0])],
+            "event": [r for r in rows["event"] if self.event(r[2], r[3])],
+            "transfer": [r for r in rows["transfer"] if self.transfer(r[3])],
+        }
+
+    def participants(self, rows: dict[str, list[list[str]]]) -> set[str] | None:
+        """The organisations taking part in the chosen projects, whatever the year (None: every one)."""
+        if self.chosen is None:
+            return None
+        chosen = self.chosen
+        found = {m for x, m, *_ in rows["project"] if x in chosen}
+        found |= {m for _, m, p, *_ in rows["event"] if p in chosen}
+        for _, a, b, p in rows["transfer"]:
+            if p in chosen:
+                found |= {a, b}
+        return found
+
+
+def _year(day: str) -> int | None:
+    return int(day[:4]) if len(day) >= 4 and day[:4].isdigit() else None
 
 
 def _fetch(store: Store, queries: dict[str, str]) -> dict[str, list[list[str]]]:
@@ -158,7 +225,7 @@ def _organisation_links(rows: dict[str, list[list[str]]], index: dict[str, int])
     """For each kind of link, how many of them each pair of organisations shares (upper triangle)."""
     links = {link: _co_membership(rows[link], index) for link in _GROUPS}
     if "transfer" in rows:
-        pairs = {tuple(r) for r in rows["transfer"]}
+        pairs = {(x, a, b) for x, a, b, *_ in rows["transfer"]}  # a transfer of several projects counts once
         # upper triangle, like the co-membership counts, so that each pair is one entry when they are added up
         known = [
             (min(index[a], index[b]), max(index[a], index[b]))
@@ -171,10 +238,21 @@ def _organisation_links(rows: dict[str, list[list[str]]], index: dict[str, int])
     return links
 
 
-def _organisation_network(store: Store, prefixes: str, year: int | None = None) -> nx.Graph:
+def _organisation_rows(store: Store, prefixes: str) -> dict[str, list[list[str]]]:
+    """Everything the organisation network is made of, read once: organisations, linked records, links.
+    (The first two on this thread: a remote store learns its graphs on its first query, which is best not
+    made from two threads at once.)"""
+    return {
+        "organisations": select_tuples(store, prefixes + _ORGANISATIONS),
+        "canonical": select_tuples(store, prefixes + _CANONICAL),
+        **_fetch(store, _link_queries(prefixes)),
+    }
+
+
+def _organisation_network(data: dict[str, list[list[str]]], scope: _Scope) -> nx.Graph:
     graph = nx.Graph(kind="org")
-    canonical = _canonical(store, prefixes)
-    rows = _rows(store, prefixes, _ORGANISATIONS)
+    canonical = dict(data["canonical"])
+    rows = [dict(zip(("o", "label", "country", "city", "type"), r, strict=True)) for r in data["organisations"]]
     for r in rows:
         if r["o"] not in canonical:
             graph.add_node(r["o"], label=r["label"], country=r["country"], city=r["city"], type=r["type"])
@@ -186,10 +264,13 @@ def _organisation_network(store: Store, prefixes: str, year: int | None = None) 
             members.setdefault(c, set()).add(r["o"])
     for c, others in members.items():
         graph.nodes[c]["same_as"] = " ".join(sorted(others))
+    if (taking_part := scope.participants(data)) is not None:
+        keep = {canonical.get(m, m) for m in taking_part}
+        graph.remove_nodes_from([n for n in list(graph) if n not in keep])
     nodes = list(graph)
     index = _merged_index(nodes, canonical)
     edges: dict[tuple[int, int], dict] = {}
-    links = _organisation_links(_fetch(store, _link_queries(prefixes, year)), index)
+    links = _organisation_links(scope.links(data), index)
     for link, counts in links.items():
         for a, b, n in zip(counts.row.tolist(), counts.col.tolist(), counts.data.tolist(), strict=True):
             edge = edges.setdefault((a, b), {"weight": 0, "kinds": []})
@@ -217,7 +298,7 @@ def organisation_igraph(store: Store, coop_namespace: str) -> tuple[ig.Graph, li
         {
             "labels": prefixes + _ORGANISATION_LABELS,
             "canonical": prefixes + _CANONICAL,
-            **_link_queries(prefixes, None),
+            **_link_queries(prefixes),
         },
     )
     canonical = dict(rows.pop("canonical"))
@@ -283,7 +364,10 @@ def _aggregate(graph: nx.Graph, attribute: str, kind: str) -> nx.Graph:
         place = data.get(attribute)
         if place:
             if place not in result:
-                result.add_node(place, label=place, organisations=0)
+                if kind == "country":
+                    result.add_node(place, label=country_name(place), code=place, organisations=0)
+                else:
+                    result.add_node(place, label=place, organisations=0)
             result.nodes[place]["organisations"] += 1
     for a, b, data in graph.edges(data=True):
         pa, pb = graph.nodes[a].get(attribute), graph.nodes[b].get(attribute)
@@ -293,30 +377,108 @@ def _aggregate(graph: nx.Graph, attribute: str, kind: str) -> nx.Graph:
     return result
 
 
-def build_network(store: Store, coop_namespace: str, kind: str = "org", *, year: int | None = None) -> nx.Graph:
-    """The network of `kind` (one of KINDS) from the store; with `year`, only the links of that year
-    (projects running then, events held then; undated transfers are left out)."""
+def country_name(code: str) -> str:
+    """A country's English name from its ISO 3166 code (the EU's EL and UK too); the code when unknown.
+
+    >>> country_name("IT"), country_name("EL"), country_name("XK")
+    ('Italy', 'Greece', 'XK')
+    """
+    import pycountry
+
+    code = code.strip().upper()
+    found = pycountry.countries.get(alpha_2={"EL": "GR", "UK": "GB"}.get(code, code)) if len(code) == 2 else None
+    return getattr(found, "common_name", None) or found.name if found else code
+
+
+def _namespaces(coop_namespace: str | Namespaces) -> Namespaces:
+    """The project's namespaces from those or from their ontology namespace (what older callers pass)."""
+    if isinstance(coop_namespace, Namespaces):
+        return coop_namespace
+    ns = Namespaces(coop_namespace.removesuffix(Namespaces().coop.removeprefix(Namespaces().base)))
+    if str(ns.coop) != coop_namespace:
+        raise KGError(f"'{coop_namespace}' is not the ontology namespace of a base IRI ending in '/'")
+    return ns
+
+
+def _scope(store: Store, ns: Namespaces, selection: Selection) -> _Scope:
+    """The projects `selection` chooses and, with a year, those running then."""
+    if selection.empty:
+        return _Scope()
+    projects = read_projects(store, ns)
+    chosen = select_projects(projects, ns, selection)
+    running = frozenset(iri for iri, p in projects.items() if selection.year is not None and p.runs_in(selection.year))
+    return _Scope(None if chosen is None else frozenset(chosen), selection.year, running)
+
+
+def build_network(
+    store: Store,
+    coop_namespace: str | Namespaces,
+    kind: str = "org",
+    *,
+    year: int | None = None,
+    programme: str | None = None,
+    projects: Iterable[str] = (),
+    source: str | None = None,
+) -> nx.Graph:
+    """The network of `kind` (one of KINDS) from the store.
+
+    Parameters
+    ----------
+    coop_namespace
+        The project's `Namespaces`, or their ontology namespace (``str(ns.coop)``).
+    year
+        Only the links of that year: projects running then (from their start to their end year; one with no
+        end counts in its start year only), events held then; transfers carry no date and are left out.
+        The organisations stay, linked or not, so that years compare. Org, city and country networks only.
+    programme, projects, source
+        Only the projects of a programme (id, IRI, or label or part of it), the projects named (acronym,
+        id or IRI), the projects a source states (the folder its files were loaded from, e.g. ``innocrafts``
+        or ``urbact``, or an IRI prefix of named graphs); see `kg.network.select.select_projects`. The
+        network then holds the organisations taking part in them (members, hosts of their events, parties
+        to their transfers) and their links only.
+
+    Raises
+    ------
+    KGError
+        For an unknown kind, a year with a network that has none, or a filter that matches nothing (the
+        message names what exists).
+
+    Examples
+    --------
+    >>> from kg.store import open_store
+    >>> build_network(open_store("memory"), Namespaces()).graph["kind"]
+    'org'
+    """
     if kind not in KINDS:
         raise KGError(f"unknown network kind '{kind}' (known: {', '.join(KINDS)})")
     if year is not None and kind not in ("org", "city", "country"):
         raise KGError(f"a network of one year is made for org, city and country networks, not '{kind}'")
-    prefixes = _PREFIXES.format(coop=coop_namespace)
+    ns = _namespaces(coop_namespace)
+    selection = Selection(programme, tuple(projects), source, year)
+    scope = _scope(store, ns, selection)
+    prefixes = _PREFIXES.format(coop=ns.coop)
     if kind == "transfer":
         graph = nx.DiGraph(kind="transfer")
+        seen = set()  # one transfer is one link however many labels or projects it has
         for r in _rows(store, prefixes, _TRANSFERS):
+            if scope.chosen is not None and r["project"] not in scope.chosen:
+                continue
             graph.add_node(r["from"], label=r["fromLabel"])
             graph.add_node(r["to"], label=r["toLabel"])
+            new = (r["x"], r["from"], r["to"]) not in seen
+            seen.add((r["x"], r["from"], r["to"]))
             if graph.has_edge(r["from"], r["to"]):
                 edge = graph.edges[r["from"], r["to"]]
-                edge["weight"] += 1
+                edge["weight"] += int(new)
                 edge["kinds"] = ",".join(sorted({*edge["kinds"].split(","), r["kind"]}))
             else:
                 graph.add_edge(r["from"], r["to"], weight=1, kinds=r["kind"])
-        return graph
-    if kind == "bipartite":
+    elif kind == "bipartite":
         graph = nx.Graph(kind="bipartite")
         canonical = _canonical(store, prefixes)
         for r in _rows(store, prefixes, _MEMBERSHIPS):
+            if not scope.project(r["p"]):
+                continue
             organisation = canonical.get(r["o"], r["o"])
             graph.add_node(organisation, bipartite=0)
             graph.add_node(r["p"], bipartite=1, label=r["acronym"])
@@ -324,26 +486,54 @@ def build_network(store: Store, coop_namespace: str, kind: str = "org", *, year:
         for r in _rows(store, prefixes, _ORGANISATIONS):
             if r["o"] in graph:
                 graph.nodes[r["o"]]["label"] = r["label"]
-        return graph
-    organisations = _organisation_network(store, prefixes, year)
-    if kind == "org":
-        return organisations
-    return _aggregate(organisations, kind, kind)
+    else:
+        graph = _organisation_network(_organisation_rows(store, prefixes), scope)
+        if kind != "org":
+            graph = _aggregate(graph, kind, kind)
+    return _described(graph, kind, selection)
 
 
-def analyse_network(store: Store, coop_namespace: str, kind: str = "org", *, seed: int = 42) -> Analysis:
-    """Every measure of `kg.network.metrics` for the network of `kind`; the organisation network goes straight into
-    igraph, and its measures are kept beside the store for the same state of the data, so that large
-    ones take seconds the first time and about one after."""
-    if kind != "org":
-        return analyse(build_network(store, coop_namespace, kind), seed=seed)
+def _described(graph: nx.Graph, kind: str, selection: Selection) -> nx.Graph:
+    """The graph with what its edge weight counts and which filters made it, as graph attributes."""
+    graph.graph["edge_weight"] = EDGE_WEIGHTS[kind]
+    if described := selection.describe():
+        graph.graph["selection"] = described
+    return graph
+
+
+def analyse_network(
+    store: Store,
+    coop_namespace: str | Namespaces,
+    kind: str = "org",
+    *,
+    seed: int = 42,
+    year: int | None = None,
+    programme: str | None = None,
+    projects: Iterable[str] = (),
+    source: str | None = None,
+) -> Analysis:
+    """Every measure of `kg.network.metrics` for the network of `kind`, with `build_network`'s filters (named
+    in the parameters as ``selection``). The whole organisation network goes straight into igraph, and its
+    measures are kept beside the store for the same state of the data, so that large ones take seconds the
+    first time and about one after."""
+    selection = Selection(programme, tuple(projects), source, year)
+    if kind != "org" or not selection.empty:
+        graph = build_network(
+            store, coop_namespace, kind, year=year, programme=programme, projects=selection.projects, source=source
+        )
+        analysis = analyse(graph, seed=seed)
+        if "selection" in graph.graph:
+            analysis.parameters["selection"] = graph.graph["selection"]
+        return analysis
+    coop = str(_namespaces(coop_namespace).coop)
 
     def make() -> dict:
-        graph, nodes, labels = organisation_igraph(store, coop_namespace)
+        graph, nodes, labels = organisation_igraph(store, coop)
         analysis = analyse_igraph(graph, nodes, labels, seed=seed)
         return {"rows": analysis.rows, "summary": analysis.summary, "parameters": analysis.parameters}
 
-    saved = _json_cached(store, f"org-analysis {coop_namespace} {seed}", make)
+    # "2": rows with the normalised degree (a cache written before it lacks the column)
+    saved = _json_cached(store, f"org-analysis 2 {coop} {seed}", make)
     return Analysis(saved["rows"], saved["summary"], saved["parameters"])
 
 
@@ -351,9 +541,11 @@ def write_network(graph: nx.Graph, fmt: str, path: Path | None = None) -> str | 
     """Write a network as GEXF, GraphML, node-link JSON or CSV (edges, then nodes); text when no path."""
     if fmt not in FORMATS:
         raise KGError(f"unknown network format '{fmt}' (known: {', '.join(FORMATS)})")
-    if fmt in ("gexf", "graphml"):
+    if fmt == "gexf":
+        text = _gexf(graph)
+    elif fmt == "graphml":  # graph attributes (edge_weight, selection) become the graph's <data>
         buffer = io.BytesIO()
-        (nx.write_gexf if fmt == "gexf" else nx.write_graphml)(graph, buffer)
+        nx.write_graphml(graph, buffer)
         text = buffer.getvalue().decode("utf-8")
     elif fmt == "json":
         text = json.dumps(nx.node_link_data(graph, edges="links"), ensure_ascii=False, indent=1)
@@ -377,6 +569,26 @@ def write_network(graph: nx.Graph, fmt: str, path: Path | None = None) -> str | 
         return text
     path.write_text(text, encoding="utf-8")
     return None
+
+
+def _gexf(graph: nx.Graph) -> str:
+    """GEXF, with what an edge weight counts (and the filters) in the file's <meta><description>: networkx
+    writes no graph attributes into GEXF."""
+    from xml.etree.ElementTree import SubElement
+
+    writer = nx.readwrite.gexf.GEXFWriter(encoding="utf-8", prettyprint=True)
+    writer.add_graph(graph)
+    meta = writer.xml.find("meta")
+    if meta is not None:
+        parts = [f"{graph.graph.get('kind', 'collaboration')} network built by coopkg"]
+        if "edge_weight" in graph.graph:
+            parts.append(f"edge weight: {graph.graph['edge_weight']}")
+        if "selection" in graph.graph:
+            parts.append(f"filters: {graph.graph['selection']}")
+        SubElement(meta, "description").text = ". ".join(parts)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue().decode("utf-8")
 
 
 MEASURES = {

@@ -15,8 +15,8 @@ Examples
 --------
 >>> import networkx as nx
 >>> rows = node_metrics(nx.path_graph(3))
->>> [(r["node"], r["degree"], round(r["betweenness"], 2)) for r in rows]
-[(0, 1, 0.0), (1, 2, 1.0), (2, 1, 0.0)]
+>>> [(r["node"], r["degree"], r["degree_centrality"], round(r["betweenness"], 2)) for r in rows]
+[(0, 1, 0.5, 0.0), (1, 2, 1.0, 1.0), (2, 1, 0.5, 0.0)]
 >>> summary(nx.Graph())["nodes"]
 0
 """
@@ -227,8 +227,9 @@ def _closeness(g: ig.Graph, components: list[int], pivots: list[int] | None) -> 
 
 
 def analyse(graph: nx.Graph, *, seed: int = 42, k: int | None = None) -> Analysis:
-    """Degree, weighted degree, betweenness, closeness, PageRank, clustering, component, community,
-    articulation point and Burt's constraint for every node, and the summary, in one pass.
+    """Degree (raw, and normalised as networkx's degree centrality: degree / (n - 1)), weighted degree,
+    betweenness, closeness, PageRank, clustering, component, community, articulation point and Burt's
+    constraint for every node, and the summary, in one pass.
 
     `k` forces sampled betweenness and closeness with k pivots; by default they are exact up to EXACT_LIMIT
     nodes and use SAMPLE_PIVOTS pivots above it.
@@ -272,6 +273,7 @@ def analyse_igraph(
             "node": node,
             "label": labels[i],
             "degree": degree[i],
+            "degree_centrality": degree[i] / (n - 1) if n > 1 else 0.0,
             "weighted_degree": _number(strength[i]),
             "betweenness": betweenness[i],
             "closeness": closeness_values[i],

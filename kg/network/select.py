@@ -1,0 +1,255 @@
+"""Which projects make a network: by programme, project, source (the folder the data was loaded from) and year.
+
+The store's projects are read once (`read_projects`) with their identifiers, programmes, the named graphs
+that state them and the years they ran; the filters given by a user are matched against them in Python, so
+that no value a user typed is ever written into a query.
+
+Examples
+--------
+>>> a = Project("https://example.org/id/project/a", acronym="A", identifier="a", first=2012, last=2014)
+>>> b = Project("https://example.org/id/project/b", acronym="B", identifier="b")
+>>> sorted(p.acronym for p in [a, b] if p.runs_in(2013))
+['A']
+>>> a.years, b.years
+((2012, 2014), None)
+>>> Selection(year=2013).narrows, Selection(projects=("A",)).narrows
+(False, True)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kg.errors import KGError
+from kg.namespaces import Namespaces
+from kg.store import Store
+from kg.store.rows import select_tuples
+
+__all__ = ["Programme", "Project", "Selection", "read_projects", "select_projects", "source_name"]
+
+#: Every project, the graph that states it, and its names; a row per combination (folded in Python).
+_PROJECTS = """
+SELECT ?p ?g ?id ?acronym ?label WHERE {
+  GRAPH ?g { ?p a coop:Project }
+  OPTIONAL { ?p dcterms:identifier ?id }
+  OPTIONAL { ?p coop:acronym ?acronym }
+  OPTIONAL { ?p rdfs:label ?label }
+}"""
+
+_PROGRAMMES = """
+SELECT ?p ?programme ?id ?label WHERE {
+  ?p a coop:Project ; coop:programme ?programme .
+  OPTIONAL { ?programme dcterms:identifier ?id }
+  OPTIONAL { ?programme rdfs:label ?label }
+}"""
+
+#: Days (schema:startDate/endDate) or, where a source gives only years, coop:startYear/endYear.
+_DATES = """
+SELECT ?p ?start ?end ?startYear ?endYear WHERE {
+  ?p a coop:Project .
+  OPTIONAL { ?p schema:startDate ?start }
+  OPTIONAL { ?p schema:endDate ?end }
+  OPTIONAL { ?p coop:startYear ?startYear }
+  OPTIONAL { ?p coop:endYear ?endYear }
+}"""
+
+_YEAR = re.compile(r"^(\d{4})")
+
+
+def _year(text: str) -> int | None:
+    """The year of an xsd:date, xsd:dateTime or xsd:gYear lexical form (None when there is none)."""
+    found = _YEAR.match(text)
+    return int(found.group(1)) if found else None
+
+
+@dataclass
+class Programme:
+    iri: str
+    identifier: str = ""
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.identifier or self.iri
+
+
+@dataclass
+class Project:
+    """A project as the filters see it. `first` and `last` are the years it ran (`last` is `first` when the
+    data gives no end); both are None when it has no dates."""
+
+    iri: str
+    acronym: str = ""
+    identifier: str = ""
+    label: str = ""
+    programmes: list[Programme] = field(default_factory=list)
+    graphs: set[str] = field(default_factory=set)
+    first: int | None = None
+    last: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.acronym or self.label or self.identifier or self.iri
+
+    @property
+    def years(self) -> tuple[int, int] | None:
+        return None if self.first is None else (self.first, self.last if self.last is not None else self.first)
+
+    def runs_in(self, year: int) -> bool:
+        return self.years is not None and self.years[0] <= year <= self.years[1]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The filters of a network. Programme, projects and source choose the projects whose organisations and
+    links make it (`narrows`); the year keeps the links of that year (projects running, events held) among
+    the same organisations, so that the networks of several years can be compared."""
+
+    programme: str | None = None
+    projects: tuple[str, ...] = ()
+    source: str | None = None
+    year: int | None = None
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.programme or self.projects or self.source)
+
+    @property
+    def empty(self) -> bool:
+        return not self.narrows and self.year is None
+
+    def describe(self) -> str:
+        """The filters as a reader would write them ("" when there are none)."""
+        parts = []
+        if self.programme:
+            parts.append(f"programme {self.programme}")
+        if self.projects:
+            parts.append(f"project {', '.join(self.projects)}")
+        if self.source:
+            parts.append(f"source {self.source}")
+        if self.year is not None:
+            parts.append(f"year {self.year}")
+        return "; ".join(parts)
+
+
+def read_projects(store: Store, ns: Namespaces) -> dict[str, Project]:
+    """Every project of the store by IRI, with its names, programmes, source graphs and years."""
+    prefixes = ns.sparql_prefixes()
+    projects: dict[str, Project] = {}
+    for iri, graph, identifier, acronym, label in select_tuples(store, prefixes + _PROJECTS):
+        project = projects.setdefault(iri, Project(iri))
+        project.graphs.add(graph)
+        project.identifier = project.identifier or identifier
+        project.acronym = project.acronym or acronym
+        project.label = project.label or label
+    for iri, programme, identifier, label in select_tuples(store, prefixes + _PROGRAMMES):
+        if (project := projects.get(iri)) is None:
+            continue
+        known = next((p for p in project.programmes if p.iri == programme), None)
+        if known is None:
+            project.programmes.append(Programme(programme, identifier, label))
+        else:
+            known.identifier, known.label = known.identifier or identifier, known.label or label
+    for iri, start, end, start_year, end_year in select_tuples(store, prefixes + _DATES):
+        if (project := projects.get(iri)) is None:
+            continue
+        firsts = [y for y in (_year(start), _year(start_year), project.first) if y is not None]
+        lasts = [y for y in (_year(end), _year(end_year), project.last) if y is not None]
+        project.first = min(firsts, default=None)
+        project.last = max(lasts, default=None)
+    for project in projects.values():
+        if project.first is None:
+            project.last = None  # an end without a start: the project cannot be placed
+        elif project.last is None or project.last < project.first:
+            project.last = project.first
+    return projects
+
+
+def source_name(graph: str, ns: Namespaces) -> str:
+    """The source of a named graph as a user types it: the folder its file was loaded from (the first path
+    segment under `<base>graph/`), or the graph's IRI when it is not one of the loader's."""
+    if graph.startswith(str(ns.graph)):
+        return graph.removeprefix(str(ns.graph)).split("/", 1)[0]
+    return graph
+
+
+def _matches_source(graph: str, source: str, ns: Namespaces) -> bool:
+    """A source is a folder name (or a folder/file path) under `<base>graph/`, or an IRI prefix of graphs;
+    it matches whole path segments only, case-insensitively ("innocraft" is not "innocrafts")."""
+    graph, source = graph.lower(), source.lower().rstrip("/")
+    for prefix in (source, str(ns.graph).lower() + source):
+        if graph == prefix or graph.startswith(prefix + "/"):
+            return True
+    return False
+
+
+def _examples(names: Iterable[str], limit: int = 20) -> str:
+    names = sorted(set(names), key=str.lower)
+    shown = ", ".join(names[:limit])
+    return shown + (f" ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def select_projects(projects: dict[str, Project], ns: Namespaces, selection: Selection) -> set[str] | None:
+    """The IRIs of the projects `selection`'s programme, projects and source choose (None when it names
+    none of them: every project). Its year is left to the caller (it keeps links, not organisations).
+
+    - programme: its identifier or IRI, or its label or a part of it (case-insensitive): "Interreg IVC"
+      finds "INTERREG IVC", "Interreg" finds every Interreg programme;
+    - projects: each an acronym, identifier or IRI (case-insensitive); a project of several sources under
+      one acronym is taken from each;
+    - source: the folder the data was loaded from (e.g. innocrafts, urbact), a folder/file path under it,
+      or an IRI prefix of named graphs; a project counts when a graph of that source states it.
+
+    Raises KGError, naming what exists, when a filter matches nothing or the filters together leave no project.
+    """
+    if not selection.narrows:
+        return None
+    chosen = set(projects)
+    if selection.programme:
+        wanted = selection.programme.strip().lower()
+
+        def exact(p: Programme) -> bool:
+            return wanted in (p.iri.lower(), p.identifier.lower(), p.label.lower())
+
+        def partial(p: Programme) -> bool:
+            return bool(p.label) and wanted in p.label.lower()
+
+        programmes = {p.iri: p for project in projects.values() for p in project.programmes}
+        found = {iri for iri, p in programmes.items() if exact(p)} or {
+            iri for iri, p in programmes.items() if partial(p)
+        }
+        if not found:
+            raise KGError(
+                f"no programme has the id, IRI or label '{selection.programme}' "
+                f"(known: {_examples(p.name for p in programmes.values()) or 'none'})"
+            )
+        chosen &= {iri for iri, project in projects.items() if any(p.iri in found for p in project.programmes)}
+    if selection.projects:
+        named: set[str] = set()
+        for text in selection.projects:
+            wanted = text.strip().lower()
+            found = {
+                iri for iri, p in projects.items() if wanted in (p.iri.lower(), p.identifier.lower(), p.acronym.lower())
+            }
+            if not found:
+                raise KGError(
+                    f"no project has the acronym, id or IRI '{text}' "
+                    f"(known: {_examples(p.name for p in projects.values()) or 'none'})"
+                )
+            named |= found
+        chosen &= named
+    if selection.source:
+        found = {iri for iri, p in projects.items() if any(_matches_source(g, selection.source, ns) for g in p.graphs)}
+        if not found:
+            sources = {source_name(g, ns) for p in projects.values() for g in p.graphs}
+            sources.discard(source_name(ns.inferred_graph, ns))
+            raise KGError(
+                f"no project comes from the source '{selection.source}' "
+                f"(sources of projects: {_examples(sources) or 'none'}; a folder name or an IRI prefix of graphs)"
+            )
+        chosen &= found
+    if not chosen:
+        raise KGError(f"no project matches all of: {selection.describe()}")
+    return chosen

@@ -1,0 +1,269 @@
+"""Networks restricted by programme, project, source and year; readable exports; time (issue #30, items 3 and 4)."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+from helpers import INNOCRAFTS, rows
+
+from kg.cli import cli
+from kg.errors import KGError
+from kg.namespaces import Namespaces
+from kg.network.build import build_network, write_network
+from kg.network.metrics import node_metrics
+from kg.query.saved import read_saved_queries
+from kg.resources import resource_dir
+
+NS = Namespaces()
+DATA = resource_dir("data") / "innocrafts"
+
+
+def _table(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _organisation(key: str) -> str:
+    return f"{NS.id}innocrafts/organisation/{key}"
+
+
+def _members(*projects: str) -> set[str]:
+    """The IRIs of the bundled organisations taking part in these projects (by id), from the data files."""
+    return {_organisation(r["organisation"]) for r in _table("participations.csv") if r["project"] in projects}
+
+
+def _ivc_projects() -> list[str]:
+    return [r["id"] for r in _table("projects.csv") if r["programme"] == "interreg-ivc"]
+
+
+def _names() -> dict[str, str]:
+    return {_organisation(r["id"]): r["name"] for r in _table("organisations.csv")}
+
+
+@pytest.fixture(scope="module")
+def default_cli(tmp_path_factory) -> tuple[CliRunner, list[str]]:
+    """A store of everything `kg build` loads (INNOCRAFTS and URBACT), built once, and the CLI's store option."""
+    runner = CliRunner()
+    store = ["--store", f"oxigraph:{tmp_path_factory.mktemp('network-filters') / 'store'}"]
+    result = runner.invoke(cli, [*store, "build", "-q"])
+    assert result.exit_code == 0, result.output
+    return runner, store
+
+
+def test_programme_filter_keeps_its_projects_organisations_only(bundled_store):
+    store, _ = bundled_store
+    ivc = build_network(store, NS, programme="Interreg IVC")  # the label is INTERREG IVC
+    expected = _members(*_ivc_projects())
+    assert set(ivc) == expected
+    only_elsewhere = _members("crafts-code", "crafting-europe") - expected
+    assert only_elsewhere and not only_elsewhere & set(ivc)
+    assert ivc.graph["selection"] == "programme Interreg IVC"
+    # the same programme by id and by IRI
+    assert set(build_network(store, NS, programme="interreg-ivc")) == expected
+    assert set(build_network(store, str(NS.coop), programme=f"{NS.id}programme/interreg-ivc")) == expected
+    # its links are those of its own projects: Florence and Artex share INNOCRAFTS only (not CRAFTS CODE)
+    assert ivc.edges[_organisation("P01"), _organisation("T01")]["project"] == 1
+    assert build_network(store, NS).edges[_organisation("P01"), _organisation("T01")]["project"] == 2
+
+
+def test_project_filter_takes_several_by_acronym_id_or_iri(bundled_store):
+    store, _ = bundled_store
+    one = build_network(store, NS, projects=["innocrafts"])
+    assert set(one) == _members("innocrafts")
+    p04, p06 = _organisation("P04"), _organisation("P06")
+    assert one.edges[p04, p06]["project"] == 1
+    both = build_network(store, NS, projects=["INNOCRAFTS", f"{NS.id}project/regio-crafts"])
+    assert set(both) == _members("innocrafts", "regio-crafts")
+    assert both.edges[p04, p06]["project"] == 2
+    # the places and the bipartite network follow the same projects
+    assert set(build_network(store, NS, "bipartite", projects=["REGIO-CRAFTS"])) == _members("regio-crafts") | {
+        f"{NS.id}project/regio-crafts"
+    }
+    countries = build_network(store, NS, "country", projects=["REGIO-CRAFTS"])
+    assert countries.number_of_nodes() == len(
+        {
+            r["country"]
+            for r in _table("organisations.csv")
+            if r["id"] in {p["organisation"] for p in _table("participations.csv") if p["project"] == "regio-crafts"}
+        }
+    )
+
+
+def test_year_with_a_programme_keeps_the_programme_s_organisations(bundled_store):
+    store, _ = bundled_store
+    in_2013 = build_network(store, NS, programme="INTERREG IVC", year=2013)
+    assert in_2013.edges[_organisation("P04"), _organisation("P06")]["project"] == 2
+    in_2016 = build_network(store, NS, programme="INTERREG IVC", year=2016)
+    assert set(in_2016) == _members(*_ivc_projects()) and in_2016.number_of_edges() == 0
+
+
+def test_source_filter_by_folder_or_graph_iri(default_store):
+    store, config = default_store
+    urbact = build_network(store, config.ns, source="urbact")
+    innocrafts = build_network(store, config.ns, source="innocrafts")
+    assert set(urbact) == set(build_network(store, config.ns, programme="URBACT"))  # every URBACT network
+    assert set(innocrafts) == set(build_network(store, config.ns, projects=[r["id"] for r in _table("projects.csv")]))
+    assert set(urbact) - set(innocrafts) and set(innocrafts) - set(urbact)
+    by_iri = build_network(store, config.ns, source=f"{config.ns.graph}innocrafts/projects.csv")
+    assert set(by_iri) == set(innocrafts)
+    with pytest.raises(KGError, match="no project comes from the source 'innocraft'"):
+        build_network(store, config.ns, source="innocraft")  # whole path segments only
+
+
+def test_a_programme_leaves_the_other_programme_out(default_store):
+    store, config = default_store
+    ivc = build_network(store, config.ns, programme="Interreg IVC")
+    urbact = build_network(store, config.ns, programme="URBACT")
+    assert set(ivc) == _members(*_ivc_projects())  # no URBACT city
+    assert urbact.number_of_nodes() > 100
+    # the bundled organisations that record linkage found among URBACT's cities are in both; no other is
+    both = set(ivc) & set(urbact)
+    assert both and all(urbact.nodes[n].get("same_as") for n in both)
+
+
+def test_unknown_filter_values_name_what_exists(bundled_store):
+    store, _ = bundled_store
+    with pytest.raises(KGError, match=r"no programme .* 'Horizon 2020' \(known: .*INTERREG IVC"):
+        build_network(store, NS, programme="Horizon 2020")
+    with pytest.raises(KGError, match=r"no project .* 'NOPE' \(known: .*INNOCRAFTS"):
+        build_network(store, NS, projects=["INNOCRAFTS", "NOPE"])
+    with pytest.raises(KGError, match=r"no project comes from the source 'cordis' \(sources of projects: innocrafts"):
+        build_network(store, NS, source="cordis")
+    with pytest.raises(KGError, match="no project matches all of: programme Creative Europe; project INNOCRAFTS"):
+        build_network(store, NS, programme="Creative Europe", projects=["INNOCRAFTS"])
+
+
+def test_kg_network_metrics_by_programme(default_cli):
+    runner, store = default_cli
+    result = runner.invoke(cli, [*store, "network", "metrics", "--programme", "Interreg IVC", "--top", "100"])
+    assert result.exit_code == 0, result.output
+    expected = _members(*_ivc_projects())
+    assert "filters: programme Interreg IVC" in result.output
+    assert f"nodes: {len(expected)}," in result.output
+    names = _names()
+    listed = {line[:58].strip() for line in result.output.splitlines()}
+    assert {names[iri][:58] for iri in expected} <= listed
+    assert not {names[iri][:58] for iri in _members("crafts-code", "crafting-europe") - expected} & listed
+    everything = runner.invoke(cli, [*store, "network", "metrics", "--top", "3"])
+    whole = int(re.search(r"nodes: (\d+)", everything.output).group(1))
+    assert whole > 100 + len(expected)  # URBACT's cities are in the whole network, not in the programme's
+    unknown = runner.invoke(cli, [*store, "network", "metrics", "--programme", "Horizon 2020"])
+    assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+    assert "INTERREG IVC" in unknown.output and "URBACT" in unknown.output
+
+
+def test_saving_the_measures_of_a_part_of_the_network_is_refused(default_cli):
+    runner, store = default_cli
+    result = runner.invoke(cli, [*store, "network", "metrics", "--programme", "URBACT", "--save"])
+    assert result.exit_code == 2 and "leave out the filters" in result.output and "Traceback" not in result.output
+
+
+def test_metrics_carry_a_normalised_degree(bundled_store, runner):
+    store, _ = bundled_store
+    graph = build_network(store, NS, programme="Interreg IVC")
+    expected = nx.degree_centrality(graph)
+    for row in node_metrics(graph):
+        assert row["degree_centrality"] == pytest.approx(expected[row["node"]])
+        assert row["degree_centrality"] == pytest.approx(row["degree"] / (graph.number_of_nodes() - 1))
+    assert runner.invoke(cli, ["build", "-q", *map(str, INNOCRAFTS)]).exit_code == 0
+    result = runner.invoke(cli, ["network", "metrics", "--project", "INNOCRAFTS", "--project", "regio-crafts"])
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if line.startswith("node "))
+    assert header.split()[1:3] == ["deg", "ndeg"]
+    assert "an edge's weight is the number of links between the two organisations" in result.output
+
+
+def test_exports_label_nodes_with_names_and_say_what_a_weight_counts(bundled_store, tmp_path):
+    store, _ = bundled_store
+    countries = build_network(store, NS, "country")
+    path = tmp_path / "countries.gexf"
+    write_network(countries, "gexf", path)
+    back = nx.read_gexf(path)
+    assert back.nodes["IT"]["label"] == "Italy" and back.nodes["IE"]["label"] == "Ireland"
+    assert all(data["label"] != node for node, data in back.nodes(data=True))  # every country has a name
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"<description>country network .*edge weight: the sum of the weights", text)
+    organisations = build_network(store, NS, "org", programme="interreg-ivc")
+    graphml = tmp_path / "org.graphml"
+    write_network(organisations, "graphml", graphml)
+    read = nx.read_graphml(graphml)
+    assert read.graph["edge_weight"].startswith("the number of links between the two organisations")
+    assert read.graph["selection"] == "programme interreg-ivc"
+    assert read.nodes[_organisation("P01")]["label"] == "Municipality of Florence"
+    gexf = tmp_path / "org.gexf"
+    write_network(organisations, "gexf", gexf)
+    assert nx.read_gexf(gexf).nodes[_organisation("P01")]["label"] == "Municipality of Florence"
+    assert "filters: programme interreg-ivc" in gexf.read_text(encoding="utf-8")
+
+
+def test_kg_network_export_takes_the_filters(runner, tmp_path):
+    assert runner.invoke(cli, ["build", "-q", *map(str, INNOCRAFTS)]).exit_code == 0
+    out = tmp_path / "ivc.graphml"
+    result = runner.invoke(cli, ["network", "-f", "graphml", "--programme", "INTERREG IVC", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert set(nx.read_graphml(out)) == _members(*_ivc_projects())
+    wrong = runner.invoke(cli, ["network", "--kind", "transfer", "--year", "2013"])
+    assert wrong.exit_code == 1 and "not 'transfer'" in wrong.output
+
+
+def _undated_projects() -> list[str]:
+    return [r["acronym"] for r in _table("projects.csv") if not r["start_date"]]
+
+
+def test_timeline_says_what_it_counts_and_lists_the_undated_projects(runner):
+    assert runner.invoke(cli, ["build", "-q", *map(str, INNOCRAFTS)]).exit_code == 0
+    result = runner.invoke(cli, ["network", "timeline"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    table = {line.split()[0]: line.split() for line in lines[1:] if line[:4].isdigit()}
+    assert lines[0].split()[:3] == ["year", "projects", "linked"]
+    assert table["2013"][1] == "2" and table["2016"][1] == "0"  # INNOCRAFTS and REGIO-CRAFTS ran 2012-2014
+    assert "projects: projects running that year" in result.output
+    undated = _undated_projects()
+    total = len(_table("projects.csv"))
+    assert undated and f"not placed in time (no start date or year): {len(undated)} of {total} projects" in (
+        result.output
+    )
+    listed = lines[lines.index(next(x for x in lines if x.startswith("not placed in time"))) + 1 :]
+    assert {line.split("  <")[0].strip() for line in listed if line.startswith("  ")} == set(undated)
+
+
+def _expected_projects_per_year() -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for r in _table("projects.csv"):
+        if r["start_date"]:
+            first, last = int(r["start_date"][:4]), int((r["end_date"] or r["start_date"])[:4])
+            for year in range(first, last + 1):
+                counts[year] = counts.get(year, 0) + 1
+    return counts
+
+
+def test_saved_query_counts_projects_in_every_year_they_ran(bundled_store):
+    store, _ = bundled_store
+    query = read_saved_queries(NS)["projects-per-year"]
+    got = {int(r["year"]): int(r["projects"]) for r in rows(store.query(query.text, substitutions=query.bindings({})))}
+    assert got == _expected_projects_per_year()
+    assert got[2013] == 2  # INNOCRAFTS and REGIO-CRAFTS, 2012-2014, count in the year between too
+
+
+def test_saved_query_and_timeline_agree_on_urbact_s_years(default_store):
+    from kg.network.timeline import network_timeline
+
+    store, config = default_store
+    query = read_saved_queries(config.ns)["projects-per-year"]
+    got = {int(r["year"]): int(r["projects"]) for r in rows(store.query(query.text, substitutions=query.bindings({})))}
+    timeline = {r["year"]: r["projects"] for r in network_timeline(store, config.ns).rows if r["projects"]}
+    assert got == timeline and got[2000] > 10  # URBACT's networks have years (coop:startYear), not days
+
+
+def test_doctests_of_the_filters_and_the_builder():
+    import doctest
+
+    import kg.network.build
+    import kg.network.select
+
+    assert doctest.testmod(kg.network.select).failed == 0 and doctest.testmod(kg.network.build).failed == 0
