@@ -12,40 +12,14 @@ from helpers import (
     BACKENDS,
     FUZZ,
     INNOCRAFTS,
-    REMOTE,
     LiveServer,
-    bundled_rows,
-    crawl,
     make_store,
-    not_blank,
-    rows,
-    snapshot,
-    store_dump,
-    wait_for,
 )
 
 from kg.config import Config
 from kg.ingest.loader import build
 from kg.resources import resource_dir
 from kg.store import Store, open_store
-
-#: The helpers are imported from helpers.py; these names stay here for the tests that still import them
-#: from conftest (test_network*.py), until they are moved too.
-__all__ = [
-    "BACKENDS",
-    "FUZZ",
-    "INNOCRAFTS",
-    "REMOTE",
-    "LiveServer",
-    "bundled_rows",
-    "crawl",
-    "make_store",
-    "not_blank",
-    "rows",
-    "snapshot",
-    "store_dump",
-    "wait_for",
-]
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
