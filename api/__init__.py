@@ -55,9 +55,10 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | Inline
         expose_headers=["Link"],
     )
 
-    from api import admin, metrics, network, pages, practices, queries, sparql, validators
+    from api import admin, i18n, metrics, network, pages, practices, queries, sparql, validators
 
     metrics.install(app)  # first: it times everything after it, the 304s included
+    i18n.init_app(app)  # before the validators: its Vary and cookie go on after their headers
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)

@@ -1,8 +1,9 @@
 """HTTP validators for the public GET answers: an ETag and Last-Modified named by the data version, 304 for
 a client that has the answer already, and Cache-Control so that a proxy may keep it.
 
-An answer here is a pure function of the data version, the address and the Accept header (the pages, the
-SPARQL results, the saved queries, the network JSON), so the ETag is computed from those alone and a
+An answer here is a pure function of the data version, the address, the Accept header and the reader's
+language (`api.i18n`: the pages' words; the SPARQL results, the saved queries and the network JSON do not
+change with it), so the ETag is computed from those alone and a
 conditional request is answered before any query runs. A reload gives a new version, hence new ETags: an
 old one never matches again. A store with no version (a SPARQL server others write to) gets none.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Flask, Response, g, request
+from flask_babel import get_locale
 
 from api.services import services
 
@@ -32,8 +34,9 @@ def _applies() -> bool:
 
 
 def etag() -> str:
-    """The answer's ETag: the data version, the address (path and query string) and the Accept header."""
-    parts = (services().version, request.full_path, request.headers.get("Accept", ""))
+    """The answer's ETag: the data version, the address (path and query string), the Accept header and the
+    language chosen for the request (so that one language's page never validates another's)."""
+    parts = (services().version, request.full_path, request.headers.get("Accept", ""), str(get_locale()))
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=12).hexdigest()
 
 
