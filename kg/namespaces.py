@@ -62,6 +62,22 @@ SAME_OR_NARROWER = "skos:exactMatch|skos:closeMatch|skos:broadMatch"
 SAME_OR_BROADER = "skos:exactMatch|skos:closeMatch|skos:narrowMatch"
 CROSSWALK = "skos:exactMatch|skos:closeMatch|skos:narrowMatch|skos:broadMatch"
 
+#: The good-practice template's text sections as properties (the title aside), in the template's order.
+PRACTICE_SECTIONS = (
+    "dcterms:description",
+    "dcterms:abstract",
+    "coop:solution",
+    "coop:approach",
+    "coop:stakeholderInvolvement",
+    "coop:evidenceOfSuccess",
+    "coop:resourcesNeeded",
+    "coop:potentialForTransfer",
+    "coop:difficultiesEncountered",
+)
+#: What the bundled data writes in a section of a practice known only by name: it says nothing of the practice.
+#: (In the regular-expression syntax Python and SPARQL share, so a query can leave it out too.)
+FILLER_PATTERN = r"No (further )?details retrieved\.?|\(title not given\)|Listed (by|among) [^.]*good practices\."
+
 
 @dataclass(frozen=True)
 class Namespaces:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -374,3 +375,43 @@ def test_an_id_that_two_practices_share_asks_for_the_iri():
         resolve_practice(twins, "GP1")
     with pytest.raises(NotFound):
         resolve_practice(twins, "GP2")
+
+
+def test_the_compared_fields_are_the_templates_sections():
+    from kg.namespaces import PRACTICE_SECTIONS
+    from kg.practices.text import FIELDS
+
+    assert [f for f in FIELDS if f != "title"] == [s.split(":")[1] for s in PRACTICE_SECTIONS]
+
+
+def test_the_practices_index_lists_complete_records_first_and_marks_stubs(served_config):
+    from kg.namespaces import FILLER_PATTERN
+    from kg.publish.describe import StoreReader, list_entities
+    from kg.resources import resource_dir
+
+    with open_store(served_config, read_only=True) as store:
+        page = list_entities(StoreReader(store), served_config.ns, "practices", limit=500)
+    filled = [int(r["filled"]) for r in page.rows]
+    assert filled == sorted(filled, reverse=True) and filled[0] >= 2
+    by_label = {r["label"]: int(r["filled"]) for r in page.rows}
+    # a practice known only by name ("No further details retrieved") has nothing filled; a described one has
+    with (resource_dir("data") / "innocrafts" / "practices.csv").open(newline="", encoding="utf-8") as f:
+        practices = list(csv.DictReader(f))
+    others = ("resources_needed", "evidence_of_success", "potential_for_transfer", "difficulties_encountered")
+    stubs = [
+        r
+        for r in practices
+        if not re.sub(FILLER_PATTERN, "", r["description"], flags=re.I).strip() and not any(r[c] for c in others)
+    ]
+    assert stubs and all(by_label[r["title"]] == 0 for r in stubs)
+    assert by_label["FUSE (Crafts Council of Ireland design & innovation programme)"] >= 1
+
+
+def test_the_practices_page_says_how_it_is_ordered_and_marks_the_names_only(client):
+    html = client.get("/practices").get_data(as_text=True)
+    assert "most complete records come first" in html
+    row = html[html.index(">Tuscan Collections</a>") :].split("</td>", 1)[0]
+    assert "name only" in row
+    assert "name only" not in html[html.index(">FUSE (Crafts Council") :].split("</td>", 1)[0]
+    italian = client.get("/practices?lang=it").get_data(as_text=True)
+    assert "solo il nome" in italian and "name only" not in italian

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.errors import AmbiguousId, NotFound
-from kg.namespaces import CROSSWALK, Namespaces
+from kg.namespaces import CROSSWALK, FILLER_PATTERN, Namespaces
 from kg.store import Store
 from kg.store.rows import select_rows
 
@@ -27,10 +27,7 @@ FIELDS = {
     "difficultiesEncountered": "difficulties encountered",
 }
 #: What the bundled data says of a practice known only by name; it describes no practice, so is not compared.
-_FILLER = re.compile(
-    r"No (?:further )?details retrieved\.?|\(title not given\)|Listed (?:by|among) [^.]*good practices\.",
-    re.IGNORECASE,
-)
+_FILLER = re.compile(FILLER_PATTERN, re.IGNORECASE)
 
 _TEXTS = """SELECT ?practice ?id ?field ?text WHERE {{
   ?practice a coop:GoodPractice .

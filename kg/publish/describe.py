@@ -16,7 +16,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.namespaces import SAME_OR_BROADER, SAME_OR_NARROWER, Namespaces
+from kg.namespaces import FILLER_PATTERN, PRACTICE_SECTIONS, SAME_OR_BROADER, SAME_OR_NARROWER, Namespaces
 from kg.rdf import GRAPH_TYPES, prefixed, serialise
 from kg.store import Store
 
@@ -423,6 +423,17 @@ def _index_pattern(ns: Namespaces, index: str, filters: Mapping[str, str] | None
     return f"?e a {cls} ; {_LABEL} ?l . {' '.join(patterns)} {one}", bindings
 
 
+#: A section of a practice's record that says something: one of the good-practice template's text fields
+#: (PRACTICE_SECTIONS) with more than the bundled data's filler ("No further details retrieved").
+_FILLED_SECTION = (
+    "?e ?section ?text . VALUES ?section { "
+    + " ".join(PRACTICE_SECTIONS)
+    + ' } FILTER(REGEX(REPLACE(STR(?text), "'
+    + FILLER_PATTERN.replace("\\", "\\\\")
+    + '", "", "i"), "[^ \\t\\n\\r]"))'
+)
+
+
 def list_entities(
     reader: Reader,
     ns: Namespaces,
@@ -437,18 +448,23 @@ def list_entities(
     must have."""
     where, bindings = _index_pattern(ns, index, filters)
     bound = " ".join(f"?{name}" for name in bindings)  # a substituted variable must be projected
+    # practices come by how complete their record is (the template's sections that say something), then by name
+    sections, order = "(0 AS ?filled)", "?key ?e"
+    if index == "practices":
+        where += f" OPTIONAL {{ {_FILLED_SECTION} }}"
+        sections, order = "(COUNT(DISTINCT ?section) AS ?filled)", "DESC(?filled) ?key ?e"
     # the page's entities first (sorting labels is cheap), then their places and descriptions
     query = f"""{_prefixes(ns)}
-SELECT ?e {bound} ?label (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country) (SAMPLE(?d) AS ?description) ?key
+SELECT ?e {bound} ?label (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country) (SAMPLE(?d) AS ?description) ?key ?filled
 WHERE {{
-  {{ SELECT ?e {bound} (SAMPLE(?l) AS ?label) (LCASE(STR(SAMPLE(?l))) AS ?key) WHERE {{ {where} }}
-    GROUP BY ?e {bound} ORDER BY ?key ?e LIMIT {int(limit)} OFFSET {max(0, int(offset))} }}
+  {{ SELECT ?e {bound} (SAMPLE(?l) AS ?label) (LCASE(STR(SAMPLE(?l))) AS ?key) {sections} WHERE {{ {where} }}
+    GROUP BY ?e {bound} ORDER BY {order} LIMIT {int(limit)} OFFSET {max(0, int(offset))} }}
   OPTIONAL {{ ?e coop:city/rdfs:label ?pl }}
   OPTIONAL {{ ?e coop:country/rdfs:label ?cl }}
   OPTIONAL {{ ?e dcterms:description ?d }}
-}} GROUP BY ?e {bound} ?label ?key ORDER BY ?key ?e"""
+}} GROUP BY ?e {bound} ?label ?key ?filled ORDER BY {order}"""
     rows = [
-        {k: _value(r, k) for k in ("e", "label", "place", "country", "description")}
+        {k: _value(r, k) for k in ("e", "label", "place", "country", "description", "filled")}
         for r in reader.select(query, bindings)
     ]
     count = f"{_prefixes(ns)} SELECT {bound} (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {where} }} GROUP BY {bound}"
