@@ -125,3 +125,37 @@ def test_nodes_come_laid_out_and_large_views_draw_the_strongest_links(bundled_st
     assert len(trimmed["edges"]) == 10 and "The 10 strongest of 183 links are drawn." in trimmed["message"]
     weakest_drawn = min(e["weight"] for e in trimmed["edges"])
     assert weakest_drawn >= sorted((e["weight"] for e in view["edges"]), reverse=True)[9]
+
+
+def test_one_acronym_of_two_records_is_two_options_that_read_apart(tmp_path):
+    from helpers import INNOCRAFTS
+
+    from kg.config import Config
+    from kg.ingest.loader import build
+    from kg.ingest.loader import load as load_files
+    from kg.store import open_store
+
+    copy = tmp_path / "keep-copy" / "projects.csv"
+    copy.parent.mkdir()
+    copy.write_text(
+        "id,acronym,title,start_date,end_date,source_url\n"
+        "keep-128,INNOCRAFTS,INNOvating entrepreneurship policies in the CRAFTS sector,2012-01-01,2014-12-31,"
+        "https://keep.eu/projects/1/\n",
+        encoding="utf-8",
+    )
+    config = Config(store="memory", link_review="none")
+    with open_store(config, create=True) as store:
+        build(store, config, list(INNOCRAFTS))
+        load_files(store, config, [copy.parent])
+        options = filter_options(store, config.ns)["projects"]
+    innocrafts = [o for o in options if o["label"].startswith("INNOCRAFTS")]
+    assert len(innocrafts) == 2 and len({o["label"] for o in innocrafts}) == 2
+    assert {o["label"] for o in innocrafts} == {"INNOCRAFTS (INTERREG IVC; innocrafts)", "INNOCRAFTS (keep-copy)"}
+    assert "CRAFTS CODE" in {o["label"] for o in options}  # one record: its acronym alone
+    assert len({o["label"] for o in options}) == len(options)
+
+
+def test_the_years_offered_include_projects_given_by_year_only(default_store):
+    store, config = default_store
+    years = {y["value"] for y in filter_options(store, config.ns)["years"]}
+    assert {"2013", "2020"} <= years  # URBACT III's networks carry start and end years, not dates

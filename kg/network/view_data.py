@@ -8,7 +8,7 @@ shown. A network too large to draw is sent as its country aggregate first, to dr
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +21,7 @@ from kg.errors import KGError
 from kg.namespaces import Namespaces
 from kg.network.build import build_network, organisation_attributes, organisation_igraph
 from kg.network.metrics import analyse, ego_network, layout
+from kg.network.select import Project, read_projects, source_name
 from kg.store import Store
 from kg.store.rows import select_rows
 
@@ -333,10 +334,10 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
 
 
 def filter_options(store: Store, ns: Namespaces) -> dict[str, list[dict[str, str]]]:
-    """The projects, themes, countries and years a view can be narrowed to."""
-    projects = select_rows(
-        store, _prefixes(ns) + "SELECT ?v ?label WHERE { ?v a coop:Project ; coop:acronym ?label } ORDER BY ?label"
-    )
+    """The projects, themes, countries and years a view can be narrowed to. A project is offered by its
+    acronym; one acronym of several records (the bundled INNOCRAFTS and keep.eu's) is told apart by programme
+    and source, so no two options read the same."""
+    projects = read_projects(store, ns)
     themes = select_rows(
         store,
         _prefixes(ns)
@@ -348,19 +349,37 @@ def filter_options(store: Store, ns: Namespaces) -> dict[str, list[dict[str, str
         + """SELECT DISTINCT ?v ?label WHERE { ?o a coop:Organisation ; coop:country ?c .
              ?c coop:countryCode ?v ; rdfs:label ?label } ORDER BY ?label""",
     )
-    years = select_rows(
+    events = select_rows(
         store,
-        _prefixes(ns)
-        + """SELECT DISTINCT ?v WHERE { { ?p a coop:Project ; schema:startDate ?d } UNION
-             { ?p a coop:Project ; schema:endDate ?d } UNION { ?e a coop:Event ; schema:startDate ?d }
-             BIND(STR(YEAR(?d)) AS ?v) } ORDER BY ?v""",
+        _prefixes(ns) + "SELECT DISTINCT ?v WHERE { ?e a coop:Event ; schema:startDate ?d BIND(STR(YEAR(?d)) AS ?v) }",
     )
+    years = {int(r["v"]) for r in events if r["v"].isdigit()}
+    for project in projects.values():  # the years a project ran, from dates or from start and end years
+        if project.years is not None:
+            years.update(range(project.years[0], project.years[1] + 1))
     return {
-        "projects": [{"value": r["v"], "label": r["label"]} for r in projects],
+        "projects": _project_options(projects, ns),
         "themes": [{"value": r["v"], "label": r["label"]} for r in themes],
         "countries": [{"value": r["v"], "label": r["label"]} for r in countries],
-        "years": [{"value": r["v"], "label": r["v"]} for r in years],
+        "years": [{"value": str(y), "label": str(y)} for y in sorted(years)],
     }
+
+
+def _project_options(projects: dict[str, Project], ns: Namespaces) -> list[dict[str, str]]:
+    """Each project with an acronym as an option, labelled by it, with programme and source where the acronym
+    is not enough to tell two records apart."""
+    named = [p for p in projects.values() if p.acronym]
+    count = Counter(p.acronym.casefold() for p in named)
+
+    def label(p: Project) -> str:
+        if count[p.acronym.casefold()] == 1:
+            return p.acronym
+        sources = sorted({source_name(g, ns) for g in p.graphs} - {source_name(str(ns.inferred_graph), ns)})
+        details = [", ".join(sorted(q.name for q in p.programmes)), ", ".join(sources)]
+        return f"{p.acronym} ({'; '.join(d for d in details if d)})"
+
+    options = [{"value": p.iri, "label": label(p)} for p in named]
+    return sorted(options, key=lambda o: (o["label"].casefold(), o["value"]))
 
 
 _PLACES = """
