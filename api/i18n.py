@@ -1,9 +1,10 @@
 """The interface in the reader's language: Flask-Babel over the gettext catalogues in `api/translations`.
 
-A language is one file, `api/translations/<lang>/LC_MESSAGES/messages.po`, written by the project (not by a
-machine translator); `messages.pot` beside them is the template, extracted from the templates with
+A language is one file, `api/translations/<lang>/LC_MESSAGES/messages.po` (those shipped were drafted with
+an AI assistant and await review by native speakers, as each file's header and the page footer say);
+`messages.pot` beside them is the template, extracted from the templates with
 `pybabel extract -F api/babel.cfg -o api/translations/messages.pot api/`. Only the `.po` files are kept in
-git: `init_app` compiles them to `.mo` files when the app is built (10-30 ms for two catalogues), into
+git: `init_app` compiles them to `.mo` files when the app is built (tens of ms), into
 `<tmp>/coopkg-translations-<uid>/<digest of the .po files>`, a folder only this user may write, shared by
 the processes serving the same catalogues; so a fresh clone serves every language with no extra command.
 
