@@ -4,7 +4,7 @@ A language is one file, `api/translations/<lang>/LC_MESSAGES/messages.po` (those
 an AI assistant and await review by native speakers, as each file's header and the page footer say);
 `messages.pot` beside them is the template, extracted from the templates with
 `pybabel extract -F api/babel.cfg -o api/translations/messages.pot api/`. Only the `.po` files are kept in
-git: `init_app` compiles them to `.mo` files when the app is built (tens of ms), into
+git: `init_app` compiles them to `.mo` files when the app is built (about 0.3 s for 13 catalogues here), into
 `<tmp>/coopkg-translations-<uid>/<digest of the .po files>`, a folder only this user may write, shared by
 the processes serving the same catalogues; so a fresh clone serves every language with no extra command.
 
