@@ -66,3 +66,16 @@ def test_no_page_is_wider_than_a_phone(live, phone, path):
     wider = phone.evaluate(OVERFLOWING, PHONE)
     width = phone.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE and not wider, f"{path} is {width} px wide at {PHONE} px: {wider}"
+
+
+def test_the_language_switch_is_folded_and_one_tap_away(live, phone):
+    phone.goto(live.url + "/practices")
+    switch = phone.locator("nav.languages")
+    assert not switch.locator("a[hreflang=hu]").is_visible()  # folded: the names do not fill the screen
+    switch.locator("summary").click()
+    switch.locator("a[hreflang=hu]").click()
+    phone.wait_for_load_state()
+    assert phone.evaluate("() => document.documentElement.lang") == "hu"
+    assert "Magyar" in switch.locator("summary").inner_text()
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE
+    phone.goto(live.url + "/practices?lang=en")  # the next test reads English
