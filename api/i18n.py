@@ -2,11 +2,12 @@
 
 A language is one file, `api/translations/<lang>/LC_MESSAGES/messages.po` (those shipped were drafted with
 an AI assistant and await review by native speakers, as each file's header and the page footer say);
-`messages.pot` beside them is the template, extracted from the templates with
-`pybabel extract -F api/babel.cfg -o api/translations/messages.pot api/`. Only the `.po` files are kept in
-git: `init_app` compiles them to `.mo` files when the app is built (about 0.3 s for 13 catalogues here), into
-`<tmp>/coopkg-translations-<uid>/<digest of the .po files>`, a folder only this user may write, shared by
-the processes serving the same catalogues; so a fresh clone serves every language with no extra command.
+`messages.pot` beside them is the template, extracted from the templates (and the words kg.publish marks)
+with `pybabel extract -F api/babel.cfg -k N_ -o api/translations/messages.pot api/ kg/publish/`. Only the
+`.po` files are kept in git: `init_app` compiles them to `.mo` files when the app is built (about 0.3 s
+for 13 catalogues here), into `<tmp>/coopkg-translations-<uid>/<digest of the .po files>`, a folder only
+this user may write, shared by the processes serving the same catalogues; so a fresh clone serves every
+language with no extra command.
 
 The language of an answer, first that applies:
 

@@ -348,23 +348,33 @@ class Index:
     intro: str
 
 
+def N_(message: str) -> str:
+    """Marks words a page shows, for the web layer's translation catalogue (`pybabel extract -k N_`); kg itself
+    knows no language, so the message stays as it is here and the page translates it."""
+    return message
+
+
 INDEXES: dict[str, Index] = {
-    "practices": Index("Good practices", "coop:GoodPractice", "Practices the partners identified and shared."),
-    "partners": Index("Partners", "coop:Organisation", "Organisations that took part in the projects."),
-    "cities": Index("Cities", "coop:City", "Places where partners, practices and events are."),
-    "projects": Index("Projects", "coop:Project", "The cooperation projects."),
-    "events": Index("Events", "coop:Event", "Meetings, study visits, conferences and other events of the projects."),
+    "practices": Index(N_("Good practices"), "coop:GoodPractice", N_("Practices the partners identified and shared.")),
+    "partners": Index(N_("Partners"), "coop:Organisation", N_("Organisations that took part in the projects.")),
+    "cities": Index(N_("Cities"), "coop:City", N_("Places where partners, practices and events are.")),
+    "projects": Index(N_("Projects"), "coop:Project", N_("The cooperation projects.")),
+    "events": Index(
+        N_("Events"), "coop:Event", N_("Meetings, study visits, conferences and other events of the projects.")
+    ),
     "vocabularies": Index(
-        "Vocabularies", "skos:ConceptScheme", "The code lists: themes, sectors, target groups, types, roles, kinds."
+        N_("Vocabularies"),
+        "skos:ConceptScheme",
+        N_("The code lists: themes, sectors, target groups, types, roles, kinds."),
     ),
 }
 
 #: Filters of the practices index: request parameter -> (ontology property, what the value is)
 PRACTICE_FILTERS: dict[str, tuple[str, str]] = {
-    "theme": ("theme", "Theme"),
-    "sector": ("sector", "Sector"),
-    "target_group": ("targetGroup", "Target group"),
-    "country": ("country", "Country"),
+    "theme": ("theme", N_("Theme")),
+    "sector": ("sector", N_("Sector")),
+    "target_group": ("targetGroup", N_("Target group")),
+    "country": ("country", N_("Country")),
 }
 
 
