@@ -84,8 +84,11 @@ class Languages:
 def _cache_folder() -> Path:
     """This user's folder for compiled catalogues (mode 0700); a private fresh one if another user owns it."""
     folder = Path(tempfile.gettempdir()) / f"coopkg-translations-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    status = folder.lstat()
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        status = folder.lstat()
+    except OSError:  # a file or a dangling link of that name, put there by someone else
+        return Path(tempfile.mkdtemp(prefix="coopkg-translations-"))
     if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.getuid() or status.st_mode & 0o077:
         return Path(tempfile.mkdtemp(prefix="coopkg-translations-"))
     return folder
@@ -93,30 +96,34 @@ def _cache_folder() -> Path:
 
 def _compile(source: Path) -> Languages:
     """Compile every complete `.po` under `source` (the incomplete are skipped) into a folder named by their
-    contents: made once, then found by every process that serves the same catalogues."""
+    contents: made once, then found by every process that serves the same catalogues (and made again when
+    some of its files are gone, as a /tmp cleaner may take them)."""
     template = read_catalogue(source / "messages.pot")
     pos = sorted(source.glob("*/LC_MESSAGES/messages.po"))
     digest = hashlib.blake2b(babel_version.encode(), digest_size=10)
     for po in [source / "messages.pot", *pos]:
         digest.update(str(po.relative_to(source)).encode() + b"\0" + po.read_bytes())
-    cache = _cache_folder()
-    final = cache / digest.hexdigest()
-    target = Path(tempfile.mkdtemp(dir=cache))
-    offered = [DEFAULT]
+    catalogues = {}
     for po in pos:
         lang = po.parent.parent.name
         catalogue = read_catalogue(po, locale=lang)
-        if lang == DEFAULT or not complete(catalogue, template):
-            continue
-        out = target / lang / "LC_MESSAGES"
-        out.mkdir(parents=True)
-        with (out / "messages.mo").open("wb") as f:
-            write_mo(f, catalogue)
-        offered.append(lang)
-    try:
-        target.rename(final)
-    except OSError:  # another process made it first: the same files
-        shutil.rmtree(target, ignore_errors=True)
+        if lang != DEFAULT and complete(catalogue, template):
+            catalogues[lang] = catalogue
+    offered = [DEFAULT, *catalogues]
+    cache = _cache_folder()
+    final = cache / digest.hexdigest()
+    if not all((final / lang / "LC_MESSAGES" / "messages.mo").is_file() for lang in catalogues):
+        shutil.rmtree(final, ignore_errors=True)
+        target = Path(tempfile.mkdtemp(dir=cache))
+        for lang, catalogue in catalogues.items():
+            out = target / lang / "LC_MESSAGES"
+            out.mkdir(parents=True)
+            with (out / "messages.mo").open("wb") as f:
+                write_mo(f, catalogue)
+        try:
+            target.rename(final)
+        except OSError:  # another process made it first: the same files
+            shutil.rmtree(target, ignore_errors=True)
     names = {lang: Locale.parse(lang).get_display_name(lang).capitalize() for lang in offered}
     return Languages(offered, names, final)
 
@@ -134,11 +141,12 @@ def locale() -> str:
 
 
 def _url_in(lang: str | None) -> str:
-    """This page's absolute address in `lang` (`None`: with no `lang`, the `x-default`)."""
+    """This page's address in `lang` (`None`: with no `lang`, the `x-default`), relative to the host: the
+    request's Host header is the client's to choose, so no link (and no cached page) carries it."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     if lang is not None:
         args.append(("lang", lang))
-    return request.base_url + ("?" + urlencode(args) if args else "")
+    return request.script_root + request.path + ("?" + urlencode(args) if args else "")
 
 
 def _remember(response: Response) -> Response:

@@ -3,6 +3,7 @@ caches honest, and checks over every catalogue the switch offers and every templ
 
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -97,7 +98,7 @@ def test_hreflang_alternates_on_every_page(client):
     for path in ("/", "/practices", "/id/innocrafts/practice/CC-GP05", "/search?q=craft", "/no-such-page"):
         alternates = _page(client.get(path, headers={"Accept": "text/html"})).alternates
         assert {"en", "it", "fr", "x-default"} <= set(alternates), path
-        assert alternates["it"].startswith("http") and alternates["it"].endswith("lang=it")
+        assert alternates["it"].startswith("/") and alternates["it"].endswith("lang=it")  # no client-named host
         assert "lang=" not in alternates["x-default"]
 
 
@@ -234,3 +235,27 @@ def test_the_message_template_holds_every_message_of_the_templates():
             found.add(message if isinstance(message, str) else message[0])
     kept = {m.id if isinstance(m.id, str) else m.id[0] for m in TEMPLATE if m.id}
     assert found == kept, f"run pybabel extract (README): new {sorted(found - kept)}, gone {sorted(kept - found)}"
+
+
+def test_no_link_carries_the_host_the_client_named(client):
+    html = client.get("/practices", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "evil.example" not in html
+    assert 'hreflang="it" href="/practices?lang=it"' in html
+
+
+def test_compiled_catalogues_are_made_again_when_a_cleaner_took_them(tmp_path, monkeypatch):
+    import shutil
+
+    import api.i18n as i18n
+
+    monkeypatch.setattr(i18n.tempfile, "tempdir", str(tmp_path))
+    first = i18n._compile(TRANSLATIONS)
+    assert "it" in first.offered and (first.directory / "it" / "LC_MESSAGES" / "messages.mo").is_file()
+    shutil.rmtree(first.directory / "it")
+    again = i18n._compile(TRANSLATIONS)
+    assert again.directory == first.directory and (again.directory / "it" / "LC_MESSAGES" / "messages.mo").is_file()
+    # a file where the shared folder should be (another user's doing) costs a private folder, not the start
+    shutil.rmtree(tmp_path / f"coopkg-translations-{os.getuid()}")
+    (tmp_path / f"coopkg-translations-{os.getuid()}").write_text("not a folder")
+    private = i18n._compile(TRANSLATIONS)
+    assert (private.directory / "it" / "LC_MESSAGES" / "messages.mo").is_file()

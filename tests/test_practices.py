@@ -415,3 +415,23 @@ def test_the_practices_page_says_how_it_is_ordered_and_marks_the_names_only(clie
     assert "name only" not in html[html.index(">FUSE (Crafts Council") :].split("</td>", 1)[0]
     italian = client.get("/practices?lang=it").get_data(as_text=True)
     assert "solo il nome" in italian and "name only" not in italian
+
+
+@pytest.mark.parametrize("damage", [b"", b"PK\x03\x04 cut short", b"not a zip at all"])
+def test_a_damaged_vector_file_is_made_again_not_an_error(tmp_path, damage):
+    from kg.practices.encoders import encoder_for
+    from kg.practices.similarity import SimilarityIndex
+
+    kept = tmp_path / "tfidf-abc.npz"
+    kept.write_bytes(damage)
+    assert SimilarityIndex.load(kept, [], encoder_for("tfidf")) is None
+    assert not kept.exists()  # gone, so the next request writes a good one
+
+
+def test_the_vectors_key_follows_every_field_not_only_the_joined_text():
+    from kg.practices.similarity import _digest
+    from kg.practices.text import Practice
+
+    split = Practice("x", texts={"title": "Craft hubs", "description": "Makers share."})
+    joined = Practice("x", texts={"title": "Craft hubs\nMakers share."})
+    assert split.body == joined.body and _digest([split]) != _digest([joined])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -236,22 +237,31 @@ class SimilarityIndex:
     def save(self, path: Path) -> None:
         """Write the vectors beside the store's data, through a temporary file (readers never see half)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")  # one a writer, and no prune's glob sees it
-        np.savez(
-            tmp,
-            format=np.array(_FORMAT),
-            texts=np.array(_digest(self.practices)),
-            **self.vectors.arrays("vectors"),
-            **self.passage_vectors.arrays("passages"),
-            **{f"encoder.{k}": v for k, v in self.encoder.kept().items()},
-        )
-        tmp.replace(path)
+        # a name of this writer's own, which no prune's glob sees (a leading dot); flushed before it is renamed
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
+        tmp = Path(name)
+        try:
+            with os.fdopen(handle, "wb") as f:
+                np.savez(
+                    f,
+                    format=np.array(_FORMAT),
+                    texts=np.array(_digest(self.practices)),
+                    **self.vectors.arrays("vectors"),
+                    **self.passage_vectors.arrays("passages"),
+                    **{f"encoder.{k}": v for k, v in self.encoder.kept().items()},
+                )
+                f.flush()
+                os.fsync(f.fileno())
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: Path, practices: list[Practice], encoder: Encoder) -> SimilarityIndex | None:
         """The index kept in `path`, if it was made from exactly these practices' texts (else None)."""
         try:
-            with np.load(path) as kept:
+            with path.open("rb") as f, np.load(f) as kept:  # our handle: closed also when np.load fails
                 if int(kept["format"]) != _FORMAT:
                     return None
                 if str(kept["texts"]) != _digest(practices):
@@ -259,16 +269,22 @@ class SimilarityIndex:
                 vectors, passages = Vectors.from_arrays(kept, "vectors"), Vectors.from_arrays(kept, "passages")
                 # queries need TF-IDF's vocabulary and the model loaded
                 encoder.restore({k.removeprefix("encoder."): kept[k] for k in kept.files if k.startswith("encoder.")})
-        except (OSError, KeyError, ValueError):
+        except Exception as e:  # noqa: BLE001 - a damaged file (cut short, empty, not a zip) is made again
+            LOG.warning("the kept practice vectors in %s cannot be read (%s); they are made again", path, e)
+            path.unlink(missing_ok=True)
             return None
         return cls(practices, encoder, vectors, passages)
 
 
 def _digest(practices: list[Practice]) -> str:
-    """What the vectors were made of (every IRI and body, in order), in a few bytes."""
-    digest = hashlib.sha256()
+    """What the vectors were made of, in a few bytes: every practice's IRI and each of its fields' text (the
+    body, whether it has text and its passages all follow from them), in order."""
+    digest = hashlib.sha256(f"{_FORMAT}\0".encode())
     for p in practices:
-        digest.update(f"{p.iri}\0{p.body}\0".encode())
+        digest.update(f"{p.iri}\0".encode())
+        for name in sorted(p.texts):
+            digest.update(f"{name}\0{p.texts[name]}\0".encode())
+        digest.update(b"\1")
     return digest.hexdigest()
 
 
