@@ -258,6 +258,28 @@ def test_an_unknown_form_of_a_key_names_the_known_ones(built, practice_file, tmp
         import_files(store, config, str(tmp_path / "m.yaml"), [practice_file])
 
 
+def test_an_empty_split_separator_is_a_mapping_error(built, practice_file, tmp_path):
+    store, config = built
+    (tmp_path / "m.yaml").write_text(_mapping(**{'split: [";", lines]': 'split: [";", ""]'}), encoding="utf-8")
+    with pytest.raises(DataError, match="not an empty one"):
+        import_files(store, config, str(tmp_path / "m.yaml"), [practice_file])
+
+
+@pytest.mark.parametrize("code", ["XX", "EU", "ZZ"])
+def test_two_letters_that_name_no_country_are_refused(code):
+    from kg.ingest.clean import country_code
+
+    with pytest.raises(ValueError, match=f"unknown country '{code}'"):
+        country_code(code)
+
+
+@pytest.mark.parametrize("address", ["https://x.eu/gp/..", "https://x.eu/gp/.", "https://x.eu/"])
+def test_an_address_whose_last_part_names_no_page_is_its_own_key(address):
+    from kg.ingest.clean import last_segment
+
+    assert last_segment(address) == address
+
+
 # 7. the built-in example, from the command line
 
 

@@ -179,7 +179,9 @@ def last_segment(text: str) -> str:
     except ValueError:  # an unparseable address (a bad IPv6 host) is its own key
         return value
     parts = [p for p in address.path.split("/") if p]
-    return parts[-1] if parts else value
+    if not parts or parts[-1] in (".", ".."):  # no last part that names a page: the whole address
+        return value
+    return parts[-1]
 
 
 #: Codes that EU sources use beside ISO 3166-1's: Greece as EL, the United Kingdom as UK; Kosovo's XK.
@@ -248,23 +250,35 @@ def _country_names() -> dict[str, str]:
 def country_code(text: str) -> tuple[str, Note | None]:
     """An ISO 3166-1 alpha-2 code for a code or a country's name: 'Czech Republic' and 'Czechia' -> CZ,
     'Deutschland' -> DE, 'EL' -> GR, 'UK' -> GB. Raises ValueError naming the nearest names."""
+    code, note, problem = _country(text.strip())
+    if problem:
+        raise ValueError(problem)
+    return code, note
+
+
+@functools.lru_cache(maxsize=4096)
+def _country(value: str) -> tuple[str, Note | None, str]:
+    """country_code's answer, or the problem, kept per distinct value (a column of many rows has few values,
+    and finding the nearest names of an unknown one takes tens of milliseconds)."""
     import difflib
 
-    value = text.strip()
+    import pycountry
+
     if re.fullmatch(r"[A-Za-z]{2}", value):
         code = _COUNTRY_ALIASES.get(value.upper(), value.upper())
-        return code, None if code == value else Note("country-code", f"'{value}' is the ISO code {code}")
+        if code == "XK" or pycountry.countries.get(alpha_2=code) is not None:
+            return code, None if code == value else Note("country-code", f"'{value}' is the ISO code {code}"), ""
+        if _country_key(value) not in _country_names():
+            return "", None, f"unknown country '{value}': no ISO 3166-1 country has this code"
     code = _country_names().get(_country_key(value))
     if code is None:
-        import pycountry
-
         names = _country_names()
         near = difflib.get_close_matches(_country_key(value), list(names), n=6, cutoff=0.6)
         codes = list(dict.fromkeys(names[n] for n in near))[:3]
         shown = [f"{c.name} ({c.alpha_2})" for c in (pycountry.countries.get(alpha_2=code) for code in codes) if c]
         hint = f"; the nearest: {', '.join(shown)}" if shown else " (give an ISO code such as IT, or an English name)"
-        raise ValueError(f"'{value}' is no country code or country name{hint}")
-    return code, Note("country-name", f"the country '{value}' is {code}")
+        return "", None, f"'{value}' is no country code or country name{hint}"
+    return code, Note("country-name", f"the country '{value}' is {code}"), ""
 
 
 def country_key(text: str) -> str:

@@ -219,6 +219,8 @@ def _column(name: str, spec: dict, ns: Namespaces, where: str) -> Column:
         s["scheme"] = _scheme(name, s["scheme"], where)
     if isinstance(s.get("split"), list):
         s["split"] = tuple(str(sep) for sep in s["split"])
+    if s.get("split") is not None and "" in (s["split"] if isinstance(s["split"], tuple) else (str(s["split"]),)):
+        raise DataError(where, f"column '{name}': split takes a separator such as \";\" or lines, not an empty one")
     if "missing" in s:
         given = s["missing"] if isinstance(s["missing"], list) else [s["missing"]] if s["missing"] else []
         s["missing"] = tuple(str(v) for v in given)

@@ -440,7 +440,7 @@ _FILLED_SECTION = (
     + " ".join(PRACTICE_SECTIONS)
     + ' } FILTER(REGEX(REPLACE(STR(?text), "'
     + FILLER_PATTERN.replace("\\", "\\\\")
-    + '", "", "i"), "[^ \\t\\n\\r]"))'
+    + '", "", "i"), "[^\\\\s\\\\p{Z}]"))'
 )
 
 
@@ -459,15 +459,15 @@ def list_entities(
     where, bindings = _index_pattern(ns, index, filters)
     bound = " ".join(f"?{name}" for name in bindings)  # a substituted variable must be projected
     # practices come by how complete their record is (the template's sections that say something), then by name
-    sections, order = "(0 AS ?filled)", "?key ?e"
+    sections, order, ranked = "(0 AS ?filled)", "?key ?e", where
     if index == "practices":
-        where += f" OPTIONAL {{ {_FILLED_SECTION} }}"
+        ranked = f"{where} OPTIONAL {{ {_FILLED_SECTION} }}"
         sections, order = "(COUNT(DISTINCT ?section) AS ?filled)", "DESC(?filled) ?key ?e"
     # the page's entities first (sorting labels is cheap), then their places and descriptions
     query = f"""{_prefixes(ns)}
 SELECT ?e {bound} ?label (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country) (SAMPLE(?d) AS ?description) ?key ?filled
 WHERE {{
-  {{ SELECT ?e {bound} (SAMPLE(?l) AS ?label) (LCASE(STR(SAMPLE(?l))) AS ?key) {sections} WHERE {{ {where} }}
+  {{ SELECT ?e {bound} (SAMPLE(?l) AS ?label) (LCASE(STR(SAMPLE(?l))) AS ?key) {sections} WHERE {{ {ranked} }}
     GROUP BY ?e {bound} ORDER BY {order} LIMIT {int(limit)} OFFSET {max(0, int(offset))} }}
   OPTIONAL {{ ?e coop:city/rdfs:label ?pl }}
   OPTIONAL {{ ?e coop:country/rdfs:label ?cl }}
