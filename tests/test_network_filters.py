@@ -267,3 +267,12 @@ def test_doctests_of_the_filters_and_the_builder():
     import kg.network.select
 
     assert doctest.testmod(kg.network.select).failed == 0 and doctest.testmod(kg.network.build).failed == 0
+
+
+@pytest.mark.parametrize(
+    "text, year", [("2013-05-01", 2013), ("2021", 2021), ("0201", None), ("9999-01-01", None), ("", None)]
+)
+def test_a_year_no_project_runs_in_is_no_date(text, year):
+    from kg.network.select import _year
+
+    assert _year(text) == year

@@ -27,7 +27,7 @@ from kg.namespaces import Namespaces
 from kg.store import Store
 from kg.store.rows import select_tuples
 
-__all__ = ["Programme", "Project", "Selection", "read_projects", "select_projects", "source_name"]
+__all__ = ["PLAUSIBLE_YEARS", "Programme", "Project", "Selection", "read_projects", "select_projects", "source_name"]
 
 #: Every project, the graph that states it, and its names; a row per combination (folded in Python).
 _PROJECTS = """
@@ -58,10 +58,17 @@ SELECT ?p ?start ?end ?startYear ?endYear WHERE {
 _YEAR = re.compile(r"^(\d{4})")
 
 
+#: The years a cooperation project can run in; a year outside (0201 for 2021) is a typing error, and taken as
+#: one it would stretch every timeline and year list over centuries. Such a project is one with no dates.
+PLAUSIBLE_YEARS = range(1950, 2101)
+
+
 def _year(text: str) -> int | None:
-    """The year of an xsd:date, xsd:dateTime or xsd:gYear lexical form (None when there is none)."""
+    """The year of an xsd:date, xsd:dateTime or xsd:gYear lexical form (None when there is none, or when it
+    is not a plausible year of a project)."""
     found = _YEAR.match(text)
-    return int(found.group(1)) if found else None
+    year = int(found.group(1)) if found else None
+    return year if year in PLAUSIBLE_YEARS else None
 
 
 @dataclass

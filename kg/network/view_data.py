@@ -21,7 +21,7 @@ from kg.errors import KGError
 from kg.namespaces import Namespaces
 from kg.network.build import build_network, organisation_attributes, organisation_igraph
 from kg.network.metrics import analyse, ego_network, layout
-from kg.network.select import Project, read_projects, source_name
+from kg.network.select import PLAUSIBLE_YEARS, Project, read_projects, source_name
 from kg.store import Store
 from kg.store.rows import select_rows
 
@@ -353,7 +353,7 @@ def filter_options(store: Store, ns: Namespaces) -> dict[str, list[dict[str, str
         store,
         _prefixes(ns) + "SELECT DISTINCT ?v WHERE { ?e a coop:Event ; schema:startDate ?d BIND(STR(YEAR(?d)) AS ?v) }",
     )
-    years = {int(r["v"]) for r in events if r["v"].isdigit()}
+    years = {int(r["v"]) for r in events if r["v"].isdigit() and int(r["v"]) in PLAUSIBLE_YEARS}
     for project in projects.values():  # the years a project ran, from dates or from start and end years
         if project.years is not None:
             years.update(range(project.years[0], project.years[1] + 1))
