@@ -141,6 +141,17 @@ def test_the_programme_named_in_the_mapping_is_made_and_every_practice_comes_fro
     ]
 
 
+def test_the_programme_is_made_even_when_no_row_is_kept(built, tmp_path):
+    store, config = built
+    folder = tmp_path / "platform"
+    folder.mkdir()
+    empty = folder / "good-practices.csv"
+    empty.write_text("Title,Summary,URL,Country,Themes,Organisation,City\n,,,,,,\n", encoding="utf-8")
+    import_files(store, config, EXAMPLE, [empty])
+    found = _rows(store, config, "SELECT ?label WHERE { ?g a coop:Programme ; rdfs:label ?label }")
+    assert "Example platform for good practices" in {r["label"] for r in found}
+
+
 def test_a_practice_without_project_or_programme_fails_with_the_way_to_fix_it(built, practice_file, tmp_path):
     store, config = built
     text = _mapping()

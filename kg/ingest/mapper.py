@@ -395,6 +395,8 @@ class _FileMapper:
                 self.result.quads += len(lines)
                 yield "".join(lines)
                 lines = []
+        lines.extend(self._pending)  # a programme the mapping makes is written even when no row is kept
+        self._pending = []
         self.result.quads += len(lines)
         yield "".join(lines)
 
