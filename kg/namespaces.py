@@ -62,6 +62,14 @@ SAME_OR_NARROWER = "skos:exactMatch|skos:closeMatch|skos:broadMatch"
 SAME_OR_BROADER = "skos:exactMatch|skos:closeMatch|skos:narrowMatch"
 CROSSWALK = "skos:exactMatch|skos:closeMatch|skos:narrowMatch|skos:broadMatch"
 
+
+def one_of(var: str, alternatives: str) -> str:
+    """`VALUES ?var { ... }` over the properties of an alternative path ("a|b|c"): written `?s ?var ?o` with
+    this, a pattern runs as one join, where Oxigraph evaluates the path itself per row (19 s against 0.02 s
+    for the recommendations' themes on a store with CORDIS data)."""
+    return f"VALUES {var} {{ {' '.join(alternatives.split('|'))} }}"
+
+
 #: The good-practice template's text sections as properties (the title aside), in the template's order.
 PRACTICE_SECTIONS = (
     "dcterms:description",

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from kg.errors import AmbiguousId, NotFound
-from kg.namespaces import CROSSWALK
+from kg.namespaces import CROSSWALK, one_of
 from kg.network.build import organisation_igraph
 from kg.store import Store
 from kg.store.rows import select_rows
@@ -62,7 +62,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 #: a concept an organisation or practice has, and (``via`` "crosswalk") the concepts another programme's list maps
 #: it to in the crosswalk: an URBACT city's "Culture and heritage" meets INNOCRAFTS' themes
 _CONCEPT = f"""{{ ?c skos:prefLabel ?theme BIND("own" AS ?via) }}
-  UNION {{ ?c {CROSSWALK} ?x . ?x skos:prefLabel ?theme BIND("crosswalk" AS ?via) }}
+  UNION {{ ?c ?match ?x . {one_of("?match", CROSSWALK)} ?x skos:prefLabel ?theme BIND("crosswalk" AS ?via) }}
   FILTER(LANG(?theme) = "" || LANGMATCHES(LANG(?theme), "en"))"""
 _THEMES = f"""SELECT ?o ?theme ?via WHERE {{
   {{ ?p coop:owner ?o ; coop:theme ?c }} UNION {{ ?e coop:hostedBy ?o ; coop:theme ?c }}

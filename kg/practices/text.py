@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.errors import AmbiguousId, NotFound
-from kg.namespaces import CROSSWALK, FILLER_PATTERN, Namespaces
+from kg.namespaces import CROSSWALK, FILLER_PATTERN, Namespaces, one_of
 from kg.store import Store
 from kg.store.rows import select_rows
 
@@ -50,7 +50,7 @@ _FACETS = f"""SELECT ?practice ?facet ?label WHERE {{
   UNION {{ ?practice coop:sector ?concept BIND("sectors" AS ?facet) }}
   UNION {{ ?practice coop:targetGroup ?concept BIND("target groups" AS ?facet) }}
   UNION {{
-    ?practice coop:theme ?own . ?own {CROSSWALK} ?concept . ?concept skos:inScheme ?scheme .
+    ?practice coop:theme ?own . ?own ?match ?concept . {one_of("?match", CROSSWALK)} ?concept skos:inScheme ?scheme .
     VALUES (?scheme ?facet) {{
       (coops:theme "themes") (coops:urbact-theme "themes") (coops:sector "sectors") (coops:target-group "target groups")
     }}

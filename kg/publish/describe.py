@@ -16,7 +16,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.namespaces import FILLER_PATTERN, PRACTICE_SECTIONS, SAME_OR_BROADER, SAME_OR_NARROWER, Namespaces
+from kg.namespaces import FILLER_PATTERN, PRACTICE_SECTIONS, SAME_OR_BROADER, SAME_OR_NARROWER, Namespaces, one_of
 from kg.rdf import GRAPH_TYPES, prefixed, serialise
 from kg.store import Store
 
@@ -410,10 +410,12 @@ def _filter_pattern(prop: str, var: str) -> str:
     support practices)."""
     if prop not in _CONCEPT_FILTERS:
         return f"?e coop:{prop} {var} ."
-    own = "coop:theme|coop:sector|coop:targetGroup"
+    own = one_of(f"?own_{prop}", "coop:theme|coop:sector|coop:targetGroup")
+    narrower, broader = one_of(f"?n_{prop}", SAME_OR_NARROWER), one_of(f"?b_{prop}", SAME_OR_BROADER)
     return (
-        f"{{ ?e coop:{prop} {var} }} UNION {{ ?e {own} ?c_{prop} . ?c_{prop} {SAME_OR_NARROWER} {var} }} "
-        f"UNION {{ ?e {own} ?c_{prop} . {var} {SAME_OR_BROADER} ?c_{prop} }}"
+        f"{{ ?e coop:{prop} {var} }} "
+        f"UNION {{ ?e ?own_{prop} ?c_{prop} . {own} ?c_{prop} ?n_{prop} {var} . {narrower} }} "
+        f"UNION {{ ?e ?own_{prop} ?c_{prop} . {own} {var} ?b_{prop} ?c_{prop} . {broader} }}"
     )
 
 
