@@ -5,9 +5,9 @@ an AI assistant and await review by native speakers, as each file's header and t
 `messages.pot` beside them is the template, extracted from the templates (and the words kg.publish marks)
 with `pybabel extract -F api/babel.cfg -k N_ -o api/translations/messages.pot api/ kg/publish/`. Only the
 `.po` files are kept in git: `init_app` compiles them to `.mo` files when the app is built (about 0.3 s
-for 13 catalogues here), into `<tmp>/coopkg-translations-<uid>/<digest of the .po files>`, a folder only
-this user may write, shared by the processes serving the same catalogues; so a fresh clone serves every
-language with no extra command.
+for 13 catalogues here, once; later starts read the list of languages it kept, 0.06 s), into
+`<tmp>/coopkg-translations-<uid>/<digest of the .po files>`, a folder only this user may write, shared by
+the processes serving the same catalogues; so a fresh clone serves every language with no extra command.
 
 The language of an answer, first that applies:
 
@@ -98,34 +98,54 @@ def _compile(source: Path) -> Languages:
     """Compile every complete `.po` under `source` (the incomplete are skipped) into a folder named by their
     contents: made once, then found by every process that serves the same catalogues (and made again when
     some of its files are gone, as a /tmp cleaner may take them)."""
-    template = read_catalogue(source / "messages.pot")
     pos = sorted(source.glob("*/LC_MESSAGES/messages.po"))
     digest = hashlib.blake2b(babel_version.encode(), digest_size=10)
     for po in [source / "messages.pot", *pos]:
         digest.update(str(po.relative_to(source)).encode() + b"\0" + po.read_bytes())
+    cache = _cache_folder()
+    final = cache / digest.hexdigest()
+    made = _made(final)
+    if made is not None:  # compiled before from these very files: no catalogue to read again
+        return _languages([DEFAULT, *made], final)
+    template = read_catalogue(source / "messages.pot")
     catalogues = {}
     for po in pos:
         lang = po.parent.parent.name
         catalogue = read_catalogue(po, locale=lang)
         if lang != DEFAULT and complete(catalogue, template):
             catalogues[lang] = catalogue
-    offered = [DEFAULT, *catalogues]
-    cache = _cache_folder()
-    final = cache / digest.hexdigest()
-    if not all((final / lang / "LC_MESSAGES" / "messages.mo").is_file() for lang in catalogues):
-        shutil.rmtree(final, ignore_errors=True)
-        target = Path(tempfile.mkdtemp(dir=cache))
-        for lang, catalogue in catalogues.items():
-            out = target / lang / "LC_MESSAGES"
-            out.mkdir(parents=True)
-            with (out / "messages.mo").open("wb") as f:
-                write_mo(f, catalogue)
-        try:
-            target.rename(final)
-        except OSError:  # another process made it first: the same files
-            shutil.rmtree(target, ignore_errors=True)
+    shutil.rmtree(final, ignore_errors=True)  # what is left of it, if a cleaner took some files
+    target = Path(tempfile.mkdtemp(dir=cache))
+    for lang, catalogue in catalogues.items():
+        out = target / lang / "LC_MESSAGES"
+        out.mkdir(parents=True)
+        with (out / "messages.mo").open("wb") as f:
+            write_mo(f, catalogue)
+    (target / _OFFERED).write_text("\n".join(catalogues), encoding="utf-8")  # written last: the folder is whole
+    try:
+        target.rename(final)
+    except OSError:  # another process made it first: the same files
+        shutil.rmtree(target, ignore_errors=True)
+    return _languages([DEFAULT, *catalogues], final)
+
+
+#: The file of a compiled folder that lists its languages (the complete catalogues it was made from).
+_OFFERED = "offered"
+
+
+def _made(folder: Path) -> list[str] | None:
+    """The languages a compiled folder offers, when it is whole (its list and each list's .mo file), else None."""
+    try:
+        langs = [lang for lang in (folder / _OFFERED).read_text(encoding="utf-8").splitlines() if lang]
+    except OSError:
+        return None
+    whole = all((folder / lang / "LC_MESSAGES" / "messages.mo").is_file() for lang in langs)
+    return langs if whole else None
+
+
+def _languages(offered: list[str], folder: Path) -> Languages:
     names = {lang: Locale.parse(lang).get_display_name(lang).capitalize() for lang in offered}
-    return Languages(offered, names, final)
+    return Languages(offered, names, folder)
 
 
 def locale() -> str:
