@@ -16,16 +16,22 @@ from flask import Flask, g, request
 from flask_cors import CORS
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api.services import Services
+from api.services import Services, Shared
 from kg.config import Config
 from kg.errors import KGError
 from kg.query.executor import InlineExecutor, QueryExecutor
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "Shared"]
 
 
-def create_app(config: Config | None = None, *, executor: QueryExecutor | InlineExecutor | None = None) -> Flask:
-    """Build the app for `config` (default: from the environment)."""
+def create_app(
+    config: Config | None = None,
+    *,
+    executor: QueryExecutor | InlineExecutor | None = None,
+    shared: Shared | None = None,
+) -> Flask:
+    """Build the app for `config` (default: from the environment); `shared`: the folder of the server's
+    web processes (`kg serve --processes N`), through which a reload reaches all of them."""
     config = config or Config.from_env()
     if not config.read_only and not config.admin_token:
         raise KGError("admin mode needs a token: set KG_ADMIN_TOKEN (or serve read-only)")
@@ -35,7 +41,7 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | Inline
         MAX_CONTENT_LENGTH=config.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
-    app.extensions["coopkg"] = Services.start(config, executor)
+    app.extensions["coopkg"] = Services.start(config, executor, shared)
     CORS(
         app,
         resources={
@@ -67,7 +73,7 @@ def create_app(config: Config | None = None, *, executor: QueryExecutor | Inline
     app.register_blueprint(practices.bp)
     app.register_blueprint(admin.ops)
     if not config.read_only:
-        app.extensions["coopkg_admin"] = admin.AdminState()
+        app.extensions["coopkg_admin"] = admin.AdminState(shared=shared)
         app.register_blueprint(admin.bp)
     validators.install(app)
     _bounded_bodies(app, config)

@@ -1,17 +1,30 @@
 """What one web process holds, opened once at start and replaced together by `reload()`: the read-only
-store, the query workers, the saved queries, the served version, the caches and the catalogue."""
+store, the query workers, the saved queries, the served version, the caches and the catalogue.
+
+Under `kg serve --processes N` the web processes share a folder (`Shared`): a generation counter in a
+mapped file, which a thread of each process reads ten times a second and follows with a reload of its own,
+and a file per process naming the generation and version it serves, which the reload waits for.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
+import mmap
+import os
+import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import current_app
 from rdflib import Graph
 
 from kg.config import Config
+from kg.errors import KGError
 from kg.network.recommend import Network
 from kg.network.view_data import ViewCache, ViewFilters, filter_options, map_view, network_view
 from kg.practices.similarity import SimilarityIndex, practice_index
@@ -23,9 +36,119 @@ from kg.query.executor import ExecutorReader, InlineExecutor, QueryExecutor
 from kg.query.saved import SavedQuery, read_saved_queries
 from kg.store import Store, open_store
 
-__all__ = ["Services", "services"]
+__all__ = ["Services", "Shared", "services"]
 
 LOG = logging.getLogger("coopkg")
+
+#: How often each web process looks at the shared generation (seconds): a reload reaches it within this.
+FOLLOW_EVERY = 0.1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Shared:
+    """The folder the web processes of one server share: the data generation (a counter in a mapped file,
+    read without a system call), when it began (the Last-Modified of every answer), which generation each
+    process serves, and the admin lock and status, so that a rebuild started in one process is seen by all."""
+
+    def __init__(self, folder: Path | str, *, began: float | None = None):
+        self.folder = Path(folder)
+        #: when the server began (the Last-Modified until the first reload), the same in every process
+        self.began = time.time() if began is None else began
+        self._fd = os.open(self.folder / "generation", os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._fd).st_size < 8:
+            os.ftruncate(self._fd, 8)  # zeros: generation 0
+        self._map = mmap.mmap(self._fd, 8)
+        self._admin: int | None = None
+
+    def generation(self) -> int:
+        """The generation every process should serve."""
+        return struct.unpack_from("<Q", self._map)[0]
+
+    def modified(self) -> datetime:
+        """When the current generation began to be served (the same in every process)."""
+        began = self._read_json("began.json") or {}
+        return datetime.fromtimestamp(began.get("modified", self.began), UTC).replace(microsecond=0)
+
+    def advance(self) -> int:
+        """Start a new generation (under a lock: two reloads never get the same number); its number."""
+        with open(self.folder / "generation.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            generation = self.generation() + 1
+            self._write_json("began.json", {"generation": generation, "modified": int(time.time())})
+            struct.pack_into("<Q", self._map, 0, generation)
+            self._map.flush()
+        return generation
+
+    def serving(self, generation: int, version: str) -> None:
+        """Say that this process serves `generation`, with the store at `version`."""
+        self._write_json(f"process-{os.getpid()}.json", {"generation": generation, "version": version})
+
+    def processes(self) -> dict[int, dict]:
+        """What each live process serves, by pid (the files of processes gone are removed)."""
+        found = {}
+        for path in self.folder.glob("process-*.json"):
+            pid = int(path.stem.removeprefix("process-"))
+            if not _alive(pid):
+                path.unlink(missing_ok=True)
+            elif (served := self._read_json(path.name)) is not None:
+                found[pid] = served
+        return found
+
+    def wait(self, generation: int, timeout: float) -> dict[int, dict]:
+        """Wait until every live process serves `generation` (or the time is up); what each one serves."""
+        deadline = time.monotonic() + timeout
+        while True:
+            served = self.processes()
+            if all(s["generation"] >= generation for s in served.values()) or time.monotonic() > deadline:
+                return served
+            time.sleep(0.05)
+
+    def lock_admin(self) -> bool:
+        """Take the admin lock of every process (False: a rebuild or reload runs in one of them)."""
+        fd = os.open(self.folder / "admin.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._admin = fd
+        return True
+
+    def unlock_admin(self) -> None:
+        fd, self._admin = self._admin, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor drops the lock
+
+    def admin_status(self) -> dict:
+        """What the last or the running rebuild or reload did, in whichever process it ran."""
+        return self._read_json("admin.json") or {"running": None, "last": {}}
+
+    def set_admin_status(self, running: str | None, last: dict) -> None:
+        self._write_json("admin.json", {"running": running, "last": last})
+
+    def _write_json(self, name: str, value: dict) -> None:
+        temporary = self.folder / f".{name}.{os.getpid()}.{threading.get_ident()}"
+        temporary.write_text(json.dumps(value))
+        os.replace(temporary, self.folder / name)  # readers see the old file or the new, never half of one
+
+    def _read_json(self, name: str) -> dict | None:
+        try:
+            return json.loads((self.folder / name).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def close(self) -> None:
+        self._map.close()
+        os.close(self._fd)
 
 
 @dataclass
@@ -49,12 +172,22 @@ class Services:
     #: when this process began serving the current version: the Last-Modified of every public answer
     modified: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     warm_up: threading.Thread | None = None
+    #: the folder shared with the server's other web processes (None: this process serves alone)
+    shared: Shared | None = None
+    #: the shared generation this process serves
+    generation: int = 0
     _catalog: Graph | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _reloading: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
-    def start(cls, config: Config, executor: QueryExecutor | InlineExecutor | None = None) -> Services:
-        """Open the store, start the network views' warm-up, then the query workers (they take longest)."""
+    def start(
+        cls, config: Config, executor: QueryExecutor | InlineExecutor | None = None, shared: Shared | None = None
+    ) -> Services:
+        """Open the store, start the network views' warm-up, then the query workers (they take longest); with
+        a shared folder, follow the generation the server's other processes move to."""
+        generation = shared.generation() if shared is not None else 0  # read before the store is opened
         store = open_store(config, read_only=True)
         services = cls(
             config=config,
@@ -63,7 +196,11 @@ class Services:
             store=store,
             version=store.version or "unversioned",
             results=ResultCache(config.result_cache_bytes),
+            shared=shared,
+            generation=generation,
         )
+        if shared is not None:
+            services.modified = shared.modified()
         services.dumps = DumpCache(store, config.ns)
         services.warm_up = services._start_warm_up()
         try:
@@ -78,6 +215,9 @@ class Services:
         except BaseException:
             store.close()
             raise
+        if shared is not None:
+            shared.serving(generation, services.version)
+            threading.Thread(target=services._follow, name="kg-follow-generation", daemon=True).start()
         return services
 
     def similarity(self) -> SimilarityIndex:
@@ -118,14 +258,14 @@ class Services:
                 )
             return self._catalog
 
-    def reload(self) -> str:
+    def reload(self, modified: datetime | None = None) -> str:
         """Serve the store's current data: new query workers, the store reopened, every cache emptied."""
         self.executor.restart()
         store = open_store(self.config, read_only=True)
         with self._lock:
             old, self.store = self.store, store
             self.version = store.version or "unversioned"
-            self.modified = datetime.now(UTC).replace(microsecond=0)
+            self.modified = modified or datetime.now(UTC).replace(microsecond=0)
             self.results.clear()
             self.dumps = DumpCache(store, self.config.ns)
             self._catalog = None
@@ -134,6 +274,46 @@ class Services:
             self.models.clear()
         old.close()
         return self.version
+
+    def reload_everywhere(self, timeout: float = 600.0) -> dict:
+        """Reload this process and every other web process of the server onto the store's current data, and
+        wait until all serve it: the version, and how many processes serve it. Raises KGError when a process
+        did not follow in `timeout` seconds or serves another version (a build landed between two reopens)."""
+        if self.shared is None:
+            return {"version": self.reload(), "processes": 1}
+        generation = self.shared.advance()
+        self._serve_generation(generation)
+        served = self.shared.wait(generation, timeout)
+        behind = sorted(pid for pid, s in served.items() if s["generation"] < generation)
+        if behind:
+            raise KGError(f"web processes {behind} did not reload within {timeout:g} s")
+        versions = {s["version"] for s in served.values()}
+        if len(versions) > 1:
+            raise KGError(f"the web processes serve different versions ({', '.join(sorted(versions))}): reload again")
+        return {"version": self.version, "processes": len(served)}
+
+    def _serve_generation(self, generation: int) -> None:
+        """Reload onto the shared generation `generation`, once (the admin request and the follower thread
+        of the process that started it both come here)."""
+        assert self.shared is not None
+        with self._reloading:
+            if self.generation >= generation:
+                return
+            self.reload(self.shared.modified())
+            self.generation = generation
+            self.shared.serving(generation, self.version)
+
+    def _follow(self) -> None:
+        """Reload whenever another process moved the shared generation on (a thread of each web process)."""
+        assert self.shared is not None
+        while not self._stop.wait(FOLLOW_EVERY):
+            generation = self.shared.generation()
+            if generation > self.generation:
+                try:
+                    self._serve_generation(generation)
+                except Exception as e:  # noqa: BLE001 - the reload that waits for this process reports it
+                    LOG.error("this web process could not reload onto generation %d: %s", generation, e)
+                    self._stop.wait(1)
 
     def _start_warm_up(self) -> threading.Thread:
         """Build, in the background, the networks the first visitor of /network and /map asks for (on large
@@ -154,6 +334,7 @@ class Services:
         return thread
 
     def close(self) -> None:
+        self._stop.set()
         if self.warm_up is not None:
             self.warm_up.join(timeout=60)  # it reads the store that is closed next
         self.executor.close()

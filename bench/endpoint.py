@@ -11,9 +11,13 @@ second, latency and errors, kg serve's result-cache hit rate, and the ratios aga
     python bench/endpoint.py                 # installs wrk and the peers where missing
     python bench/endpoint.py --seconds 30 --clients 8
     python bench/endpoint.py --baseline 6ec9e7e --only "kg serve,baseline,oxigraph"  # beside an older commit
+    python bench/endpoint.py --processes 1,2 --only "kg serve,oxigraph"  # kg serve with 1, then 2 web processes
+    python bench/endpoint.py --store oxigraph:/tmp/small --processes 1,2 --only "kg serve" --seconds 5  # any store
 
 `--baseline REV` also serves the same store with the code of an older commit (a git worktree, this venv),
-for "what did this change cost" in the same run.
+for "what did this change cost" in the same run. `--processes 1,2` serves with each number of web processes
+(KG_PROCESSES) in turn and prints their requests per second and peak memory against one process.
+`--store` measures another store (its own organisations and projects make the mixes) instead of H2020's.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from h2020 import DATA, STORE, ensure_store
@@ -48,16 +53,33 @@ ID = "https://w3id.org/coopkg/id/"
 
 
 def light_mix(orgs: list[str], projects: list[str]) -> list[str]:
+    """The light mix about H2020 organisations and projects, by their PIC and RCN."""
+    return light_mix_iris(
+        [(f"{ID}h2020/organisation/{o}", f"{ID}project/{p}") for o, p in zip(orgs, projects, strict=True)]
+    )
+
+
+def light_mix_iris(pairs: list[tuple[str, str]]) -> list[str]:
+    """A lookup, a join, an ASK and a CONSTRUCT for each (organisation IRI, project IRI)."""
     queries = []
-    for org, project in zip(orgs, projects, strict=True):
+    for org, project in pairs:
         queries += [
-            f"SELECT ?p ?o WHERE {{ <{ID}h2020/organisation/{org}> ?p ?o }}",
-            PREFIXES + f"SELECT ?org ?country WHERE {{ ?m org:organization <{ID}project/{project}> ; org:member ?org . "
+            f"SELECT ?p ?o WHERE {{ <{org}> ?p ?o }}",
+            PREFIXES + f"SELECT ?org ?country WHERE {{ ?m org:organization <{project}> ; org:member ?org . "
             "?org coop:country/coop:countryCode ?country }",
-            PREFIXES + f"ASK {{ ?m org:organization <{ID}project/{project}> }}",
-            f"CONSTRUCT {{ <{ID}project/{project}> ?p ?o }} WHERE {{ <{ID}project/{project}> ?p ?o }}",
+            PREFIXES + f"ASK {{ ?m org:organization <{project}> }}",
+            f"CONSTRUCT {{ <{project}> ?p ?o }} WHERE {{ <{project}> ?p ?o }}",
         ]
     return queries
+
+
+def store_pairs(location: str, limit: int) -> list[tuple[str, str]]:
+    """Up to `limit` (organisation, project) pairs of memberships in a store, for the mixes on any store."""
+    from kg.store import open_store
+
+    query = PREFIXES + f"SELECT ?org ?project WHERE {{ ?m org:organization ?project ; org:member ?org }} LIMIT {limit}"
+    with open_store(location, read_only=True) as store:
+        return [(row["org"].value, row["project"].value) for row in store.query(query)]
 
 
 AGGREGATES = [
@@ -82,10 +104,13 @@ end
 """
 
 
-def kg_serve(port: int, env: dict[str, str], stderr, code: Path = ROOT) -> subprocess.Popen:
-    """`kg serve` on the H2020 store, on a loopback port, as shipped (its default threads and connections),
-    with the code in `code` (this checkout, or a worktree of an older commit)."""
-    command = [sys.executable, "-m", "kg", "--store", f"oxigraph:{STORE}", "serve", "--port", str(port)]
+def kg_serve(
+    port: int, env: dict[str, str], stderr, code: Path = ROOT, location: str = f"oxigraph:{STORE}"
+) -> subprocess.Popen:
+    """`kg serve` on the H2020 store (or `location`), on a loopback port, as shipped (its default threads,
+    connections and web processes unless `env` sets KG_PROCESSES), with the code in `code` (this checkout, or
+    a worktree of an older commit)."""
+    command = [sys.executable, "-m", "kg", "--store", location, "serve", "--port", str(port)]
     return subprocess.Popen(command, cwd=code, env={**env, "PYTHONPATH": str(code)}, stderr=stderr)
 
 
@@ -146,15 +171,20 @@ def wait_for(url: str, seconds: float) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def ensure_tools() -> None:
-    for tool, package in (("wrk", "wrk"), ("nginx", "nginx-light")):
-        if _tool(tool) is None:
+def ensure_tools(wanted: Callable[[str], bool] = lambda name: True) -> None:
+    """Install wrk, and the servers of the run that `wanted` keeps, where missing."""
+    for tool, package, server in (("wrk", "wrk", ""), ("nginx", "nginx-light", "nginx cache before kg serve")):
+        if _tool(tool) is None and (not server or wanted(server)):
             sudo = [] if os.geteuid() == 0 else ["sudo"]
             subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", package], check=True)
-    for module, package in (("waitress-serve", "waitress>=3,<4"), ("gunicorn", "gunicorn>=23,<24")):
-        if shutil.which(module, path=str(Path(sys.executable).parent)) is None:  # other HTTP servers for kg's app
-            subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
-    if not (PEERS / "bin" / "oxigraph").exists():  # a venv of its own: rdflib-endpoint pins its own rdflib
+    for module, package, server in (
+        ("waitress-serve", "waitress>=3,<4", "kg app, Waitress 16 threads"),
+        ("gunicorn", "gunicorn>=23,<24", "kg app, gunicorn 2 workers"),
+    ):
+        if shutil.which(module, path=str(Path(sys.executable).parent)) is None and wanted(server):
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)  # kg's app elsewhere
+    peers = wanted("oxigraph server") or wanted("rdflib-endpoint")
+    if peers and not (PEERS / "bin" / "oxigraph").exists():  # a venv of its own: rdflib-endpoint pins its own rdflib
         subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
         subprocess.run(
             [PEERS / "bin" / "pip", "install", "-q", "oxigraph==0.5.13", "rdflib-endpoint==0.6.3", "uvicorn"],
@@ -240,7 +270,7 @@ class PeakMemory:
         return self.peak
 
 
-def stages(queries: list[str], rounds: int = 3) -> list[tuple[str, float]]:
+def stages(queries: list[str], location: str, rounds: int = 3) -> list[tuple[str, float]]:
     """Where a light request's time goes, in milliseconds per request (median of `rounds` passes over the
     queries), measured in this process: the query and its serialisation in pyoxigraph, the hand-off to a
     query worker and back, Flask with kg's checks and negotiation (uncached and from the result cache), and
@@ -263,7 +293,7 @@ def stages(queries: list[str], rounds: int = 3) -> list[tuple[str, float]]:
             passes.append((time.perf_counter() - started) * 1000 / len(queries))
         return statistics.median(passes)
 
-    store = open_store(f"oxigraph:{STORE}", read_only=True).in_memory()
+    store = open_store(location, read_only=True).in_memory()
 
     def query(q: str) -> None:
         result = store.query(q)
@@ -273,7 +303,7 @@ def stages(queries: list[str], rounds: int = 3) -> list[tuple[str, float]]:
             result.serialize(format=ox.QueryResultsFormat.JSON)
 
     t_query = per_request(query)
-    config = Config(store=f"oxigraph:{STORE}", workers=1, spare_workers=0, access_log=False)
+    config = Config(store=location, workers=1, spare_workers=0, access_log=False)
     executor = QueryExecutor(config, workers=1, spares=0, timeout=30, max_bytes=50_000_000, in_memory=True)
     try:
         t_worker = per_request(lambda q: executor.run(QueryRequest(q)))
@@ -314,13 +344,13 @@ def hit_rate(metrics_url: str) -> str:
     return f"{hits:.0f} hits, {misses:.0f} misses, hit rate {hits / max(hits + misses, 1):.2f}"
 
 
-def direct(queries: list[str], seconds: int) -> float:
+def direct(queries: list[str], seconds: int, location: str) -> float:
     """Queries per second from pyoxigraph in this process, one thread, in memory."""
     import pyoxigraph as ox
 
     from kg.store import open_store
 
-    store = open_store(f"oxigraph:{STORE}", read_only=True).in_memory()
+    store = open_store(location, read_only=True).in_memory()
     done, started = 0, time.monotonic()
     while time.monotonic() - started < seconds:
         result = store.query(queries[done % len(queries)])
@@ -338,61 +368,86 @@ def main() -> None:
     parser.add_argument("--start-timeout", type=float, default=900, help="seconds a server may take to start")
     parser.add_argument("--baseline", metavar="REV", help="also serve with the code of this older commit")
     parser.add_argument(
+        "--processes",
+        default="",
+        help="comma-separated numbers of web processes (KG_PROCESSES) to serve with in turn, e.g. 1,2 "
+        "(default: kg serve as shipped)",
+    )
+    parser.add_argument("--store", help="an oxigraph: store to measure instead of H2020's (not built here)")
+    parser.add_argument(
         "--only",
         default="",
         help="comma-separated servers to run, by the start of their name (kg,baseline,oxigraph,nginx,gunicorn,...)",
     )
     args = parser.parse_args()
-    ensure_tools()
-    ensure_store()
-    work = Path(tempfile.mkdtemp(prefix="kg-endpoint-bench-"))
-    dump = work / "dump.nq"
-    subprocess.run(
-        [sys.executable, "-m", "kg", "--store", f"oxigraph:{STORE}", "export", "-f", "nquads", "-o", dump],
-        check=True,
-        cwd=ROOT,
-    )
-    ntriples = work / "dump.nt"
-    subprocess.run(
-        [sys.executable, "-m", "kg", "--store", f"oxigraph:{STORE}", "export", "-f", "ntriples", "-o", ntriples],
-        check=True,
-        cwd=ROOT,
-    )
-    lines = (DATA / "participations.csv").read_text().splitlines()[1:]
-    rows = [line.split(",") for line in lines[:200:20]]
-    light = light_mix([r[0] for r in rows], [r[1] for r in rows])
-    full = light + AGGREGATES * (len(light) // 8)
-    # a different organisation and project in every request of a run (thousands of each), so that no
-    # result cache can answer: what a crawler or a client looking up many entities sends
-    many = [line.split(",") for line in lines[:: max(1, len(lines) // 6000)]][:6000]
-    varied = light_mix([r[0] for r in many], [r[1] for r in many])
-    mixes = {"light": light, "varied": varied, "full": full}
-
-    print("where a light request's time goes (ms per request, in this process):", flush=True)
-    for stage, ms in stages(light):
-        print(f"  {stage:<58} {ms:>7.3f}", flush=True)
-    servers: dict[str, tuple[subprocess.Popen, str]] = {}
     only = [w.strip() for w in args.only.split(",") if w.strip()]
 
     def wanted(name: str) -> bool:
         return not only or any(name.startswith(w) for w in only)
 
+    ensure_tools(wanted)
+    location = args.store or f"oxigraph:{STORE}"
+    if not args.store:
+        ensure_store()
+    work = Path(tempfile.mkdtemp(prefix="kg-endpoint-bench-"))
+    dump = work / "dump.nq"
+    subprocess.run(
+        [sys.executable, "-m", "kg", "--store", location, "export", "-f", "nquads", "-o", dump],
+        check=True,
+        cwd=ROOT,
+    )
+    ntriples = work / "dump.nt"
+    subprocess.run(
+        [sys.executable, "-m", "kg", "--store", location, "export", "-f", "ntriples", "-o", ntriples],
+        check=True,
+        cwd=ROOT,
+    )
+    if args.store:
+        pairs = store_pairs(location, 6000)
+        light = light_mix_iris(pairs[:200:20])
+        varied = light_mix_iris(pairs)
+    else:
+        lines = (DATA / "participations.csv").read_text().splitlines()[1:]
+        rows = [line.split(",") for line in lines[:200:20]]
+        light = light_mix([r[0] for r in rows], [r[1] for r in rows])
+        # a different organisation and project in every request of a run (thousands of each), so that no
+        # result cache can answer: what a crawler or a client looking up many entities sends
+        many = [line.split(",") for line in lines[:: max(1, len(lines) // 6000)]][:6000]
+        varied = light_mix([r[0] for r in many], [r[1] for r in many])
+    full = light + AGGREGATES * (len(light) // 8)
+    mixes = {"light": light, "varied": varied, "full": full}
+
+    print("where a light request's time goes (ms per request, in this process):", flush=True)
+    for stage, ms in stages(light, location):
+        print(f"  {stage:<58} {ms:>7.3f}", flush=True)
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
     env = {**os.environ, "KG_WORKERS": "2", "KG_QUERY_TIMEOUT": "30"}
-    port = free_port()
-    if wanted("kg serve"):
-        servers["kg serve"] = (kg_serve(port, env, subprocess.DEVNULL), f"http://127.0.0.1:{port}/sparql")
+    counts = [int(n) for n in args.processes.split(",") if n.strip()]
+    # kg serve with each number of web processes; "kg serve" alone is as shipped (KG_PROCESSES unset: per core)
+    ours = {process_name(n): n for n in counts} or {"kg serve": None}
+    for name, count in ours.items():
+        if wanted(name):
+            port = free_port()
+            served = {**env, "KG_PROCESSES": str(count)} if count else env
+            servers[name] = (
+                kg_serve(port, served, subprocess.DEVNULL, location=location),
+                f"http://127.0.0.1:{port}/sparql",
+            )
     baseline = f"baseline kg serve @{args.baseline}"
     if args.baseline and wanted(baseline):
         port = free_port()
         code = worktree(args.baseline, work)
-        servers[baseline] = (kg_serve(port, env, subprocess.DEVNULL, code), f"http://127.0.0.1:{port}/sparql")
+        servers[baseline] = (
+            kg_serve(port, env, subprocess.DEVNULL, code, location=location),
+            f"http://127.0.0.1:{port}/sparql",
+        )
     upstream, port = free_port(), free_port()
     cached = None  # the kg serve behind nginx
     if wanted("nginx cache before kg serve"):
-        cached = kg_serve(upstream, {**env, "KG_CACHE_MAX_AGE": "60"}, subprocess.DEVNULL)
+        cached = kg_serve(upstream, {**env, "KG_CACHE_MAX_AGE": "60"}, subprocess.DEVNULL, location=location)
         servers["nginx cache before kg serve"] = (nginx(work, port, upstream), f"http://127.0.0.1:{port}/sparql")
     bin_dir = Path(sys.executable).parent
-    app_env = {**env, "KG_STORE": f"oxigraph:{STORE}", "KG_ACCESS_LOG": "true"}
+    app_env = {**env, "KG_STORE": location, "KG_ACCESS_LOG": "true"}
     port = free_port()
     if wanted("kg app, gunicorn 2 workers"):
         servers["kg app, gunicorn 2 workers"] = (
@@ -446,8 +501,9 @@ def main() -> None:
         )
     results: dict[tuple[str, str], dict] = {}
     peaks: dict[str, float] = {}
+    first = next(iter(ours))  # the kg serve the peers are compared with: as shipped, or the fewest processes
     cache_report = "not measured"
-    print(f"data: H2020 ({STORE}), {args.clients} clients, {args.seconds} s per run", flush=True)
+    print(f"data: {location}, {args.clients} clients, {args.seconds} s per run", flush=True)
     print(f"{'server':<30} {'mix':<6} {'req/s':>8} {'p50':>9} {'p99':>9} {'non-2xx':>8}  socket errors", flush=True)
 
     def report(name: str, mix: str, r: dict) -> None:
@@ -459,7 +515,7 @@ def main() -> None:
 
     try:
         for mix, queries in mixes.items():
-            rps = direct(queries, args.seconds)
+            rps = direct(queries, args.seconds, location)
             report(
                 "pyoxigraph direct, 1 thread", mix, {"rps": rps, "p50": "-", "p99": "-", "non2xx": 0, "errors": "none"}
             )
@@ -477,7 +533,7 @@ def main() -> None:
             if name.startswith("kg"):
                 base = url.removesuffix("/sparql")
                 cache = hit_rate(base + "/metrics")
-                cache_report = cache if name == "kg serve" else cache_report
+                cache_report = cache if name == first else cache_report
                 cost = http_cost(base, args.seconds, args.clients)
                 print(f"{name}: result cache {cache}; /healthz {cost:.3f} ms of server time a request", flush=True)
     finally:
@@ -487,24 +543,61 @@ def main() -> None:
         if args.baseline:
             subprocess.run(["git", "worktree", "remove", "--force", str(work / f"baseline-{args.baseline}")], cwd=ROOT)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"kg serve's result cache over the run: {cache_report}")
+    print(f"{first}'s result cache over the run: {cache_report}")
+    for name in ours:
+        compare(name, mixes, results, baseline)
+    if "oxigraph server" in peaks:
+        for name in ours:
+            if name in peaks:
+                print(f"peak memory: {name} / oxigraph server = {peaks[name] / peaks['oxigraph server']:.2f}")
+    if len(counts) > 1:
+        print(scaling(counts, mixes, results, peaks))
+
+
+def process_name(count: int) -> str:
+    return f"kg serve, {count} process{'es' if count > 1 else ''}"
+
+
+def compare(name: str, mixes: dict, results: dict, baseline: str) -> None:
+    """One line a mix: a kg serve's requests per second against the baseline and the peers."""
     for mix in mixes:
-        if ("kg serve", mix) not in results:
+        if (name, mix) not in results:
             continue
-        ours = results[("kg serve", mix)]["rps"]
+        ours = results[(name, mix)]["rps"]
         line = []
         if (baseline, mix) in results:
-            line.append(f"{mix} mix: kg serve / {baseline} = {ours / max(results[(baseline, mix)]['rps'], 0.01):.3f}")
+            line.append(f"{mix} mix: {name} / {baseline} = {ours / max(results[(baseline, mix)]['rps'], 0.01):.3f}")
         if ("oxigraph server", mix) in results:
             ratio = ours / results[("oxigraph server", mix)]["rps"]
-            line.append(f"{mix} mix: kg serve / oxigraph server = {ratio:.2f}")
+            line.append(f"{mix} mix: {name} / oxigraph server = {ratio:.2f}")
         if ("rdflib-endpoint", mix) in results:
-            line.append(
-                f"kg serve / rdflib-endpoint = {ours / max(results[('rdflib-endpoint', mix)]['rps'], 0.01):.1f}"
-            )
-        print("; ".join(line))
-    if "kg serve" in peaks and "oxigraph server" in peaks:
-        print(f"peak memory: kg serve / oxigraph server = {peaks['kg serve'] / peaks['oxigraph server']:.2f}")
+            line.append(f"{name} / rdflib-endpoint = {ours / max(results[('rdflib-endpoint', mix)]['rps'], 0.01):.1f}")
+        if line:
+            print("; ".join(line))
+
+
+def scaling(counts: list[int], mixes: dict, results: dict, peaks: dict) -> str:
+    """A table of requests per second and peak memory by number of web processes, and each against one
+    (or the fewest) process: the varied mix's ratio is the scaling no result cache helps."""
+    one = process_name(min(counts))
+    rows = [f"\n{'web processes':<14}" + "".join(f"{m + ' req/s':>14}" for m in mixes) + f"{'peak MiB':>10}"]
+    for count in counts:
+        name = process_name(count)
+        cells = [f"{results[(name, m)]['rps']:>14.1f}" if (name, m) in results else f"{'-':>14}" for m in mixes]
+        rows.append(f"{count:<14}" + "".join(cells) + f"{peaks.get(name, 0):>10,.0f}")
+    for count in counts:
+        if count == min(counts):
+            continue
+        name = process_name(count)
+        cells = [
+            f"{results[(name, m)]['rps'] / results[(one, m)]['rps']:>13.2f}x"
+            if (name, m) in results and (one, m) in results
+            else f"{'-':>14}"
+            for m in mixes
+        ]
+        memory = f"{peaks[name] / peaks[one]:>9.2f}x" if peaks.get(name) and peaks.get(one) else f"{'-':>10}"
+        rows.append(f"{f'{count} / {min(counts)}':<14}" + "".join(cells) + memory)
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from h2020 import DATA, ensure_store
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kg.cli.serve import default_processes  # noqa: E402
 from kg.config import Config  # noqa: E402
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?o . ?b ?q ?o . ?c ?r ?b }"  # joins on shared objects: minutes
@@ -175,7 +176,8 @@ def main() -> None:
     print(
         f"workload: {len(items)} kinds of request; {args.clients} clients for {args.seconds} s; "
         f"settings: KG_QUERY_TIMEOUT={settings.query_timeout:g} KG_WORKERS={settings.workers} "
-        f"KG_SERVE_IN_MEMORY={str(settings.serve_in_memory).lower()}"
+        f"KG_SERVE_IN_MEMORY={str(settings.serve_in_memory).lower()} "
+        f"KG_PROCESSES={settings.processes or default_processes()}"
     )
     print(f"light requests by status (server log): {dict(sorted(statuses['light'].items()))}")
     print(f"heavy query by status (server log): {dict(sorted(statuses['heavy'].items()))}; client saw {dict(heavy)}")

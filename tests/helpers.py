@@ -112,6 +112,8 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = Path(tempfile.mkstemp(prefix="kg-serve-", suffix=".log")[1])
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("KG_")}, **config.environment()}
+        if not config.processes:  # one web process unless a test asks for more (tests/test_processes.py)
+            env["KG_PROCESSES"] = "1"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "kg", "serve", "--port", str(port), "--threads", "8"],
