@@ -15,6 +15,7 @@ Also counted, with no labels to score: the CORDIS XML records (no PIC) against t
 table (PICs but no names).
 
     python bench/linkage.py              # precision, recall, F1 per source pair, beside exact-name matching
+    python bench/linkage.py projects     # project linkage only, against bench/data/linkage-gold-projects.csv
 """
 
 from __future__ import annotations
@@ -326,5 +327,66 @@ def _show_errors(subset, scores, true, allowed, unknown, threshold: float = 0.85
             )
 
 
+PROJECT_GOLD = ROOT / "bench" / "data" / "linkage-gold-projects.csv"
+CLOSED = "keep-eu-closed-2014-2020-pgourdongeo"
+
+
+def projects() -> None:
+    """Project linkage (kg.link.projects) against the labelled pairs of bench/data/linkage-gold-projects.md,
+    beside linking every pair with one acronym and linking only within one programme."""
+    from kg.link.projects import acronym_key, link_projects  # noqa: PLC0415
+    from kg.store.rows import select_tuples  # noqa: PLC0415
+
+    config = Config(store="memory", link_review="none")
+    store = open_store(config)
+    started = time.perf_counter()
+    build(store, config)
+    import_files(store, config, "keep", [DATA / KEEP])
+    report = import_files(store, config, "keep", [DATA / CLOSED])
+    loaded = time.perf_counter() - started
+    ns = config.ns
+    started = time.perf_counter()
+    result = link_projects(store, ns, report.linkage.canonical)
+    seconds = time.perf_counter() - started
+    gold = {
+        frozenset((f"{ns.id}{r['left']}", f"{ns.id}{r['right']}")): r["same"] == "yes"
+        for r in csv.DictReader(PROJECT_GOLD.open(encoding="utf-8"))
+    }
+    acronyms = dict(select_tuples(store, ns.sparql_prefixes() + "SELECT ?p ?a WHERE { ?p coop:acronym ?a }"))
+    one_acronym = {pair for pair in gold if len({acronym_key(acronyms.get(p, "")) for p in pair}) == 1}
+    same_programme = {
+        frozenset((link.left, link.right)) for link in result.links if link.method == "acronym and programme"
+    }
+    clusters = result.canonical
+    linked = {pair for pair in gold if len({clusters.get(p, p) for p in pair}) == 1}
+    print(f"\nProjects: {len(gold)} labelled pairs ({sum(gold.values())} one project), data loaded in {loaded:.0f} s")
+    print(f"{'method':<44} {'P':>6} {'R':>6} {'linked':>7} {'false':>6} {'s':>6}")
+    for name, predicted in (
+        ("one acronym (every pair)", one_acronym),
+        ("acronym and one programme", same_programme & set(gold)),
+        ("coopkg: acronym and programme, or 2 partners", linked),
+    ):
+        true = {pair for pair in predicted if gold[pair]}
+        precision = len(true) / len(predicted) if predicted else 1.0
+        recall = len(true) / sum(gold.values())
+        shown = f"{seconds:>6.2f}" if name.startswith("coopkg") else f"{'-':>6}"
+        print(f"{name:<44} {precision:>6.3f} {recall:>6.3f} {len(predicted):>7} {len(predicted - true):>6} {shown}")
+    for pair in sorted(gold, key=sorted):
+        if gold[pair] != (pair in linked):
+            print(f"    {'missed' if gold[pair] else 'false'}: {' | '.join(sorted(pair))}")
+    print(
+        f"programmes: {result.programmes}; linked as one: "
+        + "; ".join(
+            f"{link.left.removeprefix(str(ns.id))} = {link.right.removeprefix(str(ns.id))}"
+            for link in result.links
+            if link.method == "programme name"
+        )
+    )
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["projects"]:
+        projects()
+    else:
+        main()
+        projects()

@@ -7,6 +7,7 @@ configured base, so that a deployment's IRIs resolve on its own server.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -125,6 +126,19 @@ class Namespaces:
     def inferred_graph(self) -> str:
         """The graph of what the ontology entails from the data (standard types), rebuilt with the data."""
         return self.base + "graph/inferred"
+
+    @cached_property
+    def merged_graphs(self) -> str:
+        """Where the merged view's graphs live: the facts of linked records restated of their canonical IRI,
+        one graph per source graph (kg.link.merged)."""
+        return self.base + "graph/merged/"
+
+    def merged_graph(self, source: str) -> str:
+        """The merged view's graph of the facts taken from the named graph `source`."""
+        graphs = str(self.graph)
+        if source.startswith(graphs) and not source.startswith(self.merged_graphs):
+            return self.merged_graphs + source[len(graphs) :]
+        return self.merged_graphs + "other/" + hashlib.sha1(source.encode()).hexdigest()[:16]
 
     @cached_property
     def prefixes(self) -> dict[str, str]:

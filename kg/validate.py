@@ -117,8 +117,14 @@ def _generic_fix(field: str) -> str:
     return "give the entities what the rule asks for, through a column of the mapping or its `fixed` key"
 
 
+def _stated(var: str, derived: tuple[str, str]) -> str:
+    """A filter on a graph variable: not a derived graph (the `inferred` graph, the merged view's graphs)."""
+    inferred, merged = derived
+    return f'{var} != <{inferred}> && !STRSTARTS(STR({var}), "{merged}")'
+
+
 def _data_graph(
-    data: Queryable, sample: int, inferred: str, graphs: set[str] | None = None
+    data: Queryable, sample: int, inferred: tuple[str, str], graphs: set[str] | None = None
 ) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef] | None]:
     """The triples SHACL needs, as an rdflib Graph: per class, its instances (the first `sample` of them when
     there are more than FULL_CHECK_LIMIT and `sample`; 0 means all) with their triples, and the classes and
@@ -131,7 +137,7 @@ def _data_graph(
     """
     if graphs is not None:
         return _graphs_data(data, sample, inferred, graphs)
-    stated = f"GRAPH ?g {{ ?s a ?c }} FILTER(isIRI(?c) && ?g != <{inferred}>)"
+    stated = f"GRAPH ?g {{ ?s a ?c }} FILTER(isIRI(?c) && {_stated('?g', inferred)})"
     counts = {
         row["c"].value: int(row["n"].value)
         for row in data.query(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {stated} }} GROUP BY ?c")
@@ -139,7 +145,9 @@ def _data_graph(
     graph = Graph()
     threshold = max(FULL_CHECK_LIMIT, sample)
     if not sample or all(n <= threshold for n in counts.values()):
-        triples = data.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) }}")
+        triples = data.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_stated('?g', inferred)}) }}"
+        )
         graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
         return graph, {}, None
     sampled: dict[str, tuple[int, int]] = {}
@@ -149,14 +157,16 @@ def _data_graph(
         limit = f"LIMIT {sample}" if n > threshold else ""
         if limit:
             sampled[cls] = (sample, n)
-        subjects = f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s a <{cls}> }} FILTER(?g != <{inferred}>) }} {limit}"
+        subjects = (
+            f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s a <{cls}> }} FILTER({_stated('?g', inferred)}) }} {limit}"
+        )
         focus.update(URIRef(row["s"].value) for row in data.query(subjects))
         _add(graph, data, _entities(f"{{ {subjects} }}", inferred))
     return graph, sampled, focus
 
 
 def _graphs_data(
-    data: Queryable, sample: int, inferred: str, graphs: set[str]
+    data: Queryable, sample: int, inferred: tuple[str, str], graphs: set[str]
 ) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef]]:
     """As _data_graph, for the entities typed in `graphs` only. Each graph is asked for by name (the most
     portable form: a SPARQL server's transaction shows its staged graphs under their names)."""
@@ -187,14 +197,14 @@ def _graphs_data(
 _HIERARCHY = f"CONSTRUCT {{ ?a <{RDFS.subClassOf}> ?b }} WHERE {{ ?a <{RDFS.subClassOf}> ?b }}"
 
 
-def _entities(subjects: str, inferred: str) -> str:
+def _entities(subjects: str, inferred: tuple[str, str]) -> str:
     """A CONSTRUCT of the entities that `subjects` picks, with the classes and schemes of what they point to
     (all as the data states them, not the `inferred` graph)."""
     scheme = f"<{SKOS.inScheme}>"
     return (
         f"CONSTRUCT {{ ?s ?p ?o . ?o a ?t . ?o {scheme} ?scheme }} WHERE {{ {subjects} "
-        f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{inferred}>) "
-        f"OPTIONAL {{ GRAPH ?h {{ ?o a ?t }} FILTER(?h != <{inferred}>) }} OPTIONAL {{ ?o {scheme} ?scheme }} }}"
+        f"GRAPH ?g {{ ?s ?p ?o }} FILTER({_stated('?g', inferred)}) "
+        f"OPTIONAL {{ GRAPH ?h {{ ?o a ?t }} FILTER({_stated('?h', inferred)}) }} OPTIONAL {{ ?o {scheme} ?scheme }} }}"
     )
 
 
@@ -229,7 +239,8 @@ def validate(
     `graph_fields` the column names of each graph's own file (graph IRI -> property IRI -> column).
     `graphs`: check only the entities of these named graphs (a load's), not the whole store."""
     ns = config.ns
-    graph, sampled, checked = _data_graph(data, config.shacl_sample, config.ns.inferred_graph, graphs)
+    derived = (ns.inferred_graph, ns.merged_graphs)
+    graph, sampled, checked = _data_graph(data, config.shacl_sample, derived, graphs)
     shapes = Graph().parse(data=ns.rebase(shapes_file().read_text(encoding="utf-8")), format="turtle")
     if checked is not None:  # (pyshacl's focus_nodes drops the results of sh:node checks on other nodes)
         _target_only(shapes, graph, checked)
@@ -263,7 +274,7 @@ def validate(
         source = graph_iri = ""
         if isinstance(focus, URIRef):
             rows = data.query(  # the graph that states its type, not the one that infers more
-                f"SELECT ?g ?s WHERE {{ GRAPH ?g {{ ?s a ?t }} FILTER(?g != <{ns.inferred_graph}>) }} LIMIT 1",
+                f"SELECT ?g ?s WHERE {{ GRAPH ?g {{ ?s a ?t }} FILTER({_stated('?g', derived)}) }} LIMIT 1",
                 substitutions={"s": ox.NamedNode(str(focus))},
             )
             for row in rows:

@@ -26,7 +26,9 @@ from networkx.utils import UnionFind
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg.config import Config
+from kg.link.merged import rebuild_merged
 from kg.link.names import name_key, town_key, words
+from kg.link.projects import ProjectLinkage, link_projects
 from kg.link.records import Record, add_projects, read_records
 from kg.link.review import Decisions, read_decisions
 from kg.link.score import Scorer, candidate_pairs, cannot_link
@@ -77,6 +79,10 @@ class Linkage:
     records: int = 0
     #: decided pairs of the review file that name an IRI the store no longer has
     stale: list[frozenset[str]] = field(default_factory=list)
+    #: the programmes and projects found to be one (kg.link.projects)
+    projects: ProjectLinkage = field(default_factory=ProjectLinkage)
+    #: facts restated of canonical IRIs in the merged view (kg.link.merged)
+    merged: int = 0
 
     @property
     def clusters(self) -> dict[str, list[str]]:
@@ -125,6 +131,9 @@ class Linkage:
         if self.stale:
             lines.append(f"{len(self.stale)} decided pair(s) of the review file name an IRI no longer in the store:")
             lines += [f"  {' | '.join(sorted(pair))}" for pair in self.stale[:limit]]
+        lines += self.projects.summary()
+        if self.merged:
+            lines.append(f"the merged view: {self.merged} facts of linked records restated of their canonical IRI")
         return lines
 
 
@@ -306,23 +315,32 @@ def _city_municipalities(reader, ns: Namespaces) -> list[Link]:
 def link_triples(result: Linkage, ns: Namespaces) -> str:
     """The links graph as N-Triples: owl:sameAs and skos:closeMatch, each sameAs described (score, method,
     evidence) by an rdf:Statement, and coop:canonical from every member of a cluster to its canonical IRI."""
-    same, close, canonical = iri(str(OWL.sameAs)), iri(str(SKOS.closeMatch)), iri(str(ns.coop.canonical))
+    close, canonical = iri(str(SKOS.closeMatch)), iri(str(ns.coop.canonical))
     lines = []
     for link in result.same:
-        node = iri(f"{ns.id}link/{hashlib.sha1(f'{link.left} {link.right}'.encode()).hexdigest()[:16]}")
-        lines += [
-            f"{iri(link.left)} {same} {iri(link.right)} .",
-            f"{node} {iri(str(RDF.type))} {iri(str(RDF.Statement))} .",
-            f"{node} {iri(str(RDF.subject))} {iri(link.left)} .",
-            f"{node} {iri(str(RDF.predicate))} {same} .",
-            f"{node} {iri(str(RDF.object))} {iri(link.right)} .",
-            f"{node} {iri(str(ns.coop.linkScore))} {literal(f'{link.score:.4f}', datatype=str(XSD.decimal))} .",
-            f"{node} {iri(str(ns.coop.linkMethod))} {literal(link.method)} .",
-            f"{node} {iri(str(ns.coop.linkEvidence))} {literal(link.evidence)} .",
-        ]
+        lines += _described_same(ns, link.left, link.right, f"{link.score:.4f}", link.method, link.evidence)
     lines += [f"{iri(link.left)} {close} {iri(link.right)} ." for link in result.close]
-    lines += [f"{iri(m)} {canonical} {iri(c)} ." for m, c in sorted(result.canonical.items())]
+    for found in result.projects.links:
+        lines += _described_same(ns, found.left, found.right, "1.0000", found.method, found.evidence)
+    every = {**result.projects.canonical, **result.canonical}
+    lines += [f"{iri(m)} {canonical} {iri(c)} ." for m, c in sorted(every.items())]
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _described_same(ns: Namespaces, left: str, right: str, score: str, method: str, evidence: str) -> list[str]:
+    """owl:sameAs between two IRIs, and an rdf:Statement of it with its score, method and evidence."""
+    same = iri(str(OWL.sameAs))
+    node = iri(f"{ns.id}link/{hashlib.sha1(f'{left} {right}'.encode()).hexdigest()[:16]}")
+    return [
+        f"{iri(left)} {same} {iri(right)} .",
+        f"{node} {iri(str(RDF.type))} {iri(str(RDF.Statement))} .",
+        f"{node} {iri(str(RDF.subject))} {iri(left)} .",
+        f"{node} {iri(str(RDF.predicate))} {same} .",
+        f"{node} {iri(str(RDF.object))} {iri(right)} .",
+        f"{node} {iri(str(ns.coop.linkScore))} {literal(score, datatype=str(XSD.decimal))} .",
+        f"{node} {iri(str(ns.coop.linkMethod))} {literal(method)} .",
+        f"{node} {iri(str(ns.coop.linkEvidence))} {literal(evidence)} .",
+    ]
 
 
 def relink(writer, config: Config) -> Linkage:
@@ -336,7 +354,10 @@ def relink(writer, config: Config) -> Linkage:
         threshold=config.link_threshold,
         review_threshold=config.link_review_threshold,
     )
+    result.projects = link_projects(writer, ns, result.canonical)
     writer.replace_graph(links_graph(ns), [link_triples(result, ns)])
+    every = {**result.projects.canonical, **result.canonical}
+    result.merged = rebuild_merged(writer, ns, every, derived={links_graph(ns), ns.inferred_graph})
     return result
 
 

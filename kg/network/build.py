@@ -119,7 +119,8 @@ SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel WHERE {
   OPTIONAL { ?x coop:project ?project }
 }"""
 
-#: Organisations that record linkage found to be one (kg.link): each member -> the cluster's canonical IRI.
+#: Organisations, projects and programmes that record linkage found to be one (kg.link): each member -> the
+#: cluster's canonical IRI.
 _CANONICAL = """SELECT ?m ?c WHERE { ?m coop:canonical ?c FILTER(?m != ?c) }"""
 
 _MEMBERSHIPS = """
@@ -242,11 +243,26 @@ def _organisation_rows(store: Store, prefixes: str) -> dict[str, list[list[str]]
     """Everything the organisation network is made of, read once: organisations, linked records, links.
     (The first two on this thread: a remote store learns its graphs on its first query, which is best not
     made from two threads at once.)"""
+    canonical = select_tuples(store, prefixes + _CANONICAL)
     return {
         "organisations": select_tuples(store, prefixes + _ORGANISATIONS),
-        "canonical": select_tuples(store, prefixes + _CANONICAL),
-        **_fetch(store, _link_queries(prefixes)),
+        "canonical": canonical,
+        **_one_project(_fetch(store, _link_queries(prefixes)), dict(canonical)),
     }
+
+
+def _one_project(rows: dict[str, list[list[str]]], canonical: dict[str, str]) -> dict[str, list[list[str]]]:
+    """The link rows with each project named by its canonical IRI, so that a project two sources describe
+    (bundled and keep.eu) is one shared project, counted once."""
+    one = canonical.get
+    rows = dict(rows)
+    if "project" in rows:
+        rows["project"] = [[one(x, x), *rest] for x, *rest in rows["project"]]
+    if "event" in rows:
+        rows["event"] = [[x, m, one(p, p), *rest] for x, m, p, *rest in rows["event"]]
+    if "transfer" in rows:
+        rows["transfer"] = [[x, a, b, one(p, p)] for x, a, b, p in rows["transfer"]]
+    return rows
 
 
 def _organisation_network(data: dict[str, list[list[str]]], scope: _Scope) -> nx.Graph:
@@ -302,6 +318,7 @@ def organisation_igraph(store: Store, coop_namespace: str) -> tuple[ig.Graph, li
         },
     )
     canonical = dict(rows.pop("canonical"))
+    rows = _one_project(rows, canonical)
     first_label: dict[str, str] = {}
     for organisation, label in rows.pop("labels"):
         if organisation not in canonical:
@@ -477,12 +494,13 @@ def build_network(
         graph = nx.Graph(kind="bipartite")
         canonical = _canonical(store, prefixes)
         for r in _rows(store, prefixes, _MEMBERSHIPS):
-            if not scope.project(r["p"]):
+            project = canonical.get(r["p"], r["p"])  # a project two sources describe is one node
+            if not scope.project(project):
                 continue
             organisation = canonical.get(r["o"], r["o"])
             graph.add_node(organisation, bipartite=0)
-            graph.add_node(r["p"], bipartite=1, label=r["acronym"])
-            graph.add_edge(organisation, r["p"])
+            graph.add_node(project, bipartite=1, label=r["acronym"])
+            graph.add_edge(organisation, project)
         for r in _rows(store, prefixes, _ORGANISATIONS):
             if r["o"] in graph:
                 graph.nodes[r["o"]]["label"] = r["label"]

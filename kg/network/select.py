@@ -32,17 +32,22 @@ __all__ = ["PLAUSIBLE_YEARS", "Programme", "Project", "Selection", "read_project
 #: Every project, the graph that states it, and its names; a row per combination (folded in Python).
 _PROJECTS = """
 SELECT ?p ?g ?id ?acronym ?label WHERE {
-  GRAPH ?g { ?p a coop:Project }
-  OPTIONAL { ?p dcterms:identifier ?id }
-  OPTIONAL { ?p coop:acronym ?acronym }
-  OPTIONAL { ?p rdfs:label ?label }
+  GRAPH ?g {
+    ?p a coop:Project
+    OPTIONAL { ?p dcterms:identifier ?id }
+    OPTIONAL { ?p coop:acronym ?acronym }
+    OPTIONAL { ?p rdfs:label ?label }
+  }
 }"""
 
 _PROGRAMMES = """
-SELECT ?p ?programme ?id ?label WHERE {
+SELECT ?p ?programme ?id ?label ?g ?start ?end ?period WHERE {
   ?p a coop:Project ; coop:programme ?programme .
   OPTIONAL { ?programme dcterms:identifier ?id }
-  OPTIONAL { ?programme rdfs:label ?label }
+  OPTIONAL { GRAPH ?g { ?programme rdfs:label ?label } }
+  OPTIONAL { ?programme schema:startDate ?start }
+  OPTIONAL { ?programme schema:endDate ?end }
+  OPTIONAL { ?programme dcterms:temporal ?period }
 }"""
 
 #: Days (schema:startDate/endDate) or, where a source gives only years, coop:startYear/endYear.
@@ -63,6 +68,20 @@ _YEAR = re.compile(r"^(\d{4})")
 PLAUSIBLE_YEARS = range(1950, 2101)
 
 
+_PERIOD = re.compile(r"^\s*(\d{4})\s*[-\u2013]\s*(\d{4})\s*$")
+
+
+def _period(start: str, end: str, period: str) -> tuple[int, int] | None:
+    """A programme's first and last year, from its dates or else from a "2007-2013" period."""
+    first, last = _year(start), _year(end)
+    if first is not None and last is not None and first <= last:
+        return first, last
+    found = _PERIOD.match(period)
+    if found and (a := _year(found.group(1))) is not None and (b := _year(found.group(2))) is not None and a <= b:
+        return a, b
+    return None
+
+
 def _year(text: str) -> int | None:
     """The year of an xsd:date, xsd:dateTime or xsd:gYear lexical form (None when there is none, or when it
     is not a plausible year of a project)."""
@@ -76,6 +95,8 @@ class Programme:
     iri: str
     identifier: str = ""
     label: str = ""
+    #: the programming period's first and last year (the reference table's dates, or a "2007-2013" period)
+    period: tuple[int, int] | None = None
 
     @property
     def name(self) -> str:
@@ -106,6 +127,15 @@ class Project:
 
     def runs_in(self, year: int) -> bool:
         return self.years is not None and self.years[0] <= year <= self.years[1]
+
+    @property
+    def programme_years(self) -> tuple[int, int] | None:
+        """For a project with no dates, its programme's period: an approximation (a programme runs longer
+        than most of its projects), for counts that say so; None when it has dates or no programme period."""
+        spans = [p.period for p in self.programmes if p.period]
+        if self.years is not None or not spans:
+            return None
+        return min(a for a, _ in spans), max(b for _, b in spans)
 
 
 @dataclass(frozen=True)
@@ -147,18 +177,24 @@ def read_projects(store: Store, ns: Namespaces) -> dict[str, Project]:
     projects: dict[str, Project] = {}
     for iri, graph, identifier, acronym, label in select_tuples(store, prefixes + _PROJECTS):
         project = projects.setdefault(iri, Project(iri))
+        if graph.startswith(ns.merged_graphs):  # the merged view restates a member's facts: not a source
+            continue
         project.graphs.add(graph)
         project.identifier = project.identifier or identifier
         project.acronym = project.acronym or acronym
         project.label = project.label or label
-    for iri, programme, identifier, label in select_tuples(store, prefixes + _PROGRAMMES):
+    for iri, programme, identifier, label, graph, start, end, period in select_tuples(store, prefixes + _PROGRAMMES):
         if (project := projects.get(iri)) is None:
             continue
+        if graph.startswith(ns.merged_graphs):
+            label = ""  # a member's name, restated: the programme's own name comes from its own graph
+        years = _period(start, end, period)
         known = next((p for p in project.programmes if p.iri == programme), None)
         if known is None:
-            project.programmes.append(Programme(programme, identifier, label))
+            project.programmes.append(Programme(programme, identifier, label, years))
         else:
             known.identifier, known.label = known.identifier or identifier, known.label or label
+            known.period = known.period or years
     for iri, start, end, start_year, end_year in select_tuples(store, prefixes + _DATES):
         if (project := projects.get(iri)) is None:
             continue
@@ -166,12 +202,39 @@ def read_projects(store: Store, ns: Namespaces) -> dict[str, Project]:
         lasts = [y for y in (_year(end), _year(end_year), project.last) if y is not None]
         project.first = min(firsts, default=None)
         project.last = max(lasts, default=None)
+    _fold_members(store, prefixes, projects)
     for project in projects.values():
         if project.first is None:
             project.last = None  # an end without a start: the project cannot be placed
         elif project.last is None or project.last < project.first:
             project.last = project.first
     return projects
+
+
+_MEMBERS = "SELECT ?m ?c WHERE { ?m coop:mergedInto ?c }"
+
+
+def _fold_members(store: Store, prefixes: str, projects: dict[str, Project]) -> None:
+    """A project or programme that record linkage found under several IRIs is one: each member's sources,
+    names, programmes and years go to its canonical project, and the member leaves the list."""
+    canonical = dict(select_tuples(store, prefixes + _MEMBERS))
+    for project in projects.values():
+        programmes: dict[str, Programme] = {}
+        for programme in project.programmes:
+            iri = canonical.get(programme.iri, programme.iri)
+            known = programmes.setdefault(iri, Programme(iri))
+            known.identifier = known.identifier or programme.identifier
+            known.label = known.label or programme.label
+            known.period = known.period or programme.period
+        project.programmes = list(programmes.values())
+    for member in [iri for iri in projects if iri in canonical and canonical[iri] in projects]:
+        folded, into = projects.pop(member), projects[canonical[member]]
+        into.graphs |= folded.graphs
+        into.identifier, into.acronym = into.identifier or folded.identifier, into.acronym or folded.acronym
+        into.label = into.label or folded.label
+        into.programmes += [p for p in folded.programmes if p.iri not in {q.iri for q in into.programmes}]
+        into.first = min((y for y in (into.first, folded.first) if y is not None), default=None)
+        into.last = max((y for y in (into.last, folded.last) if y is not None), default=None)
 
 
 def source_name(graph: str, ns: Namespaces) -> str:

@@ -2,8 +2,10 @@
 
 A project runs from its start year to its end year (from `schema:startDate`/`endDate`, or
 `coop:startYear`/`endYear` where a source gives only years); one with no end counts in its start year only,
-and one with no dates is listed, not counted. The network of a year is `build_network`'s with ``year=``:
-the links of the projects running then and of the events held then (transfers carry no date).
+and one with no dates is listed, not counted (but for a column of its own, marked as an approximation: the
+projects with no dates counted over their programme's period, from the reference table of EU programmes).
+The network of a year is `build_network`'s with ``year=``: the links of the projects running then and of the
+events held then (transfers carry no date).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ COUNTED = {
     "density": "edges / possible pairs among the linked",
     "components": "groups of the linked that reach each other",
     "communities": "Louvain communities (seed 42)",
+    "by programme": "projects with no dates of their own, counted over their programme's period (an "
+    "approximation, marked as such: a programme runs longer than most of its projects); not in the networks",
 }
 
 
@@ -40,6 +44,8 @@ class Timeline:
     projects: int
     undated: list[Project] = field(default_factory=list)
     undated_events: int = 0
+    #: projects with no dates, placed (in the "by programme" column only) by their programme's period
+    approximated: list[Project] = field(default_factory=list)
 
 
 def network_timeline(store: Store, ns: Namespaces, kind: str = "org") -> Timeline:
@@ -60,6 +66,7 @@ def network_timeline(store: Store, ns: Namespaces, kind: str = "org") -> Timelin
     years |= {y for days in event_days.values() for y in days}
     if not years:
         raise KGError("no dated projects or events: there is no timeline to draw")
+    approximated = [p for p in projects.values() if p.programme_years is not None]
     rows = []
     for year in range(min(years), max(years) + 1):
         running = frozenset(iri for iri, p in projects.items() if p.runs_in(year))
@@ -72,6 +79,7 @@ def network_timeline(store: Store, ns: Namespaces, kind: str = "org") -> Timelin
             {
                 "year": year,
                 "projects": len(running),
+                "by programme": sum(1 for p in approximated if p.programme_years[0] <= year <= p.programme_years[1]),
                 "linked": facts["nodes"],
                 "edges": facts["edges"],
                 "density": facts["density"],
@@ -80,4 +88,5 @@ def network_timeline(store: Store, ns: Namespaces, kind: str = "org") -> Timelin
             }
         )
     undated = sorted((p for p in projects.values() if p.years is None), key=lambda p: (p.name.lower(), p.iri))
-    return Timeline(rows, len(projects), undated, sum(1 for days in event_days.values() if not days))
+    placed = [p for p in undated if p.programme_years is not None]
+    return Timeline(rows, len(projects), undated, sum(1 for days in event_days.values() if not days), placed)

@@ -135,18 +135,18 @@ class Entity:
 _LABEL = "rdfs:label|skos:prefLabel|schema:name"
 
 _FACTS = f"""
-SELECT ?s ?p ?o ?g (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
-  GRAPH ?g {{ ?s ?p ?o }}
+SELECT ?s ?merged ?p ?o ?g (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }} FILTER(!STRSTARTS(STR(?g), STR(?merged)))
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
   OPTIONAL {{ ?o {_LABEL} ?ol FILTER(LANGMATCHES(LANG(?ol), "en") || LANG(?ol) = "") }}
-}} GROUP BY ?s ?p ?o ?g ORDER BY ?p ?o"""
+}} GROUP BY ?s ?merged ?p ?o ?g ORDER BY ?p ?o"""
 
 _REFERENCED_BY = f"""
-SELECT ?o ?inferred ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHERE {{
-  GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && ?g != ?inferred)
+SELECT ?o ?inferred ?merged ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && ?g != ?inferred && !STRSTARTS(STR(?g), STR(?merged)))
   OPTIONAL {{ ?s {_LABEL} ?sl }}
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
-}} GROUP BY ?o ?inferred ?s ?p ORDER BY ?p ?slabel LIMIT 2000"""
+}} GROUP BY ?o ?inferred ?merged ?s ?p ORDER BY ?p ?slabel LIMIT 2000"""
 
 
 _CANONICAL_OF = "SELECT ?m ?c WHERE { ?m coop:canonical ?c FILTER(?c != ?m) }"
@@ -174,8 +174,8 @@ def _value(row: Row, name: str) -> str:
 
 
 def canonical_of(reader: Reader, ns: Namespaces, iri: str) -> str | None:
-    """The canonical IRI of the organisation `iri` names, when record linkage found it under several IRIs
-    and `iri` is not that one."""
+    """The canonical IRI of the organisation, project or programme `iri` names, when record linkage found it
+    under several IRIs and `iri` is not that one."""
     rows = reader.select(_prefixes(ns) + _CANONICAL_OF, {"m": ox.NamedNode(iri)})
     return _value(rows[0], "c") if rows else None
 
@@ -203,7 +203,8 @@ def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
 
 
 def _describe_one(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
-    rows = reader.select(_prefixes(ns) + _FACTS, {"s": ox.NamedNode(iri)})
+    # the merged view's graphs restate the facts of a linked record: its page shows them from their sources
+    rows = reader.select(_prefixes(ns) + _FACTS, {"s": ox.NamedNode(iri), "merged": ox.NamedNode(ns.merged_graphs)})
     if not rows:
         return None
     facts = [
@@ -228,7 +229,11 @@ def _describe_one(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
     types = sorted({(f.value, f.value_label) for f in facts if f.property == rdf_type and f.graph != ns.inferred_graph})
     labels = [f.value for f in facts if f.property.endswith(("#label", "#prefLabel", "/name")) and not f.is_iri]
     entity = Entity(iri=iri, label=labels[0] if labels else _local(iri), types=types, facts=facts)
-    inverse = {"o": ox.NamedNode(iri), "inferred": ox.NamedNode(ns.inferred_graph)}
+    inverse = {
+        "o": ox.NamedNode(iri),
+        "inferred": ox.NamedNode(ns.inferred_graph),
+        "merged": ox.NamedNode(ns.merged_graphs),
+    }
     for r in reader.select(_prefixes(ns) + _REFERENCED_BY, inverse):
         key = (_value(r, "p"), _value(r, "plabel") or _local(_value(r, "p")))
         entity.referenced_by.setdefault(key, []).append((_value(r, "s"), _value(r, "slabel") or _local(_value(r, "s"))))
@@ -430,8 +435,8 @@ def _index_pattern(ns: Namespaces, index: str, filters: Mapping[str, str] | None
                 bindings[f"filter_{name}"] = ox.NamedNode(value)
             except ValueError:
                 raise QueryError(f"the {name} filter takes an IRI, not '{value}'") from None
-    # an organisation found under several IRIs is listed once, by its canonical IRI
-    one = "FILTER NOT EXISTS { ?e coop:canonical ?c FILTER(?c != ?e) }" if index == "partners" else ""
+    # an organisation, project or programme found under several IRIs is listed once, by its canonical IRI
+    one = "FILTER NOT EXISTS { ?e coop:mergedInto [] }"
     return f"?e a {cls} ; {_LABEL} ?l . {' '.join(patterns)} {one}", bindings
 
 
