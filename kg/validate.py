@@ -117,14 +117,24 @@ def _generic_fix(field: str) -> str:
     return "give the entities what the rule asks for, through a column of the mapping or its `fixed` key"
 
 
-def _stated(var: str, derived: tuple[str, str]) -> str:
-    """A filter on a graph variable: not a derived graph (the `inferred` graph, the merged view's graphs)."""
-    inferred, merged = derived
-    return f'{var} != <{inferred}> && !STRSTARTS(STR({var}), "{merged}")'
+def _stated(var: str, derived: tuple[str, ...]) -> str:
+    """A filter on a graph variable: not a derived graph (the inferred graph, the merged view's graphs). By
+    name, not by prefix: a remote store's transaction renames the graphs it writes in the query's text."""
+    return f"{var} NOT IN ({', '.join(f'<{graph}>' for graph in derived)})"
+
+
+_MERGED_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?h { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?source } }"
+
+
+def derived_graphs(data: Queryable, ns) -> tuple[str, ...]:
+    """The graphs made from the others, which validation leaves out: the inferred graph and the merged view's
+    (each of which names itself and its source; Virtuoso lists no graphs for an empty GRAPH ?g {} pattern)."""
+    graphs = {row["g"].value for row in data.query(_MERGED_GRAPHS)} | {ns.merged_graphs + "members"}
+    return (ns.inferred_graph, *sorted(g for g in graphs if g.startswith(ns.merged_graphs)))
 
 
 def _data_graph(
-    data: Queryable, sample: int, inferred: tuple[str, str], graphs: set[str] | None = None
+    data: Queryable, sample: int, inferred: tuple[str, ...], graphs: set[str] | None = None
 ) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef] | None]:
     """The triples SHACL needs, as an rdflib Graph: per class, its instances (the first `sample` of them when
     there are more than FULL_CHECK_LIMIT and `sample`; 0 means all) with their triples, and the classes and
@@ -166,7 +176,7 @@ def _data_graph(
 
 
 def _graphs_data(
-    data: Queryable, sample: int, inferred: tuple[str, str], graphs: set[str]
+    data: Queryable, sample: int, inferred: tuple[str, ...], graphs: set[str]
 ) -> tuple[Graph, dict[str, tuple[int, int]], set[URIRef]]:
     """As _data_graph, for the entities typed in `graphs` only. Each graph is asked for by name (the most
     portable form: a SPARQL server's transaction shows its staged graphs under their names)."""
@@ -197,7 +207,7 @@ def _graphs_data(
 _HIERARCHY = f"CONSTRUCT {{ ?a <{RDFS.subClassOf}> ?b }} WHERE {{ ?a <{RDFS.subClassOf}> ?b }}"
 
 
-def _entities(subjects: str, inferred: tuple[str, str]) -> str:
+def _entities(subjects: str, inferred: tuple[str, ...]) -> str:
     """A CONSTRUCT of the entities that `subjects` picks, with the classes and schemes of what they point to
     (all as the data states them, not the `inferred` graph)."""
     scheme = f"<{SKOS.inScheme}>"
@@ -239,7 +249,7 @@ def validate(
     `graph_fields` the column names of each graph's own file (graph IRI -> property IRI -> column).
     `graphs`: check only the entities of these named graphs (a load's), not the whole store."""
     ns = config.ns
-    derived = (ns.inferred_graph, ns.merged_graphs)
+    derived = derived_graphs(data, ns)
     graph, sampled, checked = _data_graph(data, config.shacl_sample, derived, graphs)
     shapes = Graph().parse(data=ns.rebase(shapes_file().read_text(encoding="utf-8")), format="turtle")
     if checked is not None:  # (pyshacl's focus_nodes drops the results of sh:node checks on other nodes)

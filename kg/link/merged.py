@@ -18,6 +18,7 @@ from rdflib.namespace import OWL, PROV, RDFS, SKOS
 
 from kg.namespaces import Namespaces
 from kg.rdf import iri
+from kg.validate import derived_graphs
 
 __all__ = ["rebuild_merged", "MERGED_LEFT_OUT"]
 
@@ -51,16 +52,37 @@ def rebuild_merged(writer, ns: Namespaces, canonical: dict[str, str], *, derived
                 predicate = alt_label if p.value == label and subject != s.value else str(p)
                 by_graph[graph.value].add(f"{iri(subject)} {predicate} {value} .\n")
     derived_from, merged_into = iri(str(PROV.wasDerivedFrom)), iri(str(ns.coop.mergedInto))
-    written = 0
-    for source, lines in sorted(by_graph.items()):
+    # a fact the data already states (of the canonical IRI itself), or another source restates, is not repeated
+    seen = _stated(writer, {line for lines in by_graph.values() for line in lines}, derived | {ns.merged_graphs})
+    written, kept = 0, set()
+    for source, found in sorted(by_graph.items()):
+        lines = found - seen
+        seen |= lines
+        if not lines:
+            continue
         graph = ns.merged_graph(source)
         written += len(lines)
         head = f"{iri(graph)} {derived_from} {iri(source)} .\n"
         writer.replace_graph(graph, [head, "".join(sorted(lines))])
+        kept.add(graph)
     index = "".join(f"{iri(m)} {merged_into} {iri(c)} .\n" for m, c in sorted(members.items()))
     writer.replace_graph(ns.merged_graphs + "members", [index])
-    kept = {ns.merged_graph(source) for source in by_graph} | {ns.merged_graphs + "members"}
-    for row in writer.query("SELECT ?g WHERE { GRAPH ?g {} }"):
-        if (graph := row["g"].value).startswith(ns.merged_graphs) and graph not in kept:
+    kept.add(ns.merged_graphs + "members")
+    for graph in derived_graphs(writer, ns)[1:]:
+        if graph not in kept:
             writer.replace_graph(graph, [])  # a cluster gone since the last build
     return written
+
+
+def _stated(writer, lines: set[str], derived: set[str]) -> set[str]:
+    """Those of `lines` (N-Triples) that a graph other than the `derived` ones (and those under a derived
+    prefix) already states."""
+    ordered = sorted(lines)
+    found: set[str] = set()
+    for start in range(0, len(ordered), 500):
+        rows = " ".join(f"({line.rstrip().removesuffix('.').rstrip()})" for line in ordered[start : start + 500])
+        query = f"SELECT ?s ?p ?o ?g WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        for row in writer.query(query):
+            if not any(row["g"].value == d or row["g"].value.startswith(d) for d in derived):
+                found.add(f"{row['s']} {row['p']} {row['o']} .\n")
+    return found
