@@ -13,41 +13,44 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from kg.config import SETTINGS, Config
 from kg.errors import KGError, ValidationFailed
-
-if TYPE_CHECKING:
-    from kg.store import Store
+from kg.pipeline import open_store
 
 #: `kg query -f`: the names of kg.cli.output's SELECT_FORMATS, then of its GRAPH_FORMATS, written out so that
 #: the options are read without loading pyoxigraph (tests/test_cli_startup.py checks that they match).
 QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml")
 
 
-def _user_errors(func):
-    """Turn the project's errors into click errors: a message, no traceback, exit code 1."""
+def user_errors(func):
+    """Turn the project's errors into click errors: a message (and the error's notes, one a line), no
+    traceback, exit code 1. Every command of `kg` wears it (kg.cli.serve's too)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except KGError as e:
-            raise click.ClickException(str(e)) from None
+            raise click.ClickException(_with_notes(str(e), e)) from None
         except OSError as e:  # a file or folder that cannot be read or written
-            raise click.ClickException(os_error_message(e)) from None
+            raise click.ClickException(_with_notes(os_error_message(e), e)) from None
 
     return wrapper
 
 
-def _open(config: Config, *, create: bool = False, read_only: bool = False) -> Store:
-    """The configured store; commands that only read open it read-only (it may sit on read-only media)."""
-    from kg.store import open_store
+def _with_notes(message: str, error: BaseException) -> str:
+    return "\n".join([message, *getattr(error, "__notes__", ())])
 
-    return open_store(config, create=create, read_only=read_only)
+
+def _echo_result(result) -> None:
+    """Print a pipeline run's result (kg.pipeline.PipelineResult): the summary on stdout, warnings on stderr."""
+    for line in result.lines():
+        click.echo(line)
+    for warning in result.warnings:
+        click.echo(warning, err=True)
 
 
 #: -o/--output, shared by the commands that write a file or standard output.
@@ -90,7 +93,7 @@ def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
 @click.option("--allow-invalid", is_flag=True, help="Keep the data even if it violates the SHACL shapes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def build(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bool) -> None:
     """Build a fresh store from the bundled data, or from the given files and folders.
 
@@ -98,14 +101,9 @@ def build(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: b
     then the whole graph is validated against the SHACL shapes; only then does the new store replace
     the old one. On any error the old store is left as it was.
     """
-    from kg.ingest.loader import build as build_store
+    from kg import pipeline
 
-    with _open(config, create=True) as store:
-        report = build_store(store, config, list(paths) or None, allow_invalid=allow_invalid, progress=_progress(quiet))
-        click.echo(report.summary())
-        click.echo(f"store: {store.location}")
-        _prepare_practices(config, store)
-    _update_review(config, report.linkage)
+    _echo_result(pipeline.build(config, list(paths) or None, allow_invalid=allow_invalid, progress=_progress(quiet)))
 
 
 @cli.command()
@@ -113,20 +111,16 @@ def build(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: b
 @click.option("--allow-invalid", is_flag=True, help="Keep the data even if it violates the SHACL shapes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def load(config: Config, paths: tuple[Path, ...], allow_invalid: bool, quiet: bool) -> None:
     """Add files or folders to the existing store, all or nothing.
 
     Each file goes into a named graph of its own; loading a file again replaces that graph, so
     loading the same files twice gives the same graph.
     """
-    from kg.ingest.loader import load as load_files
+    from kg import pipeline
 
-    with _open(config) as store:
-        report = load_files(store, config, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet))
-        click.echo(report.summary())
-        _prepare_practices(config, store)
-    _update_review(config, report.linkage)
+    _echo_result(pipeline.load(config, list(paths), allow_invalid=allow_invalid, progress=_progress(quiet)))
 
 
 def _show_set(ctx: click.Context, _param, name: str | None) -> None:
@@ -175,7 +169,7 @@ def _show_set(ctx: click.Context, _param, name: str | None) -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def import_(
     config: Config,
     mapping: str,
@@ -196,32 +190,21 @@ def import_(
     of its row, a row with an unusable key is left out, a link to an entity no file has gets a minimal
     one; the summary counts each, --report writes every one. --strict refuses the import instead.
     """
-    from kg.ingest.loader import LoadReport, import_files
+    from kg import pipeline
 
-    report = LoadReport()
     try:
-        with _open(config) as store:
-            try:
-                import_files(
-                    store,
-                    config,
-                    mapping,
-                    list(paths),
-                    allow_invalid=allow_invalid,
-                    strict=strict,
-                    progress=_progress(quiet),
-                    report=report,
-                )
-            except ValidationFailed as failed:
-                raise click.ClickException(_shacl_failure(failed, report_path)) from None
-            click.echo(report.summary())
-            click.echo(report.quality.summary())
-            _prepare_practices(config, store)
-    finally:  # written even when the import fails: what was read up to the failure says where to look
-        if report_path is not None and report.quality.files:
-            written = report.quality.write(report_path)
-            click.echo(f"the data-quality report: {', '.join(str(w) for w in written)}")
-    _update_review(config, report.linkage)
+        result = pipeline.import_(
+            config,
+            list(paths),
+            mapping,
+            allow_invalid=allow_invalid,
+            strict=strict,
+            report_path=report_path,
+            progress=_progress(quiet),
+        )
+    except ValidationFailed as failed:
+        raise click.ClickException(_with_notes(_shacl_failure(failed, report_path), failed)) from None
+    _echo_result(result)
 
 
 def _shacl_failure(failed: ValidationFailed, report_path: Path | None) -> str:
@@ -253,13 +236,13 @@ def _shacl_failure(failed: ValidationFailed, report_path: Path | None) -> str:
 )
 @click.option("--no-warnings", is_flag=True, help="List violations only.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def validate(config: Config, fmt: str, no_warnings: bool) -> None:
     """Check the store against the SHACL shapes; exit code 1 if it does not conform."""
     from kg.ingest.schema import columns_by_property
     from kg.validate import validate as validate_store
 
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         report = validate_store(store, config, fields=columns_by_property(config.ns))
     if fmt == "turtle":
         click.echo(report.graph.serialize(format="turtle"))
@@ -284,7 +267,7 @@ def validate(config: Config, fmt: str, no_warnings: bool) -> None:
     help="Output format; CONSTRUCT and DESCRIBE print Turtle unless told otherwise.",
 )
 @click.pass_obj
-@_user_errors
+@user_errors
 def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None:
     """Run a SPARQL query: a saved query's name (see `kg queries`), a .rq file, or the query text.
 
@@ -295,49 +278,26 @@ def query(config: Config, query: str, params: tuple[str, ...], fmt: str) -> None
       kg query my-query.rq --format csv
     """
     from kg.cli.output import write_results
-    from kg.query.policy import ServicePolicy
-    from kg.query.saved import read_saved_queries
+    from kg.notebook import UnusedParameters, resolve_query
 
-    ns = config.ns
-    saved = read_saved_queries(ns)
     values = {}
     for item in params:
         name, sep, value = item.partition("=")
         if not sep:
             raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
         values[name] = value
-    substitutions, prefixes = None, None
-    if query in saved:
-        substitutions = saved[query].bindings(values)
-        text = saved[query].text
-    else:
-        if values:
-            raise click.BadParameter("parameters only go with a saved query", param_hint="--param")
-        text = _query_text(query)
-        prefixes = ns.prefixes  # predeclared: the query's own PREFIX lines may add to them or redefine them
-    ServicePolicy.from_config(config).check(text, prefixes=prefixes)
-    with _open(config, read_only=True) as store:
-        result = store.query(text, substitutions=substitutions, prefixes=prefixes)
-        write_results(result, sys.stdout.buffer, fmt, ns.prefixes)
-
-
-def _query_text(query: str) -> str:
-    """The text of a .rq file, or of a file the argument names; otherwise the argument is the query."""
-    path = Path(query)
     try:
-        is_file = "\n" not in query and len(query) < 4096 and path.is_file()
-    except OSError:  # a long query with no '/' is no file name
-        is_file = False
-    if is_file:
-        return path.read_text(encoding="utf-8")
-    if query.endswith(".rq"):
-        raise KGError(f"no saved query and no file named '{query}' (see `kg queries` for the saved ones)")
-    return query
+        text, substitutions, prefixes = resolve_query(config, query, values)
+    except UnusedParameters as e:
+        raise click.BadParameter(str(e), param_hint="--param") from None
+    with open_store(config, read_only=True) as store:
+        result = store.query(text, substitutions=substitutions, prefixes=prefixes)
+        write_results(result, sys.stdout.buffer, fmt, config.ns.prefixes)
 
 
 @cli.command()
 @click.pass_obj
-@_user_errors
+@user_errors
 def queries(config: Config) -> None:
     """List the saved queries and their parameters."""
     from kg.query.saved import read_saved_queries
@@ -350,34 +310,13 @@ def queries(config: Config) -> None:
             click.echo(f"    --param {p.name}=<{p.type}>{extra}  {p.description}")
 
 
-def _prepare_practices(config: Config, store: Store) -> None:
-    """Make the practice vectors of the new data now, so that no page or command waits for them later."""
-    import time
-
-    from kg.practices.similarity import practice_index
-
-    started = time.perf_counter()
-    try:
-        index = practice_index(store, config.ns, config.similarity)
-    except KGError as e:  # the data is in; only the similarity waits (pages say why, kg practices retries)
-        click.echo(f"practice similarity: not prepared: {e}", err=True)
-        return
-    kept = "kept by their texts" if store.content_cache_dir() is not None else "not kept (the store keeps no files)"
-    click.echo(
-        f"practice similarity: {len(index.practices)} practices compared by {index.method}, {kept} "
-        f"({time.perf_counter() - started:.1f} s)"
-    )
-
-
 def _update_review(config: Config, linkage) -> None:
     """Add the pairs that record linkage left for a person to the review file, keeping its decisions."""
-    from kg.link.review import read_decisions, write_review
+    from kg.pipeline import update_review
 
-    path = config.review_path
-    if linkage is None or path is None or not (linkage.review or path.exists()):
-        return
-    added, pending = write_review(path, read_decisions(path), linkage.review_rows())
-    click.echo(f"the review file: {path} ({added} new, {pending} to decide: set decision to accept or reject)")
+    update = update_review(config, linkage)
+    if update is not None:
+        click.echo(update.summary())
 
 
 @cli.command()
@@ -386,7 +325,7 @@ def _update_review(config: Config, linkage) -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def link(config: Config, report: bool, quiet: bool) -> None:
     """Link the organisations that are one (record linkage), now, with the review file's decisions.
 
@@ -400,7 +339,7 @@ def link(config: Config, report: bool, quiet: bool) -> None:
     from kg.link.linker import relink, stored_links
 
     if report:
-        with _open(config, read_only=True) as store:
+        with open_store(config, read_only=True) as store:
             links = stored_links(store, config.ns)
         click.echo(f"{len(links)} link(s) in graph/links")
         for r in links:
@@ -408,7 +347,7 @@ def link(config: Config, report: bool, quiet: bool) -> None:
             click.echo(f"{'':<27} {r['left']} = {r['right']}")
             click.echo(f"{'':<27} {r['evidence']}")
         return
-    with _open(config) as store:
+    with open_store(config) as store:
         with store.transaction() as writer:
             linkage = relink(writer, config)
     click.echo("\n".join(linkage.summary(limit=0 if quiet else 10)))
@@ -427,12 +366,12 @@ def link(config: Config, report: bool, quiet: bool) -> None:
 )
 @OUTPUT_OPTION
 @click.pass_obj
-@_user_errors
+@user_errors
 def export(config: Config, fmt: str, output: Path | None) -> None:
     """Write the whole graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
     from kg.rdf import FILE_FORMATS
 
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         if output is None:
             store.dump(sys.stdout.buffer, format=FILE_FORMATS[fmt], prefixes=config.ns.prefixes)
         else:
@@ -456,7 +395,7 @@ def export(config: Config, fmt: str, output: Path | None) -> None:
     help="The release's date (default: today, UTC).",
 )
 @click.pass_obj
-@_user_errors
+@user_errors
 def release(config: Config, out: Path, on) -> None:
     """Write a dated release: gzipped dumps (N-Triples, Turtle, JSON-LD), SHA256SUMS and the dataset
     description (DCAT-AP 3 and VoID, catalog.ttl)."""
@@ -466,7 +405,7 @@ def release(config: Config, out: Path, on) -> None:
     from kg.publish.release import release as write_release
 
     day = (on or datetime.now(UTC)).date()
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         folder = write_release(store, StoreReader(store), config.ns, out, on=day)
     for path in sorted(folder.iterdir()):
         click.echo(f"{path}  {path.stat().st_size:>12,} bytes")
@@ -474,12 +413,12 @@ def release(config: Config, out: Path, on) -> None:
 
 @cli.command()
 @click.pass_obj
-@_user_errors
+@user_errors
 def stats(config: Config) -> None:
     """Count triples, named graphs and the entities of each class."""
     from kg.cli.output import compact
 
-    store = _open(config, read_only=True)
+    store = open_store(config, read_only=True)
     click.echo(f"store: {store.location}")
     click.echo(f"quads: {store.count()} (triples in their named graphs)")
     click.echo(f"named graphs: {len(store.graphs())}")

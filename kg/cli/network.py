@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from kg.cli.commands import OUTPUT_OPTION, _open, _user_errors
+from kg.cli.commands import OUTPUT_OPTION, user_errors
 from kg.config import Config
+from kg.pipeline import open_store
 
 
 def _filter_options(func):
@@ -72,7 +73,7 @@ def _filters(programme: str | None, projects: tuple[str, ...], source: str | Non
 @OUTPUT_OPTION
 @_filter_options
 @click.pass_context
-@_user_errors
+@user_errors
 def network(
     ctx: click.Context,
     kind: str,
@@ -92,7 +93,7 @@ def network(
     from kg.network.build import build_network, write_network
 
     config: Config = ctx.obj
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         graph = build_network(store, config.ns, kind, **_filters(programme, projects, source, year))
     text = write_network(graph, fmt, output)
     if text is not None:
@@ -100,7 +101,13 @@ def network(
 
 
 @network.command("metrics")
-@click.option("--kind", type=click.Choice(["org", "city", "country", "transfer"]), default="org", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["org", "city", "country", "transfer"]),
+    default="org",
+    show_default=True,
+    help="The network to measure: organisations, cities, countries, or practice transfers between places.",
+)
 @click.option("--top", default=15, show_default=True, help="How many nodes to list, most central first.")
 @click.option("--communities", default=20, show_default=True, help="How many communities to list, largest first.")
 @click.option(
@@ -118,7 +125,7 @@ def network(
 )
 @_filter_options
 @click.pass_obj
-@_user_errors
+@user_errors
 def network_metrics(
     config: Config,
     kind: str,
@@ -142,7 +149,7 @@ def network_metrics(
     if save and (programme or projects or source or year is not None):
         # the graph <base>graph/network/KIND holds the whole network's measures, which a part must not replace
         raise click.UsageError("--save keeps the whole network's measures: leave out the filters to save them")
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         analysis = analyse_network(store, config.ns, kind, **_filters(programme, projects, source, year))
     if "selection" in analysis.parameters:
         click.echo(f"filters: {analysis.parameters['selection']}")
@@ -173,7 +180,7 @@ def network_metrics(
     click.echo(f"\nbetweenness and closeness: {analysis.parameters['betweenness']}")
     if save:
         when = datetime.now(UTC).replace(microsecond=0).isoformat()
-        with _open(config) as store:
+        with open_store(config) as store:
             iri = save_metrics(store, config.ns, kind, rows, analysis.parameters, when)
         click.echo(f"\nsaved into the graph as <{iri}>")
 
@@ -182,13 +189,13 @@ def network_metrics(
 @click.argument("organisation")
 @click.option("--top", default=5, show_default=True, help="How many of each to list.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def network_recommend(config: Config, organisation: str, top: int) -> None:
     """Good practices worth studying and potential new partners for ORGANISATION (its id, e.g. P01, or IRI)."""
     from kg.network.recommend import Network, recommend_partners, recommend_practices, resolve_organisation
 
     coop = str(config.ns.coop)
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         iri = resolve_organisation(store, coop, organisation)
         network = Network.read(store, coop)
         practices = recommend_practices(store, coop, iri, top, network=network)
@@ -205,23 +212,30 @@ def network_recommend(config: Config, organisation: str, top: int) -> None:
 
 
 @network.command("timeline")
-@click.option("--kind", type=click.Choice(["org", "city", "country"]), default="org", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["org", "city", "country"]),
+    default="org",
+    show_default=True,
+    help="Whose network to follow year by year: organisations, cities or countries.",
+)
 @click.pass_obj
-@_user_errors
+@user_errors
 def network_timeline(config: Config, kind: str) -> None:
     """How the network changed: one line a year, from the projects running and the events held that year;
     then what each column counts, and the projects that could not be placed in time (no dates)."""
     from kg.network.timeline import COUNTED, network_timeline
 
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         timeline = network_timeline(store, config.ns, kind)
     click.echo(
-        f"{'year':<6} {'projects':>8} {'linked':>7} {'edges':>6} {'density':>8} {'components':>11} {'communities':>12}"
+        f"{'year':<6} {'projects':>8} {'linked':>7} {'edges':>6} {'density':>8} {'components':>11} "
+        f"{'communities':>12} {'by programme':>13}"
     )
     for r in timeline.rows:
         click.echo(
             f"{r['year']:<6} {r['projects']:>8} {r['linked']:>7} {r['edges']:>6} {r['density']:>8.3f} "
-            f"{r['components']:>11} {r['communities']:>12}"
+            f"{r['components']:>11} {r['communities']:>12} {'~' + str(r['by programme']):>13}"
         )
     click.echo("\nwhat is counted:")
     for column, meaning in COUNTED.items():
@@ -233,5 +247,10 @@ def network_timeline(config: Config, kind: str) -> None:
         click.echo(f"  {p.name}  <{p.iri}>")
     if len(undated) > shown:
         click.echo(f"  ... and {len(undated) - shown} more")
+    if timeline.approximated:
+        click.echo(
+            f"{len(timeline.approximated)} of them counted (~) in 'by programme' over their programme's period: "
+            "an approximation"
+        )
     if timeline.undated_events:
         click.echo(f"and {timeline.undated_events} events with no date")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from kg.cli.commands import OUTPUT_OPTION, _open, _user_errors
+from kg.cli.commands import OUTPUT_OPTION, user_errors
 from kg.config import Config
+from kg.pipeline import open_store
 
 
 @click.group()
@@ -22,12 +23,12 @@ def practices() -> None:
 @click.option("--top", default=5, show_default=True, help="How many to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (as /api/practices/ID/similar answers).")
 @click.pass_obj
-@_user_errors
+@user_errors
 def similar(config: Config, practice: str, top: int, as_json: bool) -> None:
     """The practices most like PRACTICE (its id, e.g. IC-GP04, or IRI), each with the reason."""
     from kg.practices.similarity import practice_index
 
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         result = practice_index(store, config.ns, config.similarity).similar(practice, top)
     if as_json:
         body = {
@@ -50,12 +51,12 @@ def similar(config: Config, practice: str, top: int, as_json: bool) -> None:
 @click.argument("text")
 @click.option("--top", default=10, show_default=True, help="How many to list at most.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def search(config: Config, text: str, top: int) -> None:
     """Practices whose text is about TEXT, said in any words."""
     from kg.practices.similarity import practice_index
 
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         found = practice_index(store, config.ns, config.similarity).search(text, top)
     if not found:
         click.echo("no practice is about that; try other words, or the keyword search (kg query)")
@@ -66,10 +67,18 @@ def search(config: Config, text: str, top: int) -> None:
 
 @practices.command("export")
 @click.argument("practice", required=False)
-@click.option("-f", "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="CSV (with a byte-order mark, so that Excel reads its accents) or an XLSX workbook.",
+)
 @OUTPUT_OPTION
 @click.pass_obj
-@_user_errors
+@user_errors
 def export(config: Config, practice: str | None, fmt: str, output: Path | None) -> None:
     """The practice catalogue (or one PRACTICE) in the fields of the Interreg good-practice template.
 
@@ -79,7 +88,7 @@ def export(config: Config, practice: str | None, fmt: str, output: Path | None) 
     from kg.practices.template import template_rows, write_template
     from kg.practices.text import read_practices, resolve_practice
 
-    with _open(config, read_only=True) as store:
+    with open_store(config, read_only=True) as store:
         iri = resolve_practice(read_practices(store, config.ns), practice).iri if practice else None
         body = write_template(template_rows(store, config.ns, iri), fmt)
     if output is None:

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import click
 
-from kg.cli.commands import _open, _user_errors
+from kg.cli.commands import user_errors
 from kg.config import Config
 from kg.errors import KGError
+from kg.pipeline import open_store
 
 #: granian's own advice for a WSGI worker: more Python threads than this only contend for the interpreter
 DEFAULT_THREADS = 2 * (os.cpu_count() or 1) + 1
@@ -102,7 +103,7 @@ def _app(config: Config, shared: Path, began: float):
     "/admin/rebuild and /admin/reload, which need the token in KG_ADMIN_TOKEN.",
 )
 @click.pass_obj
-@_user_errors
+@user_errors
 def serve(
     config: Config,
     host: str,
@@ -124,7 +125,7 @@ def serve(
         config = config.with_(read_only=read_only)
     if processes is not None:
         config = config.with_(processes=processes)
-    with _open(config, read_only=True):  # fail early, with a clear message, if there is no store
+    with open_store(config, read_only=True):  # fail early, with a clear message, if there is no store
         pass
     if not config.read_only and not config.admin_token:
         raise KGError("admin mode needs a token: set KG_ADMIN_TOKEN (or serve read-only)")
