@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -83,6 +84,7 @@ class Linkage:
     projects: ProjectLinkage = field(default_factory=ProjectLinkage)
     #: facts restated of canonical IRIs in the merged view (kg.link.merged)
     merged: int = 0
+    merged_seconds: float = 0.0
 
     @property
     def clusters(self) -> dict[str, list[str]]:
@@ -133,7 +135,10 @@ class Linkage:
             lines += [f"  {' | '.join(sorted(pair))}" for pair in self.stale[:limit]]
         lines += self.projects.summary()
         if self.merged:
-            lines.append(f"the merged view: {self.merged} facts of linked records restated of their canonical IRI")
+            lines.append(
+                f"the merged view: {self.merged} facts of linked records restated of their canonical IRI "
+                f"({self.merged_seconds:.1f} s)"
+            )
         return lines
 
 
@@ -357,7 +362,9 @@ def relink(writer, config: Config) -> Linkage:
     result.projects = link_projects(writer, ns, result.canonical)
     writer.replace_graph(links_graph(ns), [link_triples(result, ns)])
     every = {**result.projects.canonical, **result.canonical}
+    started = time.perf_counter()
     result.merged = rebuild_merged(writer, ns, every, derived={links_graph(ns), ns.inferred_graph})
+    result.merged_seconds = time.perf_counter() - started
     return result
 
 
