@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_from_directory
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
 from api.practices import recommendations, similar_to, transfers_of
@@ -56,6 +57,11 @@ RDF_OFFERS = [*MACHINE_TYPES, "text/html"]
 
 def _reader() -> ExecutorReader:
     return services().reader
+
+
+def _lang() -> str:
+    """The page's language (api.i18n chose it), which the labels of the data are chosen in."""
+    return str(get_locale() or "en")
 
 
 def _ns():
@@ -110,7 +116,7 @@ def _entity(path: str) -> Response:
     if (canonical := canonical_of(reader, _ns(), iri)) is not None:
         # one organisation under several IRIs: its page is the canonical IRI's, which shows every IRI's facts
         return redirect(local_url(canonical) or canonical, code=303)
-    entity = describe(reader, _ns(), iri)
+    entity = describe(reader, _ns(), iri, _lang())
     if entity is None:
         abort(404, f"nothing in the graph has the IRI {iri}")
     page = render_template(
@@ -121,8 +127,8 @@ def _entity(path: str) -> Response:
         json_ld=schema_org(entity, _ns()),
         practice=_practice_parts(entity) if entity.is_a("GoodPractice") else None,
         organisation=_organisation_parts(entity) if entity.is_a("Organisation") else None,
-        taking_part=taking_part(reader, _ns(), iri) if entity.is_a("City") else None,
-        partners=partners_of(reader, _ns(), iri) if entity.is_a("Project") else None,
+        taking_part=taking_part(reader, _ns(), iri, _lang()) if entity.is_a("City") else None,
+        partners=partners_of(reader, _ns(), iri, _lang()) if entity.is_a("Project") else None,
         credits=[CREDITS[url] for url in entity.sources if url in CREDITS],
     )
     return Response(page, headers={"Vary": "Accept", "Link": _alternates(stem)})
@@ -211,11 +217,11 @@ TWIN_OFFERS = ["text/html", *TWINS.values()]
 def listing(index: str, suffix: str | None = None) -> Response:
     reader, ns = _reader(), _ns()
     chosen = {name: request.args.get(name, "") for name in PRACTICE_FILTERS} if index == "practices" else {}
-    page = list_entities(reader, ns, index, chosen, offset=_offset())
+    page = list_entities(reader, ns, index, chosen, offset=_offset(), lang=_lang())
     media_type = _twin_type(suffix)
     if media_type != "text/html":
         return _twin(page, media_type, ("e", "label", "place", "country", "description"))
-    options = practice_filters(reader, ns) if index == "practices" else {}
+    options = practice_filters(reader, ns, _lang()) if index == "practices" else {}
     body = render_template(
         "index.html",
         index=INDEXES[index],
@@ -290,7 +296,7 @@ MEANING_RESULTS = 5
 @bp.get("/search.<any(json, csv):suffix>")
 def find(suffix: str | None = None) -> Response:
     text = request.args.get("q", "").strip()[:200]
-    page = search(_reader(), _ns(), text, offset=_offset()) if text else Page([], 0, 0)
+    page = search(_reader(), _ns(), text, offset=_offset(), lang=_lang()) if text else Page([], 0, 0)
     media_type = _twin_type(suffix)
     if media_type != "text/html":
         return _twin(page, media_type, ("e", "label", "type"))

@@ -115,7 +115,9 @@ SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel WHERE {
   { ?x coop:sourcePlace ?from } UNION { ?x coop:sourcePractice/coop:city ?from }
   { ?x coop:targetPlace ?to } UNION { ?x coop:targetOrganisation ?to }
   ?from rdfs:label ?fromLabel . ?to rdfs:label ?toLabel .
-  FILTER(?from != ?to)
+  # a country has its name in the partners' languages too: the English (or untagged) one
+  FILTER(?from != ?to && (LANGMATCHES(LANG(?fromLabel), "en") || LANG(?fromLabel) = "")
+         && (LANGMATCHES(LANG(?toLabel), "en") || LANG(?toLabel) = ""))
   OPTIONAL { ?x coop:project ?project }
 }"""
 

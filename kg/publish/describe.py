@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -90,6 +91,8 @@ class Fact:
     graph: str
     #: the other IRI of the same organisation this fact is about ("" for the entity's own IRI)
     subject: str = ""
+    #: the value's language tag, when it is a literal that has one
+    lang: str = ""
 
 
 @dataclass
@@ -134,15 +137,56 @@ class Entity:
 
 _LABEL = "rdfs:label|skos:prefLabel|schema:name"
 
-_FACTS = f"""
-SELECT ?s ?merged ?p ?o ?g (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
+#: The language the labels are chosen in when a caller names none (the data's own language).
+DEFAULT_LANGUAGE = "en"
+#: A language tag as the pages pass it (`hu`, `pt-BR`); anything else is read as the default.
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def _language(lang: str | None) -> str:
+    """The language to choose labels in: `lang` when it is a language tag, else English. It is written into
+    the query text, so it is checked here."""
+    return lang if lang and _LANGUAGE_TAG.match(lang) else DEFAULT_LANGUAGE
+
+
+def _label_rank(var: str, lang: str) -> str:
+    """A SPARQL expression ranking a label by how well the reader reads it: "0" in the reader's language,
+    "1" English, "2" untagged, "3" any other language."""
+    return (
+        f'IF(LANGMATCHES(LANG({var}), "{lang}"), "0", IF(LANGMATCHES(LANG({var}), "en"), "1", '
+        f'IF(LANG({var}) = "", "2", "3")))'
+    )
+
+
+def best_label(var: str, lang: str | None) -> str:
+    """A SPARQL aggregate: the one label among `var`'s values that the reader reads best (the reader's
+    language, else English, else untagged, else any; the first by text among equals), as a plain string;
+    unbound when `var` has none."""
+    return f"SUBSTR(MIN(CONCAT({_label_rank(var, _language(lang))}, STR({var}))), 2)"
+
+
+def _rank_of(tag: str, lang: str) -> int:
+    """The same ranking as `_label_rank`, for a label already read."""
+    tag = tag.lower()
+    for rank, wanted in enumerate((lang.lower(), "en")):
+        if tag == wanted or tag.startswith(wanted + "-"):
+            return rank
+    return 2 if not tag else 3
+
+
+def _facts(lang: str) -> str:
+    return f"""
+SELECT ?s ?merged ?p ?o ?g (SAMPLE(?pl) AS ?plabel) ({best_label("?ol", lang)} AS ?olabel)
+       (SAMPLE(LANG(?o)) AS ?olang) WHERE {{
   GRAPH ?g {{ ?s ?p ?o }} FILTER(!STRSTARTS(STR(?g), STR(?merged)))
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
-  OPTIONAL {{ ?o {_LABEL} ?ol FILTER(LANGMATCHES(LANG(?ol), "en") || LANG(?ol) = "") }}
+  OPTIONAL {{ ?o {_LABEL} ?ol }}
 }} GROUP BY ?s ?merged ?p ?o ?g ORDER BY ?p ?o"""
 
-_REFERENCED_BY = f"""
-SELECT ?o ?inferred ?merged ?s ?p (SAMPLE(?sl) AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHERE {{
+
+def _referenced_by(lang: str) -> str:
+    return f"""
+SELECT ?o ?inferred ?merged ?s ?p ({best_label("?sl", lang)} AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHERE {{
   GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && ?g != ?inferred && !STRSTARTS(STR(?g), STR(?merged)))
   OPTIONAL {{ ?s {_LABEL} ?sl }}
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
@@ -180,18 +224,19 @@ def canonical_of(reader: Reader, ns: Namespaces, iri: str) -> str | None:
     return _value(rows[0], "c") if rows else None
 
 
-def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
+def describe(reader: Reader, ns: Namespaces, iri: str, lang: str | None = None) -> Entity | None:
     """The entity with its facts (grouped by named graph, i.e. source file) and inverse links, or None when
     the graph says nothing about it. An organisation found under several IRIs (record linkage) also gets
-    the facts and inverse links of its other IRIs, each fact marked with the IRI it is about."""
-    entity = _describe_one(reader, ns, iri)
+    the facts and inverse links of its other IRIs, each fact marked with the IRI it is about. Its label and
+    the labels of what it links to are those in `lang` where there are, else English, else untagged."""
+    entity = _describe_one(reader, ns, iri, lang)
     if entity is None:
         return None
     links = reader.select(_prefixes(ns) + _CLUSTER, {"c": ox.NamedNode(iri)})
     found = {(_value(r, "left"), _value(r, "right")): r for r in links}  # a link between two members: once
     entity.links = [{k: _value(r, k) for k in ("left", "right", "method", "score", "evidence")} for r in found.values()]
     for other in sorted({x for link in entity.links for x in (link["left"], link["right"])} - {iri}):
-        if (member := _describe_one(reader, ns, other)) is None:
+        if (member := _describe_one(reader, ns, other, lang)) is None:
             continue
         entity.also.append((other, member.label))
         canonical = str(ns.coop.canonical)  # each member's pointer to this page: no fact about the organisation
@@ -202,9 +247,11 @@ def describe(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
     return entity
 
 
-def _describe_one(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
+def _describe_one(reader: Reader, ns: Namespaces, iri: str, lang: str | None = None) -> Entity | None:
+    lang = _language(lang)
     # the merged view's graphs restate the facts of a linked record: its page shows them from their sources
-    rows = reader.select(_prefixes(ns) + _FACTS, {"s": ox.NamedNode(iri), "merged": ox.NamedNode(ns.merged_graphs)})
+    bound = {"s": ox.NamedNode(iri), "merged": ox.NamedNode(ns.merged_graphs)}
+    rows = reader.select(_prefixes(ns) + _facts(lang), bound)
     if not rows:
         return None
     facts = [
@@ -221,20 +268,23 @@ def _describe_one(reader: Reader, ns: Namespaces, iri: str) -> Entity | None:
                 else r["o"]["value"]
             ),
             graph=_value(r, "g"),
+            lang=_value(r, "olang"),
         )
         for r in rows
     ]
     rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     # the types its sources state; the standard types the ontology entails stay among the facts
     types = sorted({(f.value, f.value_label) for f in facts if f.property == rdf_type and f.graph != ns.inferred_graph})
-    labels = [f.value for f in facts if f.property.endswith(("#label", "#prefLabel", "/name")) and not f.is_iri]
-    entity = Entity(iri=iri, label=labels[0] if labels else _local(iri), types=types, facts=facts)
+    labels = [f for f in facts if f.property.endswith(("#label", "#prefLabel", "/name")) and not f.is_iri]
+    # one label: the reader's language, else English, else untagged, else any (the first of equals)
+    label = min(labels, key=lambda f: _rank_of(f.lang, lang)).value if labels else _local(iri)
+    entity = Entity(iri=iri, label=label, types=types, facts=facts)
     inverse = {
         "o": ox.NamedNode(iri),
         "inferred": ox.NamedNode(ns.inferred_graph),
         "merged": ox.NamedNode(ns.merged_graphs),
     }
-    for r in reader.select(_prefixes(ns) + _REFERENCED_BY, inverse):
+    for r in reader.select(_prefixes(ns) + _referenced_by(lang), inverse):
         key = (_value(r, "p"), _value(r, "plabel") or _local(_value(r, "p")))
         entity.referenced_by.setdefault(key, []).append((_value(r, "s"), _value(r, "slabel") or _local(_value(r, "s"))))
     return entity
@@ -254,23 +304,27 @@ class Membership:
     years: str = ""
 
 
-_TAKING_PART = f"""
-SELECT ?place ?org ?project ?role ?programme (SAMPLE(?ol) AS ?olabel) (SAMPLE(?pl) AS ?plabel) (SAMPLE(?rl) AS ?rlabel)
-       (SAMPLE(?gl) AS ?glabel) (SAMPLE(?start) AS ?from) (SAMPLE(?end) AS ?to) WHERE {{
+def _taking_part(lang: str | None) -> str:
+    labels = " ".join(f"({best_label(f'?{v}l', lang)} AS ?{v}label)" for v in "oprg")
+    return f"""
+SELECT ?place ?org ?project ?role ?programme {labels} (SAMPLE(?start) AS ?from) (SAMPLE(?end) AS ?to) WHERE {{
   ?org coop:city ?place .
   ?m org:member ?org ; org:organization ?project ; org:role ?role .
   OPTIONAL {{ ?project coop:programme ?programme OPTIONAL {{ ?programme {_LABEL} ?gl }} }}
   OPTIONAL {{ ?org {_LABEL} ?ol }} OPTIONAL {{ ?project {_LABEL} ?pl }}
-  OPTIONAL {{ ?role {_LABEL} ?rl FILTER(LANGMATCHES(LANG(?rl), "en") || LANG(?rl) = "") }}
+  OPTIONAL {{ ?role {_LABEL} ?rl }}
   OPTIONAL {{ ?project coop:startYear|schema:startDate ?start }}
   OPTIONAL {{ ?project coop:endYear|schema:endDate ?end }}
 }} GROUP BY ?place ?org ?project ?role ?programme"""
 
-_PARTNERS = f"""
-SELECT ?project ?org ?role (SAMPLE(?ol) AS ?olabel) (SAMPLE(?rl) AS ?rlabel) (SAMPLE(?cl) AS ?clabel) WHERE {{
+
+def _partners(lang: str | None) -> str:
+    labels = " ".join(f"({best_label(f'?{v}l', lang)} AS ?{v}label)" for v in "orc")
+    return f"""
+SELECT ?project ?org ?role {labels} WHERE {{
   ?m org:organization ?project ; org:member ?org ; org:role ?role .
   OPTIONAL {{ ?org {_LABEL} ?ol }}
-  OPTIONAL {{ ?role {_LABEL} ?rl FILTER(LANGMATCHES(LANG(?rl), "en") || LANG(?rl) = "") }}
+  OPTIONAL {{ ?role {_LABEL} ?rl }}
   OPTIONAL {{ ?org coop:city ?city . ?city {_LABEL} ?cl }}
 }} GROUP BY ?project ?org ?role"""
 
@@ -285,9 +339,9 @@ class Partner:
     city: str
 
 
-def partners_of(reader: Reader, ns: Namespaces, iri: str) -> list[Partner]:
-    """A project's partners by name and role, the lead first."""
-    rows = reader.select(_prefixes(ns) + _PARTNERS, {"project": ox.NamedNode(iri)})
+def partners_of(reader: Reader, ns: Namespaces, iri: str, lang: str | None = None) -> list[Partner]:
+    """A project's partners by name and role (labels in `lang` where there are), the lead first."""
+    rows = reader.select(_prefixes(ns) + _partners(lang), {"project": ox.NamedNode(iri)})
     lead = ns.concept("project-role", "lead-partner")
     found = [
         (
@@ -304,10 +358,12 @@ def partners_of(reader: Reader, ns: Namespaces, iri: str) -> list[Partner]:
     return [p for _, p in sorted(found, key=lambda x: (x[0], x[1].label.casefold(), x[1].organisation))]
 
 
-def taking_part(reader: Reader, ns: Namespaces, iri: str) -> list[tuple[str, list[Membership]]]:
+def taking_part(
+    reader: Reader, ns: Namespaces, iri: str, lang: str | None = None
+) -> list[tuple[str, list[Membership]]]:
     """The projects and networks of every source that a city's organisations took part in, grouped by
-    programme (most first), each with the organisation and its role."""
-    rows = reader.select(_prefixes(ns) + _TAKING_PART, {"place": ox.NamedNode(iri)})
+    programme (most first), each with the organisation and its role (labels in `lang` where there are)."""
+    rows = reader.select(_prefixes(ns) + _taking_part(lang), {"place": ox.NamedNode(iri)})
     by_programme: dict[str, list[Membership]] = {}
     for r in rows:
         years = "-".join(dict.fromkeys(v[:4] for v in (_value(r, "from"), _value(r, "to")) if v))
@@ -459,10 +515,12 @@ def list_entities(
     *,
     offset: int = 0,
     limit: int = PAGE_SIZE,
+    lang: str | None = None,
 ) -> Page:
     """One page of an index: entities with a label, a place and a line of description, by label, and how
     many there are in all. `filters` (practices only) map PRACTICE_FILTERS names to the IRIs the practice
-    must have."""
+    must have. Labels (the entity's, its place's and country's) are those in `lang` where there are, else
+    English, else untagged."""
     where, bindings = _index_pattern(ns, index, filters)
     bound = " ".join(f"?{name}" for name in bindings)  # a substituted variable must be projected
     # practices come by how complete their record is (the template's sections that say something), then by name
@@ -472,9 +530,11 @@ def list_entities(
         sections, order = "(COUNT(DISTINCT ?section) AS ?filled)", "DESC(?filled) ?key ?e"
     # the page's entities first (sorting labels is cheap), then their places and descriptions
     query = f"""{_prefixes(ns)}
-SELECT ?e {bound} ?label (SAMPLE(?pl) AS ?place) (SAMPLE(?cl) AS ?country) (SAMPLE(?d) AS ?description) ?key ?filled
+SELECT ?e {bound} ?label ({best_label("?pl", lang)} AS ?place) ({best_label("?cl", lang)} AS ?country)
+       (SAMPLE(?d) AS ?description) ?key ?filled
 WHERE {{
-  {{ SELECT ?e {bound} (SAMPLE(?l) AS ?label) (LCASE(STR(SAMPLE(?l))) AS ?key) {sections} WHERE {{ {ranked} }}
+  {{ SELECT ?e {bound} ({best_label("?l", lang)} AS ?label) (LCASE({best_label("?l", lang)}) AS ?key) {sections}
+    WHERE {{ {ranked} }}
     GROUP BY ?e {bound} ORDER BY {order} LIMIT {int(limit)} OFFSET {max(0, int(offset))} }}
   OPTIONAL {{ ?e coop:city/rdfs:label ?pl }}
   OPTIONAL {{ ?e coop:country/rdfs:label ?cl }}
@@ -489,13 +549,14 @@ WHERE {{
     return Page(rows, max(0, offset), int(found[0]["n"]["value"]) if found else 0, limit)
 
 
-def practice_filters(reader: Reader, ns: Namespaces) -> dict[str, list[tuple[str, str, str]]]:
+def practice_filters(reader: Reader, ns: Namespaces, lang: str | None = None) -> dict[str, list[tuple[str, str, str]]]:
     """The values each practices filter can take (those some practice has), as (IRI, label, the code list's
-    name), by code list then label: a theme filter offers INNOCRAFTS' and URBACT's themes apart."""
+    name), by code list then label: a theme filter offers INNOCRAFTS' and URBACT's themes apart. Labels
+    are those in `lang` where there are, else English, else untagged."""
     result: dict[str, list[tuple[str, str, str]]] = {}
     for name, (prop, _) in PRACTICE_FILTERS.items():
         query = f"""{_prefixes(ns)}
-SELECT ?v (SAMPLE(?l) AS ?label) (SAMPLE(?sl) AS ?scheme) WHERE {{
+SELECT ?v ({best_label("?l", lang)} AS ?label) ({best_label("?sl", lang)} AS ?scheme) WHERE {{
   ?p a coop:GoodPractice ; coop:{prop} ?v . OPTIONAL {{ ?v {_LABEL} ?l }}
   OPTIONAL {{ ?v skos:inScheme/skos:prefLabel ?sl }}
 }} GROUP BY ?v"""
@@ -507,9 +568,12 @@ SELECT ?v (SAMPLE(?l) AS ?label) (SAMPLE(?sl) AS ?scheme) WHERE {{
     return result
 
 
-def search(reader: Reader, ns: Namespaces, text: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
+def search(
+    reader: Reader, ns: Namespaces, text: str, *, offset: int = 0, limit: int = PAGE_SIZE, lang: str | None = None
+) -> Page:
     """Entities whose label or description contains `text` (case-insensitive), labels first: one page, and
-    how many there are in all."""
+    how many there are in all. Each is shown by its label in `lang` where it has one, else English, else
+    untagged."""
     # an organisation found under several IRIs (record linkage) is found by any of their names, once, as
     # its canonical IRI
     where = """?m rdfs:label ?l . OPTIONAL { ?m dcterms:description ?d }
@@ -518,8 +582,8 @@ def search(reader: Reader, ns: Namespaces, text: str, *, offset: int = 0, limit:
   FILTER(STRSTARTS(STR(?m), STR(?base)))
   OPTIONAL { ?m coop:canonical ?c } BIND(COALESCE(?c, ?m) AS ?e)"""
     query = f"""{_prefixes(ns)}
-SELECT ?e ?q ?base (SAMPLE(?el) AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?inLabel) AS ?rank)
-       (LCASE(STR(SAMPLE(?el))) AS ?key) WHERE {{
+SELECT ?e ?q ?base ({best_label("?el", lang)} AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?inLabel) AS ?rank)
+       (LCASE({best_label("?el", lang)}) AS ?key) WHERE {{
   {where}
   ?e rdfs:label ?el .
   OPTIONAL {{ ?e a ?t . ?t rdfs:label ?tl FILTER(LANGMATCHES(LANG(?tl), "en")) }}
