@@ -3,8 +3,11 @@ description, and the query UI (YASGUI) for browsers. Read-only: updates are refu
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from api import metrics
 from api.services import services
@@ -21,14 +24,40 @@ def error_response(status: int, message: str, **headers: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain", headers=headers)
 
 
-def _accept() -> MIMEAccept:
-    """The Accept header, or the `format` parameter when given (for links typed into a browser)."""
-    fmt = request.args.get("format") or request.form.get("format")
+def _first(values, key: str) -> str | None:
+    """`values.get(key)` without the KeyError (a werkzeug BadRequestKeyError, costly) that it raises and
+    catches inside when the key is absent, as it is on almost every request."""
+    return values[key] if key in values else None
+
+
+def _has_body() -> bool:
+    """Whether the request declares a body type (else it has no form, and `request.form` need not be made)."""
+    return bool(request.environ.get("CONTENT_TYPE"))
+
+
+def _format() -> MIMEAccept | None:
+    """The `format` parameter as an Accept (for links typed into a browser), or None when not given."""
+    fmt = _first(request.args, "format") or (_first(request.form, "format") if _has_body() else None)
     if fmt:
         if fmt.lower() not in FORMAT_NAMES and fmt not in RESULT_TYPES and fmt not in GRAPH_TYPES:
             raise ValueError(f"unknown format '{fmt}' (known: {', '.join(FORMAT_NAMES)})")
         return MIMEAccept([(FORMAT_NAMES.get(fmt.lower(), fmt), 1)])
-    return request.accept_mimetypes
+    return None
+
+
+def _accept() -> MIMEAccept:
+    """The Accept header, or the `format` parameter when given (for links typed into a browser)."""
+    fmt = _format()
+    return request.accept_mimetypes if fmt is None else fmt
+
+
+@functools.lru_cache(maxsize=1024)
+def negotiate(header: str) -> tuple[bool, str | None, str | None]:
+    """For an Accept header's value: whether it prefers HTML, and the result and graph types it prefers.
+    Werkzeug parses the header, as for `request.accept_mimetypes`; clients send few distinct values, so each
+    is parsed and weighed once (bounded: a client varying the header only evicts)."""
+    accept = parse_accept_header(header, MIMEAccept)
+    return _prefers_html(accept), *_types(accept)
 
 
 def _best(accept: MIMEAccept, offers: list[str]) -> str | None:
@@ -82,8 +111,9 @@ def _read_query() -> tuple[str | None, Response | None]:
 
 def _dataset() -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
     """default-graph-uri and named-graph-uri from the URL or the form; either one fixes the whole dataset."""
-    default = request.args.getlist("default-graph-uri") + request.form.getlist("default-graph-uri")
-    named = request.args.getlist("named-graph-uri") + request.form.getlist("named-graph-uri")
+    form = request.form if _has_body() else {}
+    default = request.args.getlist("default-graph-uri") + (form.getlist("default-graph-uri") if form else [])
+    named = request.args.getlist("named-graph-uri") + (form.getlist("named-graph-uri") if form else [])
     if not default and not named:
         return None, None
     return tuple(default), tuple(named)
@@ -97,20 +127,32 @@ def endpoint():
     if refused is not None:
         return refused
     try:
-        accept = _accept()
+        fmt = _format()
     except ValueError as e:
         return error_response(400, str(e))
-    wants_html = request.method == "GET" and "format" not in request.args and _prefers_html(accept)
+    if fmt is None:
+        prefers_html, tabular, graph = negotiate(request.headers.get("Accept", ""))
+    else:
+        prefers_html, (tabular, graph) = False, _types(fmt)
+    wants_html = prefers_html and request.method == "GET" and "format" not in request.args
     if query is None:
-        return ui(query=None) if wants_html else service_description(accept)
+        return ui(query=None) if wants_html else service_description(_accept())
     if wants_html:
         return ui(query=query)
     default, named = _dataset()
     # the common prefixes are declared for every query, as `kg query` and Virtuoso and QLever do (a query's own
     # PREFIX lines still win): `SELECT * { ?p a coop:GoodPractice }` runs as written
-    prefixes = tuple(current_app.config["KG"].ns.prefixes.items())
+    prefixes = _prefixes()
     dataset = {"default_graph": default, "named_graphs": named, "base_iri": request.base_url}
-    return run_query(QueryRequest(query, *_types(accept), **dataset, prefixes=prefixes))
+    return run_query(QueryRequest(query, tabular, graph, **dataset, prefixes=prefixes))
+
+
+def _prefixes() -> tuple[tuple[str, str], ...]:
+    """The prefixes declared for every query: the app's settings fix them, so they are made once an app."""
+    found = current_app.extensions.get("coopkg_sparql_prefixes")
+    if found is None:
+        found = current_app.extensions["coopkg_sparql_prefixes"] = tuple(current_app.config["KG"].ns.prefixes.items())
+    return found
 
 
 def _prefers_html(accept: MIMEAccept) -> bool:

@@ -2,6 +2,7 @@
 
     python bench/profile.py                  # 20 s of the varied mix, 8 clients (installs py-spy and wrk)
     python bench/profile.py --mix light
+    python bench/profile.py --store oxigraph:PATH --seconds 10   # any store (its memberships make the mix)
 
 py-spy samples the process that holds the app (granian's worker) 200 times a second, after its warm-up,
 keeping only the thread that holds the GIL (`--gil`: the Python work; a thread waiting for a query worker,
@@ -25,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
-from endpoint import ensure_tools, free_port, kg_serve, light_mix, wait_for, wrk_script
+from endpoint import ensure_tools, free_port, kg_serve, light_mix, light_mix_iris, store_pairs, wait_for, wrk_script
 from h2020 import DATA, ensure_store
 
 #: (stage, function or None for any, a piece of its file's path), in the order a stack is matched against them
@@ -43,6 +44,10 @@ STAGES = [
 ]
 
 
+#: py-spy's samples a second
+RATE = 200
+
+
 def stage_of(frames: list[str]) -> str:
     """py-spy's raw frames read 'Class.function (path:line)'."""
     for name, function, path in STAGES:
@@ -52,23 +57,34 @@ def stage_of(frames: list[str]) -> str:
     return "other"
 
 
+def h2020_mix(mix: str) -> list[str]:
+    lines = (DATA / "participations.csv").read_text().splitlines()[1:]
+    step = 20 if mix == "light" else max(1, len(lines) // 6000)
+    rows = [line.split(",") for line in lines[: 200 if mix == "light" else None : step]][:6000]
+    return light_mix([r[0] for r in rows], [r[1] for r in rows])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mix", choices=["light", "varied"], default="varied")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--store", help="an oxigraph: store to profile instead of H2020's (not built here)")
     args = parser.parse_args()
     ensure_tools()
-    ensure_store()
+    if args.store:
+        pairs = store_pairs(args.store, 6000)
+        queries = light_mix_iris(pairs[:200:20] if args.mix == "light" else pairs)
+    else:
+        ensure_store()
+        queries = h2020_mix(args.mix)
     spy = Path(sys.executable).parent / "py-spy"
     if not spy.exists():
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "py-spy>=0.4,<0.5"], check=True)
-    lines = (DATA / "participations.csv").read_text().splitlines()[1:]
-    step = 20 if args.mix == "light" else max(1, len(lines) // 6000)
-    rows = [line.split(",") for line in lines[: 200 if args.mix == "light" else None : step]][:6000]
-    queries = light_mix([r[0] for r in rows], [r[1] for r in rows])
     port = free_port()
-    server = kg_serve(port, {**os.environ, "KG_WORKERS": "2"}, subprocess.DEVNULL)
+    # one web process: py-spy samples one interpreter, and the per-request figure is that process's
+    env = {**os.environ, "KG_WORKERS": "2", "KG_PROCESSES": "1"}
+    server = kg_serve(port, env, subprocess.DEVNULL, **({"location": args.store} if args.store else {}))
     url = f"http://127.0.0.1:{port}"
     out = Path(tempfile.mkdtemp(prefix="kg-profile-")) / "samples.txt"
     try:
@@ -79,7 +95,7 @@ def main() -> None:
             time.sleep(1)
         app = next(p for p in psutil.Process(server.pid).children() if "spawn_main" not in " ".join(p.cmdline()))
         record = subprocess.Popen(
-            [spy, "record", "--gil", "-p", str(app.pid), "-r", "200", "-d", str(args.seconds + 2), "-f", "raw"]
+            [spy, "record", "--gil", "-p", str(app.pid), "-r", str(RATE), "-d", str(args.seconds + 2), "-f", "raw"]
             + ["-o", str(out)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -104,7 +120,10 @@ def main() -> None:
         tops[stack.split(";")[-1]] += int(count)
     total = sum(stages.values())
     rps = next((x for x in report.splitlines() if "Requests/sec" in x), "").strip()
+    done = next((int(x.split()[0]) for x in report.splitlines() if " requests in " in x), 0)
     print(f"{args.mix} mix, {args.clients} clients, {args.seconds} s; {rps}; {total} busy samples of the web process")
+    if done:  # a sample is 1/RATE s of Python holding the GIL in the web process
+        print(f"Python per request in the web process: {total / RATE * 1000 / done:.3f} ms ({done} requests)")
     print(f"{'stage':<62} {'share':>6}")
     for name, count in stages.most_common():
         print(f"{name:<62} {count / total:>6.1%}")

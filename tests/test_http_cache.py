@@ -37,6 +37,29 @@ def test_a_client_that_has_the_answer_gets_304(client, path, accept):
     assert other.headers.get("ETag") != tag  # another Accept may get another representation
 
 
+def test_the_validators_merge_with_the_answers_vary(client):
+    r = client.get(VALIDATED[0][0], headers={"Accept": VALIDATED[0][1]})
+    assert [v.strip() for v in r.headers["Vary"].split(",")].count("Accept") == 1  # the view's and theirs
+    page = client.get("/practices?page=1", headers={"Accept": "text/html"})
+    varies = [v.strip() for v in page.headers["Vary"].split(",")]
+    assert "Accept" in varies and "Accept-Language" in varies and "Cookie" in varies
+
+
+def test_only_the_query_ui_is_validated_per_language(client):
+    """SPARQL results are the same in every language, so their ETag leaves the language out; the query UI
+    (an HTML page with words) and the other pages keep it."""
+
+    def tag(path: str, accept: str, language: str) -> str:
+        r = client.get(path, headers={"Accept": accept, "Accept-Language": language})
+        assert r.status_code == 200
+        return r.headers["ETag"]
+
+    results = (VALIDATED[0][0], "application/sparql-results+json")
+    assert tag(*results, "fr") == tag(*results, "it")
+    assert tag("/sparql", "text/html", "fr") != tag("/sparql", "text/html", "it")
+    assert tag("/practices?page=1", "text/html", "fr") != tag("/practices?page=1", "text/html", "it")
+
+
 def test_errors_and_operations_carry_no_validators(client):
     assert "ETag" not in client.get("/sparql", query_string={"query": "SELECT WHERE {"}, headers=JSON).headers
     assert "ETag" not in client.get("/id/innocrafts/practice/NO-SUCH").headers

@@ -11,9 +11,15 @@ import warnings
 import pytest
 import requests
 from helpers import wait_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from kg.rdf import GRAPH_TYPES, MEDIA_ALIASES, RESULT_TYPES
 
 PREFIXES = "PREFIX coop: <https://w3id.org/coopkg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
 SELECT = PREFIXES + "SELECT ?acronym WHERE { ?p a coop:Project ; coop:acronym ?acronym } ORDER BY ?acronym"
@@ -330,3 +336,24 @@ def test_default_graph_uri_limits_the_dataset(live):
         timeout=10,
     )
     assert json.loads(r.text)["results"]["bindings"][0]["n"]["value"] == "6"
+
+
+MEDIA = sorted({*RESULT_TYPES, *GRAPH_TYPES, *MEDIA_ALIASES, "text/html", "application/xhtml+xml", "*/*"})
+MEDIA += ["text/*", "application/*", "image/png", "Application/SPARQL-Results+JSON", "text/turtle;charset=utf-8"]
+ACCEPTED = st.tuples(st.sampled_from(MEDIA), st.one_of(st.none(), st.sampled_from(["0", "0.1", "0.5", "0.9", "1"])))
+ACCEPT_HEADERS = st.lists(ACCEPTED, max_size=6).map(
+    lambda items: ", ".join(m if q is None else f"{m};q={q}" for m, q in items)
+) | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ACCEPT_HEADERS)
+def test_the_cached_negotiation_chooses_as_werkzeugs_request_does(header):
+    """The endpoint negotiates once per distinct Accept value (`negotiate`, cached): for any header it must
+    choose what negotiating the request's own `accept_mimetypes` chooses, the first time and the next."""
+    from api.sparql import _prefers_html, _types, negotiate
+
+    accept = Request(EnvironBuilder(headers={"Accept": header}).get_environ()).accept_mimetypes
+    expected = (_prefers_html(accept), *_types(accept))
+    assert negotiate(header) == expected
+    assert negotiate(header) == expected  # from the cache
