@@ -151,7 +151,7 @@ def _languages(offered: list[str], folder: Path) -> Languages:
 def locale() -> str:
     """The language of this request (see the module's docstring for the order)."""
     offered = current_app.extensions["coopkg_languages"].offered
-    asked = request.args.get("lang", "")
+    asked = request.args["lang"] if "lang" in request.args else ""  # (get() raises and catches KeyError)
     if asked in offered:
         return asked
     remembered = request.cookies.get(COOKIE, "")
@@ -173,7 +173,7 @@ def _remember(response: Response) -> Response:
     """Set the cookie when `?lang=` names an offered language the cookie does not hold yet, and mark every
     page that depends on the language as varying with it."""
     languages: Languages = current_app.extensions["coopkg_languages"]
-    asked = request.args.get("lang", "")
+    asked = request.args["lang"] if "lang" in request.args else ""  # (get() raises and catches KeyError)
     if asked in languages.offered and request.cookies.get(COOKIE) != asked:
         response.set_cookie(
             COOKIE,
