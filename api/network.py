@@ -31,6 +31,8 @@ def _filters() -> ViewFilters:
         year=int(year) if year else None,
         ego=args.get("ego", ""),
         radius=int(radius),
+        programme=args.get("programme", "").strip(),
+        source=args.get("source", "").strip(),
     )
 
 

@@ -276,3 +276,57 @@ def test_a_year_no_project_runs_in_is_no_date(text, year):
     from kg.network.select import _year
 
     assert _year(text) == year
+
+
+def test_web_filters_offer_programmes_and_sources_by_readable_labels(default_client):
+    options = default_client.get("/api/network/options").get_json()
+    programmes, sources = options["programmes"], options["sources"]
+    assert len({o["label"] for o in programmes}) == len(programmes)  # no two read the same
+    assert {"INTERREG IVC", "innocrafts", "urbact"} <= {o["label"] for o in programmes + sources}
+    assert {o["value"] for o in sources} == {"innocrafts", "urbact"}
+    assert any(o["label"].startswith("URBACT") for o in programmes)
+    assert all(o["value"].startswith("http") for o in programmes)  # an IRI: exact, never a part of a name
+    acronyms = [o["label"] for o in options["projects"]]
+    assert len(set(acronyms)) == len(acronyms)
+
+
+def test_web_filters_by_programme_and_source_narrow_the_network_and_the_map(default_client, default_store):
+    store, config = default_store
+    options = default_client.get("/api/network/options").get_json()
+    ivc = next(o["value"] for o in options["programmes"] if o["label"] == "INTERREG IVC")
+    by_programme = default_client.get("/api/network", query_string={"programme": ivc}).get_json()
+    assert {n["id"] for n in by_programme["nodes"]} == _members(*_ivc_projects())
+    by_source = default_client.get("/api/network", query_string={"source": "urbact"}).get_json()
+    expected = set(build_network(store, config.ns, source="urbact"))
+    assert by_source["aggregated"] or {n["id"] for n in by_source["nodes"]} == expected
+    in_2013 = default_client.get("/api/network", query_string={"programme": ivc, "year": "2013"}).get_json()
+    assert {n["id"] for n in in_2013["nodes"]} == _members(*_ivc_projects())
+    italy = default_client.get("/api/network", query_string={"source": "innocrafts", "country": "IT"}).get_json()
+    assert italy["nodes"] and {n["country"] for n in italy["nodes"]} == {"IT"}
+    assert default_client.get("/api/map", query_string={"programme": ivc}).get_json()["places"]
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"programme": "Horizon 2020"}, "no programme has the id, IRI or label 'Horizon 2020'"),
+        ({"source": "cordis"}, "no project comes from the source 'cordis'"),
+        ({"source": "innocrafts", "programme": "URBACT"}, "no project matches all of"),
+    ],
+)
+def test_unknown_web_filter_values_are_a_400_with_a_clear_message(default_client, params, message):
+    for path in ("/api/network", "/api/map"):
+        answer = default_client.get(path, query_string=params)
+        assert answer.status_code == 400 and message in answer.get_data(as_text=True)
+        assert "Traceback" not in answer.get_data(as_text=True)
+
+
+def test_transfers_narrow_to_a_source_or_programme(default_client, default_store):
+    store, config = default_store
+    every = default_client.get("/api/network", query_string={"kind": "transfer"}).get_json()
+    for params in ({"source": "innocrafts"}, {"source": "urbact"}):
+        answer = default_client.get("/api/network", query_string={"kind": "transfer", **params})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        edges = {(e["source"], e["target"]) for e in answer.get_json()["edges"]}
+        expected = build_network(store, config.ns, "transfer", **params)
+        assert edges == set(expected.edges) and 0 < len(edges) < len(every["edges"])

@@ -110,7 +110,7 @@ _ORGANISATION_LABELS = """
 SELECT ?o ?label WHERE { ?o a coop:Organisation ; rdfs:label ?label }"""
 
 _TRANSFERS = """
-SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel WHERE {
+SELECT ?x ?kind ?from ?fromLabel ?to ?toLabel ?project WHERE {
   ?x a coop:Transfer ; coop:transferKind/skos:notation ?kind .
   { ?x coop:sourcePlace ?from } UNION { ?x coop:sourcePractice/coop:city ?from }
   { ?x coop:targetPlace ?to } UNION { ?x coop:targetOrganisation ?to }
@@ -479,8 +479,11 @@ def build_network(
     if kind == "transfer":
         graph = nx.DiGraph(kind="transfer")
         seen = set()  # one transfer is one link however many labels or projects it has
+        canonical = _canonical(store, prefixes) if scope.chosen is not None else {}
         for r in _rows(store, prefixes, _TRANSFERS):
-            if scope.chosen is not None and r["project"] not in scope.chosen:
+            # narrowed to projects: a transfer of no stated project is left out; a project several sources
+            # describe is its canonical IRI
+            if scope.chosen is not None and canonical.get(r.get("project", ""), r.get("project")) not in scope.chosen:
                 continue
             graph.add_node(r["from"], label=r["fromLabel"])
             graph.add_node(r["to"], label=r["toLabel"])

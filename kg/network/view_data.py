@@ -1,7 +1,7 @@
 """What the network and map views draw: JSON-ready data made from the store's networks and places.
 
-The same networks as `kg network` (kg.network), narrowed by the filters a partner picks (project,
-country, theme, year, one organisation's ego network), with the measures of kg.network.metrics on what is
+The same networks as `kg network` (kg.network), narrowed by the filters a partner picks (programme, source,
+project, country, theme, year, one organisation's ego network), with the measures of kg.network.metrics on what is
 shown. A network too large to draw is sent as its country aggregate first, to drill down from.
 """
 
@@ -86,6 +86,8 @@ class ViewFilters:
     city: str = ""  # a city's name, within the country
     ego: str = ""  # an organisation IRI
     radius: int = 2
+    programme: str = ""  # a programme IRI, id or label (kg.network.select.select_projects)
+    source: str = ""  # a source: the folder its files were loaded from
 
     def __post_init__(self) -> None:
         if self.kind not in VIEW_KINDS:
@@ -247,7 +249,8 @@ def _organisation_view(
 
 
 def _one_year_organisations(graph: nx.Graph, store: Store, ns: Namespaces, filters: ViewFilters) -> nx.Graph:
-    """A network of one year, narrowed to the filters' project, theme, country, city and ego network."""
+    """A network of one year (or of a programme or source), narrowed to the filters' project, theme, country,
+    city and ego network."""
     keep = set(graph)
     if (allowed := _chosen_organisations(store, ns, filters)) is not None:
         keep &= allowed
@@ -303,11 +306,25 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
     def source(kind: str, year: int | None) -> nx.Graph:
         return _cached(cache, store, (kind, year), lambda: build_network(store, str(ns.coop), kind, year=year))
 
+    def narrowed(kind: str, year: int | None) -> nx.Graph:
+        """The network of the projects of the filters' programme and source (build_network checks both)."""
+        key = (kind, year, filters.programme, filters.source)
+        return _cached(
+            cache,
+            store,
+            key,
+            lambda: build_network(
+                store, ns, kind, year=year, programme=filters.programme or None, source=filters.source or None
+            ),
+        )
+
     message = ""
     if filters.kind == "transfer":
-        graph = source("transfer", None)
-    elif filters.year is not None:
-        graph = source(filters.kind, filters.year)
+        graph = narrowed("transfer", None) if filters.programme or filters.source else source("transfer", None)
+    elif filters.year is not None or filters.programme or filters.source:
+        graph = narrowed(filters.kind, filters.year) if filters.programme or filters.source else None
+        if graph is None:
+            graph = source(filters.kind, filters.year)
         if filters.kind == "org":
             graph = _one_year_organisations(graph, store, ns, filters)
     else:
@@ -341,13 +358,15 @@ def filter_options(store: Store, ns: Namespaces) -> dict[str, list[dict[str, str
     themes = select_rows(
         store,
         _prefixes(ns)
-        + """SELECT DISTINCT ?v ?label WHERE { ?x coop:theme ?v . ?v skos:prefLabel ?label } ORDER BY ?label""",
+        + """SELECT DISTINCT ?v ?label WHERE { ?x coop:theme ?v . ?v skos:prefLabel ?label
+             FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "") } ORDER BY ?label""",
     )
     countries = select_rows(
         store,
         _prefixes(ns)
         + """SELECT DISTINCT ?v ?label WHERE { ?o a coop:Organisation ; coop:country ?c .
-             ?c coop:countryCode ?v ; rdfs:label ?label } ORDER BY ?label""",
+             ?c coop:countryCode ?v ; rdfs:label ?label
+             FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "") } ORDER BY ?label""",
     )
     events = select_rows(
         store,
@@ -359,6 +378,8 @@ def filter_options(store: Store, ns: Namespaces) -> dict[str, list[dict[str, str
             years.update(range(project.years[0], project.years[1] + 1))
     return {
         "projects": _project_options(projects, ns),
+        "programmes": _programme_options(projects),
+        "sources": _source_options(projects, ns),
         "themes": [{"value": r["v"], "label": r["label"]} for r in themes],
         "countries": [{"value": r["v"], "label": r["label"]} for r in countries],
         "years": [{"value": str(y), "label": str(y)} for y in sorted(years)],
@@ -380,6 +401,27 @@ def _project_options(projects: dict[str, Project], ns: Namespaces) -> list[dict[
 
     options = [{"value": p.iri, "label": label(p)} for p in named]
     return sorted(options, key=lambda o: (o["label"].casefold(), o["value"]))
+
+
+def _programme_options(projects: dict[str, Project]) -> list[dict[str, str]]:
+    """Each programme a project runs under, by its name; two of one name are told apart by their ids."""
+    programmes = {p.iri: p for project in projects.values() for p in project.programmes}
+    count = Counter(p.name.casefold() for p in programmes.values())
+
+    def label(p) -> str:
+        if count[p.name.casefold()] == 1:
+            return p.name
+        return f"{p.name} ({p.identifier or p.iri})"
+
+    options = [{"value": p.iri, "label": label(p)} for p in programmes.values()]
+    return sorted(options, key=lambda o: (o["label"].casefold(), o["value"]))
+
+
+def _source_options(projects: dict[str, Project], ns: Namespaces) -> list[dict[str, str]]:
+    """Each source that states a project, by its folder name (the value `build_network` takes)."""
+    sources = {source_name(g, ns) for p in projects.values() for g in p.graphs}
+    sources.discard(source_name(str(ns.inferred_graph), ns))
+    return [{"value": s, "label": s} for s in sorted(sources, key=str.casefold)]
 
 
 _PLACES = """
@@ -461,7 +503,8 @@ def map_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCach
             if a and b and a != b:
                 key = (min(a, b), max(a, b))
                 links[key] = links.get(key, 0) + edge["weight"]
-    if shown is not None and (filters.project or filters.theme or filters.ego or filters.country):
+    narrowed = filters.project or filters.theme or filters.ego or filters.country or filters.programme or filters.source
+    if shown is not None and narrowed:
         cities = {city_of[o] for o in shown if o in city_of}
         places = {k: v for k, v in places.items() if k in cities}
     elif filters.country:

@@ -7,14 +7,23 @@
   const atlasUrl = page.atlasUrl;
   const form = document.getElementById("controls");
   const field = (name) => form.elements[name];
-  const filterNames = ["project", "theme", "country", "year"];
+  const filterNames = ["programme", "source", "project", "theme", "country", "year"];
   const svg = d3.select("#map");
-  let countries = null, data = null, selected = "";
+  let countries = null, data = null, selected = "", sizing = null;
   const projection = d3.geoAzimuthalEqualArea().rotate([-12, -52]);
   const path = d3.geoPath(projection);
   const layer = svg.append("g");
   svg.append("defs").html('<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto"><path d="M0 0L10 5L0 10z" fill="#c0143c"/></marker>');
-  svg.call(d3.zoom().scaleExtent([1, 12]).on("zoom", (event) => layer.attr("transform", event.transform)));
+  // Zoomed in, the labels keep their size on the screen and are placed again, so more cities find room.
+  let scale = 1, placing = 0;
+  svg.call(d3.zoom().scaleExtent([1, 12]).on("zoom", (event) => {
+    layer.attr("transform", event.transform);
+    if (event.transform.k !== scale && data) {
+      scale = event.transform.k;
+      clearTimeout(placing);
+      placing = setTimeout(() => placeLabels(), 150);
+    }
+  }));
 
   function readUrl() {
     const params = new URLSearchParams(location.search);
@@ -80,12 +89,40 @@
       .on("click", (event, p) => select(p.id))
       .on("keydown", (event, p) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(p.id); } });
     places.append("title").text((p) => p.label);
-    layer.append("g").selectAll("text").data(data.places.filter((p) => total(p) >= 2)).join("text")
-      .attr("x", (p) => projection([p.long, p.lat])[0] + radius(total(p)) + 2).attr("y", (p) => projection([p.long, p.lat])[1] + 4)
-      .attr("font-size", 11).attr("font-family", "sans-serif").attr("pointer-events", "none").text((p) => p.label);
+    sizing = { total, radius };
+    placeLabels();
     document.getElementById("counts").textContent =
       `${data.places.length} places, ${data.links.length} collaboration links, ${data.transfers.length} transfers`;
     if (selected && byId.has(selected)) select(selected); else if (selected) { selected = ""; writeUrl(); }
+  }
+  // Every city's label, placed greedily in order of importance (the most partners, events and practices first,
+  // so the lead city wins): right of its circle, else left, above or below; a label whose drawn box (getBBox)
+  // would touch a label already placed or another city's circle is left out (the circle keeps its title).
+  function placeLabels() {
+    const { total, radius } = sizing, places = data.places, k = scale;
+    layer.selectAll("g.labels").remove();
+    const group = layer.append("g").attr("class", "labels");
+    const circles = places.map((p) => { const [x, y] = projection([p.long, p.lat]), r = radius(total(p));
+      return { id: p.id, x1: x - r, y1: y - r, x2: x + r, y2: y + r }; });
+    const placed = [], gap = 1 / k;
+    const touches = (a, b) => a.x1 < b.x2 + gap && b.x1 < a.x2 + gap && a.y1 < b.y2 + gap && b.y1 < a.y2 + gap;
+    for (const p of [...places].sort((a, b) => total(b) - total(a) || a.label.localeCompare(b.label))) {
+      const [x, y] = projection([p.long, p.lat]), r = radius(total(p));
+      const text = group.append("text").attr("font-size", 11 / k).attr("font-family", "sans-serif")
+        .attr("pointer-events", "none").attr("class", "place-label").attr("data-id", p.id)
+        .attr("paint-order", "stroke").attr("stroke", "#eef3fa").attr("stroke-width", 3 / k).text(p.label);
+      const size = text.node().getBBox();
+      const spots = [[x + r + 2 / k, y + 4 / k, "start"], [x - r - 2 / k, y + 4 / k, "end"], [x, y - r - 3 / k, "middle"],
+        [x, y + r + size.height - 2 / k, "middle"]];
+      let spot = null;
+      for (const [tx, ty, anchor] of spots) {
+        text.attr("x", tx).attr("y", ty).attr("text-anchor", anchor);
+        const b = text.node().getBBox(), box = { x1: b.x, y1: b.y, x2: b.x + b.width, y2: b.y + b.height };
+        if (!placed.some((q) => touches(box, q)) && !circles.some((c) => c.id !== p.id && touches(box, c))) { spot = box; break; }
+      }
+      if (spot) placed.push(spot); else text.remove();
+    }
+    window.mapView.labelsPlaced = (window.mapView.labelsPlaced || 0) + 1;
   }
   function select(id) {
     selected = id;
@@ -121,8 +158,8 @@
   });
   form.addEventListener("change", (event) => { if (filterNames.includes(event.target.name)) { selected = ""; load(); } else { draw(); writeUrl(); } });
   window.addEventListener("resize", () => data && draw());
-  window.mapView = { get data() { return data; } };
-  coopkgViews.seedFilters(form, ["project", "theme", "country", "year"]);
+  window.mapView = { get data() { return data; }, labelsPlaced: 0 };
+  coopkgViews.seedFilters(form, ["programme", "source", "project", "theme", "country", "year"]);
   readUrl();
   fetch(atlasUrl).then((r) => r.json()).then((world) => { countries = topojson.feature(world, world.objects.countries); load(); });
   coopkgViews.fillFilters(form, optionsUrl);

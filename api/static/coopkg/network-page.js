@@ -4,9 +4,20 @@
   const page = JSON.parse(document.getElementById("page-data").textContent);
   const api = page.api;
   const optionsUrl = page.optionsUrl;
+  // the words of the page in the reader's language (from the template's catalogue), with %(name)s filled in
+  const text = page.text || {};
+  const say = (key, values = {}) => (text[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+  const lang = document.documentElement.lang || "en";
+  let regionNames = null;
+  try { regionNames = new Intl.DisplayNames([lang, "en"], { type: "region" }); } catch (e) { regionNames = null; }
+  const countryName = (code) => {
+    if (!code || !/^[A-Za-z]{2}$/.test(code)) return code || "";
+    try { return (regionNames && regionNames.of(code.toUpperCase())) || code; } catch (e) { return code; }
+  };
+  const plain = (code) => String(code || "").replace(/[-_]+/g, " ");
   const form = document.getElementById("controls");
   const field = (name) => form.elements[name];
-  const filterNames = ["kind", "project", "theme", "country", "city", "year"];
+  const filterNames = ["kind", "programme", "source", "project", "theme", "country", "city", "year"];
   const stateNames = [...filterNames, "size", "colour", "find", "node", "radius"];
   const palette = d3.scaleOrdinal([...d3.schemeTableau10, ...d3.schemeSet3]);
   let cy = null, data = null, selected = "";
@@ -33,6 +44,54 @@
     const max = Math.max(1e-9, ...nodes.map((n) => n[key] || 0));
     return (n) => 14 + 46 * Math.sqrt((n[key] || 0) / max);
   }
+  // Labels keep one size on the screen at every zoom (their model size is divided by the zoom), so zooming in
+  // leaves room for more of them; which are shown is decided by placeLabels.
+  function styles(zoom) {
+    return [
+      { selector: "node", style: { "background-color": "data(colour)", width: "data(size)", height: "data(size)",
+        label: "data(label)", "font-size": 11 / zoom, "text-wrap": "ellipsis", "text-max-width": 130 / zoom,
+        "text-valign": "bottom", "text-margin-y": 2 / zoom,
+        "text-outline-color": "#fff", "text-outline-width": 1.5 / zoom, "text-outline-opacity": 0.8, "border-width": 1, "border-color": "#333" } },
+      { selector: "node.nolabel", style: { label: "" } },
+      { selector: "node.labelled", style: { "z-index": 10 } },
+      { selector: "edge", style: { width: "data(width)", "line-color": "#9aa8c7", opacity: 0.7,
+        "curve-style": data.directed ? "bezier" : "haystack",
+        "target-arrow-shape": data.directed ? "triangle" : "none", "target-arrow-color": "#9aa8c7" } },
+      { selector: ".found", style: { "border-width": 5, "border-color": "#ffcc00" } },
+      { selector: "node:selected", style: { "border-width": 5, "border-color": "#d7191c" } },
+      { selector: ".faded", style: { opacity: 0.15 } },
+    ];
+  }
+  // Labels by importance: the chosen and found nodes first, then by the size measure (then partners); a label
+  // whose box (as Cytoscape draws it) would touch one already shown is hidden, and only nodes in view count.
+  function placeLabels() {
+    if (!cy) return;
+    const zoom = cy.zoom();
+    if (zoom !== styledZoom) { cy.style().fromJson(styles(zoom)).update(); styledZoom = zoom; }  // not on a pan
+    const key = field("size").value, view = cy.extent(), gap = 3 / zoom;
+    const rank = (n) => (n.id() === selected ? 2e9 : 0) + (n.hasClass("found") ? 1e9 : 0) + (n.data(key) || 0) * 1e3 +
+      (n.data("degree") || 0) * 1e-3;
+    const nodes = cy.nodes().toArray();
+    cy.batch(() => cy.nodes().removeClass("nolabel labelled"));
+    // Labelled nodes are drawn above the others (z-index), so only their discs can hide a label: a node keeps its
+    // label when the label touches no label or disc of a node placed before it, and its disc covers no such label.
+    const body = (n) => n.boundingBox({ includeLabels: false, includeOverlays: false });
+    const placed = [], hidden = [];
+    const apart = (a, b, space) => a.x1 >= b.x2 + space || b.x1 >= a.x2 + space || a.y1 >= b.y2 + space || b.y1 >= a.y2 + space;
+    for (const node of nodes.sort((a, b) => rank(b) - rank(a))) {
+      const box = node.boundingBox({ includeLabels: true, includeNodes: false, includeOverlays: false });
+      const inView = box.x2 > view.x1 && box.x1 < view.x2 && box.y2 > view.y1 && box.y1 < view.y2;
+      const disc = body(node);
+      if (!node.data("label") || !box.w || !inView ||
+          !placed.every((p) => apart(box, p.label, gap) && apart(box, p.disc, 0) && apart(disc, p.label, 0)))
+        hidden.push(node);
+      else placed.push({ label: box, disc });
+    }
+    cy.batch(() => { cy.collection(hidden).addClass("nolabel"); cy.nodes().not(cy.collection(hidden)).addClass("labelled"); });
+    window.networkView.labelsPlaced += 1;
+  }
+  let placing = 0, styledZoom = 0;
+  function placeLabelsSoon() { clearTimeout(placing); placing = setTimeout(placeLabels, 150); }
   async function load() {
     writeUrl();
     const response = await fetch(api + "?" + query().toString());
@@ -45,30 +104,24 @@
     const size = sizes(data.nodes);
     const maxWeight = Math.max(1, ...data.edges.map((e) => e.weight));
     const elements = [
-      ...data.nodes.map((n) => ({ data: { ...n, id: n.id, size: size(n), colour: colourOf(n) }, position: { x: n.x, y: n.y } })),
+      ...data.nodes.map((n) => ({ data: { ...n, id: n.id, label: data.kind === "country" ? countryName(n.label) : n.label,
+        size: size(n), colour: colourOf(n) }, position: { x: n.x, y: n.y } })),
       ...data.edges.map((e, i) => ({ data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight,
         width: 1 + 7 * e.weight / maxWeight } })),
     ];
     const large = data.nodes.length > 400;
     if (cy) cy.destroy();
+    styledZoom = 0;
     cy = cytoscape({
       container: document.getElementById("cy"), elements,
       textureOnViewport: large, hideEdgesOnViewport: large, pixelRatio: large ? 1 : "auto",
-      style: [
-        { selector: "node", style: { "background-color": "data(colour)", width: "data(size)", height: "data(size)",
-          label: "data(label)", "font-size": 10, "text-wrap": "ellipsis", "text-max-width": 120,
-          "min-zoomed-font-size": 8, "border-width": 1, "border-color": "#333" } },
-        { selector: "edge", style: { width: "data(width)", "line-color": "#9aa8c7", opacity: 0.7,
-          "curve-style": data.directed ? "bezier" : "haystack",
-          "target-arrow-shape": data.directed ? "triangle" : "none", "target-arrow-color": "#9aa8c7" } },
-        { selector: ".found", style: { "border-width": 5, "border-color": "#ffcc00" } },
-        { selector: "node:selected", style: { "border-width": 5, "border-color": "#d7191c" } },
-        { selector: ".faded", style: { opacity: 0.15 } },
-      ],
+      style: styles(1),
       // Small networks are laid out here (cose reads well); large ones arrive laid out by the server.
       layout: data.nodes.length > 150 ? { name: "preset", fit: true, padding: 30 }
         : { name: "cose", animate: false, randomize: false, numIter: 1000, nodeRepulsion: 9000, idealEdgeLength: 80 },
     });
+    placeLabels();
+    cy.on("viewport", placeLabelsSoon);
     cy.one("render", () => {
       if (!window.networkView.paintedAt) window.networkView.paintedAt = performance.now();
       window.networkView.draws += 1;
@@ -83,9 +136,7 @@
       list.add(new Option(n.label, n.id));
       names.append(new Option(n.label));
     }
-    document.getElementById("counts").textContent =
-      `${data.nodes.length} ${data.kind === "org" ? "organisations" : data.kind === "country" ? "countries" :
-        data.kind === "city" ? "cities" : "places"}, ${data.edges.length} links`;
+    document.getElementById("counts").textContent = say("counts", { nodes: data.nodes.length, links: data.edges.length });
     legend();
     highlight();
     if (selected && cy.getElementById(selected).length) select(selected); else selected = "";
@@ -96,30 +147,31 @@
     const box = document.getElementById("legend");
     box.replaceChildren();
     const title = document.createElement("h3");
-    title.textContent = "Legend";
+    title.textContent = say("legend");
     const list = document.createElement("ul");
     for (const value of values) {
       const item = document.createElement("li");
       const swatch = document.createElement("span");
       swatch.className = "swatch"; swatch.style.background = palette(value);
-      item.append(swatch, document.createTextNode(value || "(unknown)"));
+      const name = key === "country" ? (value ? `${countryName(value)} (${value})` : "") : key === "community" && value !== "" ? say("groupOf", { num: Number(value) + 1 }) : plain(value);
+      item.append(swatch, document.createTextNode(name || say("unknown")));
       list.append(item);
     }
     const note = document.createElement("p");
     note.className = "muted";
-    note.textContent = `Colour: ${field("colour").selectedOptions[0].text}. Size: ${field("size").selectedOptions[0].text}. ` +
-      "Line width: how many projects, events and transfers two nodes share.";
+    note.textContent = say("legendNote", { colour: field("colour").selectedOptions[0].text, size: field("size").selectedOptions[0].text });
     box.append(title, list, note);
   }
   function highlight() {
     if (!cy) return;
     const text = field("find").value.trim().toLowerCase();
     cy.nodes().removeClass("found faded");
-    if (!text) return;
+    if (!text) { placeLabelsSoon(); return; }
     const found = cy.nodes().filter((n) => n.data("label").toLowerCase().includes(text));
     found.addClass("found");
     cy.nodes().not(found).addClass("faded");
     if (found.length) cy.animate({ fit: { eles: found, padding: 80 }, duration: 300 });
+    placeLabelsSoon();
   }
   function row(label, value) {
     const dt = document.createElement("dt"), dd = document.createElement("dd");
@@ -128,11 +180,12 @@
   }
   function select(id) {
     selected = id;
+    if (cy) placeLabelsSoon();
     document.getElementById("node-list").value = id;
     writeUrl();
     const panel = document.getElementById("panel");
     panel.replaceChildren();
-    if (!id) { panel.innerHTML = '<p class="muted">Click a node (or choose one in Select) to see its facts.</p>'; return; }
+    if (!id) { const p = document.createElement("p"); p.className = "muted"; p.textContent = say("pick"); panel.append(p); return; }
     const node = cy.getElementById(id);
     cy.elements().unselect(); node.select();
     const n = node.data();
@@ -140,20 +193,38 @@
     title.textContent = n.label;
     const facts = document.createElement("dl");
     facts.className = "facts";
-    const fmt = (x) => typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : (x || "");
-    for (const [label, value] of [["Country", n.country], ["City", n.city], ["Type", n.type],
-        ["Organisations", n.organisations], ["Partners (degree)", n.degree], ["Links (weighted degree)", n.weighted_degree],
-        ["Betweenness", n.betweenness], ["PageRank", n.pagerank], ["Community", n.community]])
-      if (value !== undefined && value !== null && value !== "") facts.append(...row(label, fmt(value)));
-    panel.append(title, facts);
+    const fmt = (x) => typeof x === "number" ? (Number.isInteger(x) ? x.toLocaleString(lang) : x.toLocaleString(lang, { maximumFractionDigits: 3 })) : (x || "");
+    const shown = (value) => value !== undefined && value !== null && value !== "";
+    // In plain words first: where it is, what it is, how many it works with, whether it links groups.
+    const most = Math.max(1e-9, ...data.nodes.map((x) => x.betweenness || 0));
+    const bridge = !n.betweenness ? say("bridgesNone") : n.betweenness >= 0.5 * most ? say("bridgesHigh") : say("bridgesSome");
+    for (const [label, value] of [[say("country"), countryName(n.country)], [say("city"), n.city], [say("type"), plain(n.type)],
+        [say("organisations"), n.organisations],
+        [say("partners"), shown(n.degree) ? `${fmt(n.degree)} (${say("partnersNote")})` : ""],
+        [say("links"), shown(n.weighted_degree) ? `${fmt(n.weighted_degree)} (${say("linksNote")})` : ""],
+        [say("bridges"), shown(n.betweenness) ? bridge : ""],
+        [say("group"), shown(n.community) ? say("groupOf", { num: Number(n.community) + 1 }) : ""]])
+      if (shown(value)) facts.append(...row(label, fmt(value)));
+    // The measures behind them, for analysts, folded.
+    const more = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = say("measures");
+    const measures = document.createElement("dl");
+    measures.className = "facts";
+    for (const [label, value] of [[say("degree"), n.degree], [say("weightedDegree"), n.weighted_degree],
+        [say("betweenness"), n.betweenness], [say("closeness"), n.closeness], [say("pagerank"), n.pagerank],
+        [say("community"), n.community]])
+      if (shown(value)) measures.append(...row(label, fmt(value)));
+    more.append(summary, measures);
+    panel.append(title, facts, more);
     if (n.page) {
       const link = document.createElement("a");
-      link.href = n.page; link.textContent = "Open its page";
+      link.href = n.page; link.textContent = say("open");
       panel.append(link);
     }
     if (data.kind === "country" || data.kind === "city") {
       const drill = document.createElement("button");
-      drill.type = "button"; drill.textContent = `Show the organisations of ${n.label}`;
+      drill.type = "button"; drill.textContent = say("drill", { name: n.label });
       drill.addEventListener("click", () => {
         field("kind").value = "org";
         if (data.kind === "country") { field("country").value = n.id; field("city").value = ""; }
@@ -164,7 +235,7 @@
     }
     if (data.kind === "org" && !field("radius").value) {
       const ego = document.createElement("button");
-      ego.type = "button"; ego.textContent = "Its partners within 2 hops";
+      ego.type = "button"; ego.textContent = say("ego");
       ego.addEventListener("click", () => { field("radius").value = "2"; load(); });
       panel.append(document.createElement("br"), ego);
     }
@@ -195,9 +266,12 @@
     load();
   });
   field("find").addEventListener("input", () => { highlight(); writeUrl(); });
-  window.networkView = { get cy() { return cy; }, get data() { return data; }, paintedAt: 0, draws: 0 };
+  window.networkView = { get cy() { return cy; }, get data() { return data; }, paintedAt: 0, draws: 0, labelsPlaced: 0,
+    // the boxes of the labels shown (model coordinates), for tests and exports
+    labelBoxes: () => cy.nodes().filter((n) => !n.hasClass("nolabel") && n.data("label"))
+      .map((n) => ({ id: n.id(), ...n.boundingBox({ includeLabels: true, includeNodes: false, includeOverlays: false }) })) };
   // The chosen filters go into the request straight from the URL, so the network does not wait for the lists.
-  coopkgViews.seedFilters(form, ["project", "theme", "country", "year"]);
+  coopkgViews.seedFilters(form, ["programme", "source", "project", "theme", "country", "year"]);
   readUrl();
   load();
   coopkgViews.fillFilters(form, optionsUrl);

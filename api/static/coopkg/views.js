@@ -6,15 +6,18 @@ window.coopkgViews = {
     const params = new URLSearchParams(location.search);
     for (const name of names) {
       const value = params.get(name);
-      if (value) form.elements[name].add(new Option(value, value));
+      if (value && form.elements[name]) form.elements[name].add(new Option(value, value));
     }
   },
-  // Fill the project, theme, country and year lists from /api/network/options, keeping each choice.
+  // Fill the programme, source, project, theme, country and year lists from /api/network/options, keeping each choice.
   fillFilters(form, optionsUrl) {
     return fetch(optionsUrl).then((r) => r.json()).then((options) => {
-      for (const [name, items] of [["project", options.projects], ["theme", options.themes],
-          ["country", options.countries], ["year", options.years]]) {
-        const select = form.elements[name], keep = select.value;
+      for (const [name, items] of [["programme", options.programmes], ["source", options.sources],
+          ["project", options.projects], ["theme", options.themes], ["country", options.countries],
+          ["year", options.years]]) {
+        const select = form.elements[name];
+        if (!select || !items) continue;
+        const keep = select.value;
         select.length = 1;
         for (const item of items) select.add(new Option(item.label, item.value));
         if (keep && !items.some((item) => item.value === keep)) select.add(new Option(keep, keep));
