@@ -98,4 +98,3 @@ def test_an_open_store_is_written_and_left_open():
     result = pipeline.build(config, INNOCRAFTS, store=store)
     assert result.review is None and not result.practices.kept
     assert store.count() == result.report.total_quads  # still open
-
