@@ -60,7 +60,7 @@ SETTINGS: tuple[Setting, ...] = (
         50_000_000,
         "The largest serialised query result the server sends (larger: HTTP 400, asking for a LIMIT).",
     ),
-    Setting("workers", "KG_WORKERS", 2, "Query worker processes: how many queries run at once."),
+    Setting("workers", "KG_WORKERS", 2, "Query worker processes in each web process: the queries it runs at once."),
     Setting(
         "processes",
         "KG_PROCESSES",
@@ -82,7 +82,8 @@ SETTINGS: tuple[Setting, ...] = (
         "KG_SERVE_IN_MEMORY",
         False,
         "true: the query workers hold one copy of the store in memory (made at start), instead of reading it "
-        "on disk. bench/workers.py on H2020: lookups and aggregates as fast on disk, in a quarter of the memory.",
+        "on disk. bench/workers.py on H2020: lookups and aggregates as fast on disk, in under a tenth of the "
+        "memory (55 against 808 MiB, 118 against 1,856 MiB).",
     ),
     Setting(
         "max_request_bytes",
