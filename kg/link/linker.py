@@ -27,7 +27,7 @@ from networkx.utils import UnionFind
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg.config import Config
-from kg.link.merged import rebuild_merged
+from kg.link.merged import clear_merged, rebuild_merged
 from kg.link.names import name_key, town_key, words
 from kg.link.projects import ProjectLinkage, link_projects
 from kg.link.records import Record, add_projects, read_records
@@ -352,6 +352,7 @@ def relink(writer, config: Config) -> Linkage:
     """Link the organisations in the store (a writer, in its transaction) and rebuild the links graph, with
     the settings' thresholds and the decisions of the review file."""
     ns = config.ns
+    clear_merged(writer, ns)  # linkage reads the sources' facts, not the last merged view's
     result = link_organisations(
         writer,
         ns,

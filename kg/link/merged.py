@@ -20,12 +20,19 @@ from kg.namespaces import Namespaces
 from kg.rdf import iri
 from kg.validate import derived_graphs
 
-__all__ = ["rebuild_merged", "MERGED_LEFT_OUT"]
+__all__ = ["rebuild_merged", "clear_merged", "MERGED_LEFT_OUT"]
 
 #: What a member says of its cluster (not of the organisation or project): not restated
 MERGED_LEFT_OUT = ("canonical", "mergedInto")
 
 _OF_MEMBERS = "SELECT ?g ?s ?p ?o WHERE {{ VALUES ?{side} {{ {iris} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+
+
+def clear_merged(writer, ns: Namespaces) -> None:
+    """Empty the merged view's graphs, so that linkage reads only what the sources state (a fact restated of
+    a canonical IRI must not become evidence for the next linkage)."""
+    for graph in derived_graphs(writer, ns)[1:]:
+        writer.replace_graph(graph, [])
 
 
 def rebuild_merged(writer, ns: Namespaces, canonical: dict[str, str], *, derived: set[str]) -> int:
