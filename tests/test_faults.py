@@ -105,7 +105,7 @@ def mount(tmp_path):
 
 @needs_root
 def test_a_full_disk_is_a_clear_error_and_changes_nothing(mount, tmp_path):
-    disk = mount("3m")
+    disk = mount("8m")  # the bundled INNOCRAFTS build with the reference data takes about 4 MB
     store = disk / "store"
     assert finished(kg(store, "build", "-q", *map(str, INNOCRAFTS))) == 0
     before = state(store)
