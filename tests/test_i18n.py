@@ -218,8 +218,9 @@ def test_templates_show_no_english_outside_gettext(app, template):
 
 
 def test_the_message_template_holds_every_message_of_the_templates():
-    """messages.pot is extracted again after a template changes (the README says how): a message added to a
-    template but not to the .pot would never be translated, and one left in the .pot is work for nothing."""
+    """messages.pot is extracted again after a template changes (docs/how-to/translations.md says how): a
+    message added to a template but not to the .pot would never be translated, and one left in the .pot is work
+    for nothing."""
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
@@ -228,13 +229,14 @@ def test_the_message_template_holds_every_message_of_the_templates():
         method_map, options_map = parse_mapping_cfg(f)
     keywords = {**DEFAULT_KEYWORDS, "N_": None}  # the words kg.publish marks for the pages (-k N_)
     found = set()
-    for folder in (root / "api", root / "kg" / "publish"):  # the folders the README's extract command reads
+    for folder in (root / "api", root / "kg" / "publish"):  # the folders the manual's extract command reads
         for _file, _line, message, _comments, _context in extract_from_dir(
             str(folder), method_map, options_map, keywords=keywords
         ):
             found.add(message if isinstance(message, str) else message[0])
     kept = {m.id if isinstance(m.id, str) else m.id[0] for m in TEMPLATE if m.id}
-    assert found == kept, f"run pybabel extract (README): new {sorted(found - kept)}, gone {sorted(kept - found)}"
+    gone = sorted(kept - found)
+    assert found == kept, f"run pybabel extract (the translations guide): new {sorted(found - kept)}, gone {gone}"
 
 
 def test_no_link_carries_the_host_the_client_named(client):

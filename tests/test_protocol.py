@@ -2,7 +2,7 @@
 
 The manifest describes each HTTP request (method, path under /sparql/, headers, body) and the expected
 response (status class, result format, boolean). The cases that update the store do not apply to a
-read-only endpoint; they are listed in NOT_APPLICABLE with the reason, and in the README.
+read-only endpoint; they are listed in NOT_APPLICABLE with the reason, and in docs/explanation/security.md.
 """
 
 from __future__ import annotations

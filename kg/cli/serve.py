@@ -4,7 +4,7 @@ Granian (a Rust HTTP server for WSGI apps) runs N worker processes (KG_PROCESSES
 own query worker pool and its caches; its main process watches them and passes SIGTERM on as a graceful
 stop. The web processes share a folder made here and removed at exit: the data generation that a reload
 moves on in all of them (api.services.Shared), and prometheus-client's multiprocess files, which /metrics
-sums. bench/endpoint.py measured it beside Waitress and gunicorn (README, "Benchmarks").
+sums. bench/endpoint.py measured it beside Waitress and gunicorn (bench/README.md).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ DEFAULT_THREADS = 2 * (os.cpu_count() or 1) + 1
 
 #: Memory to allow for each web process when KG_PROCESSES is 0: a process with its two query workers on disk
 #: measured 255 MiB (PSS, after the endpoint bench) on the bundled data and about 550 MiB on H2020's 1.4M quads
-#: (README, "Benchmarks": gunicorn's two processes 1,096 MiB); more memory per process than that is not spent.
+#: (bench/README.md: gunicorn's two processes 1,096 MiB); more memory per process than that is not spent.
 PROCESS_MIB = 600
 
 

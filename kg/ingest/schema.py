@@ -183,7 +183,7 @@ def _expand(curie: str, ns: Namespaces, where: str) -> str:
     raise DataError(where, f"unknown prefix in '{curie}' (known: {', '.join(sorted(ns.prefixes))})")
 
 
-#: The keys of a mapping and of a column spec (the README's mapping reference documents each).
+#: The keys of a mapping and of a column spec (docs/reference/mapping-keys.md documents each).
 MAPPING_KEYS = (
     "kind file subject class columns order also gazetteer header repeats other_columns fixed missing skip stub_label "
     "same_as ignore project programme"
@@ -297,7 +297,7 @@ def _mapping(spec: dict, ns: Namespaces, where: str) -> Mapping:
         _check_keys(spec, MAPPING_KEYS, "the mapping", where)
         for key in ("kind", "subject", "columns"):
             if key not in spec:
-                raise DataError(where, f"not a valid mapping: '{key}' is missing (see the README's mapping reference)")
+                raise DataError(where, f"not a valid mapping: '{key}' is missing (see docs/reference/mapping-keys.md)")
         columns = {}
         if not isinstance(spec["columns"], dict):
             raise DataError(where, "columns must map each column name to its spec")

@@ -91,7 +91,7 @@ _TRANSFER_PAIRS = """SELECT ?x ?a ?b ?p WHERE {
     OPTIONAL { ?x coop:project ?p }
 }"""
 
-#: What an edge's weight counts, by kind of network (written into the exports and the README).
+#: What an edge's weight counts, by kind of network (written into the exports and the manual).
 EDGE_WEIGHTS = {
     "org": "the number of links between the two organisations: projects both took part in, events both "
     "hosted, and transfers of a practice between them, each counted once (edge attributes project, event "

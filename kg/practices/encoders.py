@@ -1,6 +1,6 @@
 """Text to vectors, two ways: a small static sentence-embedding model (WordLlama, whose weights ship inside
 its PyPI wheel and run on NumPy) and a TF-IDF baseline (scikit-learn). bench/similarity.py measures both on
-the pairs the data holds; the README gives the figures and why the embedding is the default."""
+the pairs the data holds; bench/README.md gives the figures and why the embedding is the default."""
 
 from __future__ import annotations
 
