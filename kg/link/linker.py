@@ -87,6 +87,11 @@ class Linkage:
     merged_seconds: float = 0.0
 
     @property
+    def every_canonical(self) -> dict[str, str]:
+        """Each linked organisation's, project's and programme's canonical IRI."""
+        return {**self.projects.canonical, **self.canonical}
+
+    @property
     def clusters(self) -> dict[str, list[str]]:
         grouped: dict[str, list[str]] = defaultdict(list)
         for member, canonical in sorted(self.canonical.items()):
@@ -327,8 +332,7 @@ def link_triples(result: Linkage, ns: Namespaces) -> str:
     lines += [f"{iri(link.left)} {close} {iri(link.right)} ." for link in result.close]
     for found in result.projects.links:
         lines += _described_same(ns, found.left, found.right, "1.0000", found.method, found.evidence)
-    every = {**result.projects.canonical, **result.canonical}
-    lines += [f"{iri(m)} {canonical} {iri(c)} ." for m, c in sorted(every.items())]
+    lines += [f"{iri(m)} {canonical} {iri(c)} ." for m, c in sorted(result.every_canonical.items())]
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -362,9 +366,8 @@ def relink(writer, config: Config) -> Linkage:
     )
     result.projects = link_projects(writer, ns, result.canonical)
     writer.replace_graph(links_graph(ns), [link_triples(result, ns)])
-    every = {**result.projects.canonical, **result.canonical}
     started = time.perf_counter()
-    result.merged = rebuild_merged(writer, ns, every, derived={links_graph(ns), ns.inferred_graph})
+    result.merged = rebuild_merged(writer, ns, result.every_canonical, derived={links_graph(ns), ns.inferred_graph})
     result.merged_seconds = time.perf_counter() - started
     return result
 

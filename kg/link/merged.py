@@ -36,7 +36,8 @@ def clear_merged(writer, ns: Namespaces) -> None:
 
 
 def rebuild_merged(writer, ns: Namespaces, canonical: dict[str, str], *, derived: set[str]) -> int:
-    """Rewrite the merged view's graphs from `canonical` (member -> canonical IRI, all clusters); `derived`
+    """Write the merged view's graphs (emptied before linkage by clear_merged) from `canonical` (member ->
+    canonical IRI, all clusters); `derived`
     are the graphs made from others (inferred, links), which the view does not restate. Returns how many
     facts the view holds."""
     members = {m: c for m, c in canonical.items() if m != c}
@@ -61,7 +62,7 @@ def rebuild_merged(writer, ns: Namespaces, canonical: dict[str, str], *, derived
     derived_from, merged_into = iri(str(PROV.wasDerivedFrom)), iri(str(ns.coop.mergedInto))
     # a fact the data already states (of the canonical IRI itself), or another source restates, is not repeated
     seen = _stated(writer, {line for lines in by_graph.values() for line in lines}, derived | {ns.merged_graphs})
-    written, kept = 0, set()
+    written = 0
     for source, found in sorted(by_graph.items()):
         lines = found - seen
         seen |= lines
@@ -71,13 +72,8 @@ def rebuild_merged(writer, ns: Namespaces, canonical: dict[str, str], *, derived
         written += len(lines)
         head = f"{iri(graph)} {derived_from} {iri(source)} .\n"
         writer.replace_graph(graph, [head, "".join(sorted(lines))])
-        kept.add(graph)
     index = "".join(f"{iri(m)} {merged_into} {iri(c)} .\n" for m, c in sorted(members.items()))
     writer.replace_graph(ns.merged_graphs + "members", [index])
-    kept.add(ns.merged_graphs + "members")
-    for graph in derived_graphs(writer, ns)[1:]:
-        if graph not in kept:
-            writer.replace_graph(graph, [])  # a cluster gone since the last build
     return written
 
 

@@ -6,7 +6,7 @@ punctuation are taken out ("2007 - 2013 Interreg IVC", "INTERREG IVC"); the refe
 bundled one through it. Projects: two projects with one acronym are one when their programmes are one
 programme, or (acronyms repeat across programmes) when they have at least two partners in common. A cluster
 is named by its member with an identifier of its own source (the bundled or the Commission's record), else
-by its first IRI; like organisations, every member points to it with coop:canonical.
+by its shortest IRI; like organisations, every member points to it with coop:canonical.
 """
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ def programme_key(name: str) -> str:
 
 
 def periods(text: str) -> set[str]:
-    """The programming periods a name or a dcterms:temporal value gives ("2007-2013")."""
-    return {f"{a}-{b}" for a, b in _PERIOD.findall(text)}
+    """The programming periods a name or a dcterms:temporal value gives ("2007-2013", "2007–2013": read
+    after the same transliteration as programme_key, so a period it takes out is always found here)."""
+    return {f"{a}-{b}" for a, b in _PERIOD.findall(anyascii(text))}
 
 
 def acronym_key(acronym: str) -> str:
@@ -135,17 +136,18 @@ def link_projects(reader, ns: Namespaces, organisations: dict[str, str]) -> Proj
             if key := programme_key(name):
                 by_key[key].append(programme)
     for key, found in sorted(by_key.items()):
-        for other in found[1:]:
-            a, b = union[found[0]], union[other]
-            if a == b or not _overlap(spans[a], spans[b]):
-                continue  # one IRI already, or the same name in two programming periods
-            union.union(a, b)
-            spans[union[a]] = spans[a] | spans[b]
-            evidence = f"one name '{key}', period {', '.join(sorted(spans[union[a]])) or 'not stated'}"
-            result.links.append(ClusterLink(found[0], other, "programme name", evidence))
+        for i, other in enumerate(found):
+            for earlier in found[:i]:  # every pair: two 2014-2020 records meet even if a 2007-2013 one came first
+                a, b = union[earlier], union[other]
+                if a == b or not _overlap(spans[a], spans[b]):
+                    continue  # one cluster already, or the same name in two programming periods
+                union.union(a, b)
+                spans[union[a]] = spans[a] | spans[b]
+                evidence = f"one name '{key}', period {', '.join(sorted(spans[union[a]])) or 'not stated'}"
+                result.links.append(ClusterLink(earlier, other, "programme name", evidence))
     programme_of = {}
     for group in union.to_sets():
-        chosen = _canonical(group, has_id) if len(group) > 1 else next(iter(group))
+        chosen = _canonical(group, has_id)
         programme_of.update(dict.fromkeys(group, chosen))
         if len(group) > 1:
             result.canonical.update(dict.fromkeys(group, chosen))

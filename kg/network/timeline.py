@@ -66,7 +66,8 @@ def network_timeline(store: Store, ns: Namespaces, kind: str = "org") -> Timelin
     years |= {y for days in event_days.values() for y in days}
     if not years:
         raise KGError("no dated projects or events: there is no timeline to draw")
-    approximated = [p for p in projects.values() if p.programme_years is not None]
+    # undated projects, each with its programme's period (computed once)
+    approximated = [(p, span) for p in projects.values() if (span := p.programme_years) is not None]
     rows = []
     for year in range(min(years), max(years) + 1):
         running = frozenset(iri for iri, p in projects.items() if p.runs_in(year))
@@ -79,7 +80,7 @@ def network_timeline(store: Store, ns: Namespaces, kind: str = "org") -> Timelin
             {
                 "year": year,
                 "projects": len(running),
-                "by programme": sum(1 for p in approximated if p.programme_years[0] <= year <= p.programme_years[1]),
+                "by programme": sum(1 for _, (first, last) in approximated if first <= year <= last),
                 "linked": facts["nodes"],
                 "edges": facts["edges"],
                 "density": facts["density"],
@@ -88,5 +89,5 @@ def network_timeline(store: Store, ns: Namespaces, kind: str = "org") -> Timelin
             }
         )
     undated = sorted((p for p in projects.values() if p.years is None), key=lambda p: (p.name.lower(), p.iri))
-    placed = [p for p in undated if p.programme_years is not None]
+    placed = sorted((p for p, _ in approximated), key=lambda p: (p.name.lower(), p.iri))
     return Timeline(rows, len(projects), undated, sum(1 for days in event_days.values() if not days), placed)
