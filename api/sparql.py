@@ -51,11 +51,20 @@ def _accept() -> MIMEAccept:
     return request.accept_mimetypes if fmt is None else fmt
 
 
-@functools.lru_cache(maxsize=1024)
+#: Accept values longer than this are negotiated each time, not kept: browsers and clients send a few hundred
+#: characters, and 1024 kept values of a 300 KB header an attacker varies would hold 300 MB per process.
+CACHED_ACCEPT_CHARS = 2048
+
+
 def negotiate(header: str) -> tuple[bool, str | None, str | None]:
     """For an Accept header's value: whether it prefers HTML, and the result and graph types it prefers.
     Werkzeug parses the header, as for `request.accept_mimetypes`; clients send few distinct values, so each
-    is parsed and weighed once (bounded: a client varying the header only evicts)."""
+    is parsed and weighed once (bounded in entries and in size: a client varying the header only evicts)."""
+    return _negotiate(header) if len(header) <= CACHED_ACCEPT_CHARS else _negotiate.__wrapped__(header)
+
+
+@functools.lru_cache(maxsize=1024)
+def _negotiate(header: str) -> tuple[bool, str | None, str | None]:
     accept = parse_accept_header(header, MIMEAccept)
     return _prefers_html(accept), *_types(accept)
 

@@ -357,3 +357,15 @@ def test_the_cached_negotiation_chooses_as_werkzeugs_request_does(header):
     expected = (_prefers_html(accept), *_types(accept))
     assert negotiate(header) == expected
     assert negotiate(header) == expected  # from the cache
+
+
+def test_a_huge_accept_header_is_negotiated_but_not_kept():
+    """An attacker varying a 300 KB Accept header must not fill the negotiation cache (300 MB a process)."""
+    from api.sparql import CACHED_ACCEPT_CHARS, _negotiate, negotiate
+
+    huge = "application/sparql-results+json, " + ", ".join(f"x/y{i};q=0.1" for i in range(CACHED_ACCEPT_CHARS))
+    before = _negotiate.cache_info()
+    assert negotiate(huge)[1] == "application/sparql-results+json"
+    after = _negotiate.cache_info()  # the cached function was not asked: no miss (a new entry) and no hit
+    assert (after.misses, after.hits) == (before.misses, before.hits)
+    assert negotiate("application/sparql-results+json")[1] == "application/sparql-results+json"
