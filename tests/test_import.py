@@ -10,11 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import snapshot
+from helpers import INNOCRAFTS, snapshot
 
 from kg.cli import cli
+from kg.config import Config
 from kg.errors import DataError
-from kg.ingest.loader import import_files
+from kg.ingest.loader import build, import_files
+from kg.store import open_store
 
 ID = "https://w3id.org/coopkg/id/"
 PROJECT_COLUMNS = (
@@ -419,3 +421,24 @@ def test_violations_already_in_the_store_do_not_block_a_valid_load(built, tmp_pa
     assert f"{quad} <https://w3id.org/coopkg/graph/good/extra.ttl> ." in snapshot(store)
     assert report.validation is not None
     import_files(store, config, "cordis", [write_cordis(tmp_path / "h2020", ",")])  # nor a valid import
+
+
+@pytest.mark.parametrize("folder", ["sp ace", "a#b", "q?x", 'lt<gt>"{|}^`', "100%zz"])
+def test_a_folder_or_file_name_no_iri_can_hold_still_imports(folder, tmp_path):
+    """The folder and file names make the file's named graph: a name an IRI cannot hold, or that would make a
+    fragment or a query of it, loads under a readable slug instead of ending in a traceback."""
+    config = Config(store="memory", link_review="none")
+    store = open_store(config)
+    build(store, config, INNOCRAFTS)
+    (tmp_path / folder).mkdir()
+    partners = tmp_path / folder / f"{folder[:3]} partners.csv"
+    partners.write_text(
+        "Programme,Acronym,Project Partner,Lead Partner,Town,Country,Country code\n"
+        "ProgX,ACRX,Partner X,Yes,Rome,Italy,IT\n",
+        encoding="utf-8",
+    )
+    import_files(store, config, "keep", [partners])
+    graphs = [g for g in store.graphs() if "partners.csv" in g or "partners-csv" in g]
+    assert graphs and all("#" not in g and "?" not in g for g in graphs)
+    names = store.query("SELECT ?n WHERE { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?n }")
+    assert "Partner X" in {row["n"].value for row in names}

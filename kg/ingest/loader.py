@@ -160,7 +160,7 @@ class Loader:
                     SourceFile(
                         path,
                         dataset,
-                        f"{self.ns.graph}{dataset}/{path.name}{part}/{m.kind}",
+                        f"{_file_graph(self.ns, dataset, path.name)}{part}/{m.kind}",
                         mapping=m,
                         table=table,
                         lenient=lenient,
@@ -182,7 +182,7 @@ class Loader:
         raise DataError(mapping, f"no built-in mapping set has this name (known: {known}) and no such mapping file")
 
     def _source(self, path: Path, dataset: str, local: dict[str, Mapping]) -> SourceFile:
-        graph = f"{self.ns.graph}{dataset}/{path.name}"
+        graph = _file_graph(self.ns, dataset, path.name)
         suffix = path.suffix.lower()
         if path.name.lower().endswith(".sssom.tsv"):
             return SourceFile(path, dataset, graph, crosswalk=True)
@@ -354,6 +354,20 @@ class Loader:
                 )
                 unresolved[term[1:-1]] = (kind, value, m.mapping)
         return unresolved
+
+
+def _file_graph(ns, dataset: str, name: str) -> str:
+    """The named graph of a file: <base>graph/<folder>/<file>, as written where that is an IRI; a folder or
+    file name an IRI cannot hold ('my list.csv', 'a#b', 'q?x') becomes a readable slug with a stable digest
+    (mapper.segment), so a name never ends in a traceback or turns into a fragment or query."""
+    graph = f"{ns.graph}{dataset}/{name}"
+    if not any(c in "#?" for c in dataset + name):
+        try:
+            iri(graph)
+            return graph
+        except ValueError:
+            pass
+    return f"{ns.graph}{segment(dataset)}/{segment(name)}"
 
 
 def quality_graph(graph: str) -> str:
