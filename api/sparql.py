@@ -84,7 +84,7 @@ def _best(accept: MIMEAccept, offers: list[str]) -> str | None:
 
 def _read_query() -> tuple[str | None, Response | None]:
     """The query text from a GET or a POST, or an error response for a request the protocol refuses."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD: the same answer without its body
         if "update" in request.args:
             return None, error_response(403, "this endpoint is read-only: SPARQL Update is refused")
         queries = request.args.getlist("query")

@@ -369,3 +369,15 @@ def test_a_huge_accept_header_is_negotiated_but_not_kept():
     after = _negotiate.cache_info()  # the cached function was not asked: no miss (a new entry) and no hit
     assert (after.misses, after.hits) == (before.misses, before.hits)
     assert negotiate("application/sparql-results+json")[1] == "application/sparql-results+json"
+
+
+def test_head_answers_as_get_does(client):
+    """HEAD on the endpoint gives GET's status and headers, no body (it was taken for a POST: 400)."""
+    query = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}
+    headers = {"Accept": "application/sparql-results+json"}
+    got, head = (
+        client.get("/sparql", query_string=query, headers=headers),
+        client.head("/sparql", query_string=query, headers=headers),
+    )
+    assert got.status_code == head.status_code == 200
+    assert head.headers["Content-Type"] == got.headers["Content-Type"] and head.get_data() == b""
