@@ -137,3 +137,39 @@ def test_queries_wait_for_a_free_worker_then_give_up(location):
         heavy.join()
     finally:
         executor.close()
+
+
+#: Requests whose checks parse the query with rdflib (the word "service" appears), which leaves reference
+#: cycles holding the calling frames; and one whose result is too large (an exception through the result).
+CYCLE_PRONE = {
+    "parsed": QueryRequest('SELECT * WHERE { ?s ?p "service" } LIMIT 3'),
+    "parsed-graph": QueryRequest('CONSTRUCT WHERE { ?s ?p "service" }'),
+    "too-large": QueryRequest("SELECT * WHERE { ?s ?p ?o }"),
+}
+
+
+@pytest.mark.parametrize("name", CYCLE_PRONE)
+def test_no_query_result_is_left_for_a_garbage_collection_on_another_thread(location, name):
+    """A pyoxigraph result freed on a thread other than its own fails ("unsendable") and is lost: so no
+    result may end up in a reference cycle, which whichever thread runs the next collection frees."""
+    import gc
+
+    import pyoxigraph as ox
+
+    from kg.query.executor import InlineExecutor
+
+    executor = InlineExecutor(location, max_bytes=2000)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        try:
+            executor.run(CYCLE_PRONE[name])
+        except ResultTooLarge:
+            pass
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        executor.close()
+    assert left == []

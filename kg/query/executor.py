@@ -215,6 +215,16 @@ def answer(store: Store, request: QueryRequest, max_bytes: int, policy: ServiceP
     `max_bytes`. Raises QueryRefused, QueryError (a syntax error in a line or two) or ResultTooLarge."""
     prefixes = dict(request.prefixes) or None
     policy.check(request.query, base_iri=request.base_iri, prefixes=prefixes)
+    return _serialised(store, request, prefixes, _Limited(max_bytes))
+
+
+def _serialised(store: Store, request: QueryRequest, prefixes: dict | None, sink: _Limited) -> QueryResponse:
+    """The request's result written into `sink`.
+
+    A pyoxigraph result must be freed on the thread that made it, and a garbage collection on another thread
+    frees whatever a reference cycle holds: the checks above parse with rdflib, whose pyparsing keeps exceptions
+    whose tracebacks hold the calling frames (with their variables) in cycles. So the result lives only in
+    this frame, made after the parse, and is let go before it returns."""
     result = store.query(
         request.query,
         substitutions=request.substitutions,
@@ -223,15 +233,15 @@ def answer(store: Store, request: QueryRequest, max_bytes: int, policy: ServiceP
         base_iri=request.base_iri,
         prefixes=prefixes,
     )
-    sink = _Limited(max_bytes)
-    if isinstance(result, ox.QueryTriples):
-        kind, media_type = "graph", request.graph_type
+    try:
+        if isinstance(result, ox.QueryTriples):
+            kind, media_type, formats = "graph", request.graph_type, GRAPH_TYPES
+        else:
+            kind, media_type, formats = "tabular", request.tabular_type, RESULT_TYPES
         if media_type is not None:
-            result.serialize(sink, format=GRAPH_TYPES[media_type].oxigraph)
-    else:
-        kind, media_type = "tabular", request.tabular_type
-        if media_type is not None:
-            result.serialize(sink, format=RESULT_TYPES[media_type].oxigraph)
+            result.serialize(sink, format=formats[media_type].oxigraph)
+    finally:
+        del result
     return QueryResponse(bytes(sink.buffer), media_type, kind)
 
 
