@@ -62,6 +62,25 @@ def bundled_rows(name: str) -> int:
         return sum(1 for _ in csv.DictReader(f))
 
 
+def query_results_left_in_cycles(action) -> list:
+    """The pyoxigraph query results that `action()` leaves in reference cycles. Such a result is freed by
+    whichever thread runs the next garbage collection, and one freed on another thread than its own fails
+    ("unsendable") and is lost: there must be none."""
+    import gc
+
+    import pyoxigraph as ox
+
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        action()
+        gc.collect()
+        return [o for o in gc.garbage if isinstance(o, ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
 def wait_for(condition, *, timeout: float = 30.0, what: str = "the condition"):
     """Poll `condition` until it returns something true, and return that; fail after `timeout` seconds."""
     import time

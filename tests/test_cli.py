@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from helpers import INNOCRAFTS, bundled_rows
+from helpers import INNOCRAFTS, bundled_rows, query_results_left_in_cycles
 from rdflib import Graph
 
 from kg.cli import cli
@@ -278,6 +278,12 @@ def test_user_mistakes_are_one_line_errors(built_here, args, message):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert message in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_command_that_fails_leaves_no_query_result_in_a_cycle(built_here):
+    """The error's traceback holds the frames it passed through, one of them with the query's result."""
+    args = ["query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "-f", "turtle"]
+    assert query_results_left_in_cycles(lambda: built_here.invoke(cli, args)) == []
 
 
 def test_main_prints_an_os_error_left_over_in_one_line(monkeypatch, capsys):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from helpers import wait_for
+from helpers import query_results_left_in_cycles, wait_for
 
 from kg.config import Config
 from kg.ingest.loader import build
@@ -150,26 +150,18 @@ CYCLE_PRONE = {
 
 @pytest.mark.parametrize("name", CYCLE_PRONE)
 def test_no_query_result_is_left_for_a_garbage_collection_on_another_thread(location, name):
-    """A pyoxigraph result freed on a thread other than its own fails ("unsendable") and is lost: so no
-    result may end up in a reference cycle, which whichever thread runs the next collection frees."""
-    import gc
-
-    import pyoxigraph as ox
-
+    """No result may be left in a reference cycle (see helpers.query_results_left_in_cycles)."""
     from kg.query.executor import InlineExecutor
 
     executor = InlineExecutor(location, max_bytes=2000)
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
+
+    def run() -> None:
         try:
             executor.run(CYCLE_PRONE[name])
         except ResultTooLarge:
             pass
-        gc.collect()
-        left = [o for o in gc.garbage if isinstance(o, ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean)]
+
+    try:
+        assert query_results_left_in_cycles(run) == []
     finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
         executor.close()
-    assert left == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -33,10 +34,12 @@ def user_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except KGError as e:
-            raise click.ClickException(_with_notes(str(e), e)) from None
-        except OSError as e:  # a file or folder that cannot be read or written
-            raise click.ClickException(_with_notes(os_error_message(e), e)) from None
+        except (KGError, OSError) as e:
+            # the frames the error passed through let go of their variables here: a query result among them
+            # must be freed on this thread, not by a later garbage collection on another
+            traceback.clear_frames(e.__traceback__)
+            message = str(e) if isinstance(e, KGError) else os_error_message(e)  # OSError: a file or folder
+            raise click.ClickException(_with_notes(message, e)) from None
 
     return wrapper
 
