@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from flask import Flask, Response, g, request
@@ -109,8 +109,9 @@ def install(app: Flask) -> None:
         if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
             return None
         fresh = request.if_none_match.contains(tag) if request.if_none_match else None
-        if fresh is None and request.if_modified_since is not None:
-            fresh = served.modified <= request.if_modified_since
+        since = request.if_modified_since
+        if fresh is None and since is not None and since <= datetime.now(UTC):  # a later date is invalid (RFC 9110)
+            fresh = served.modified <= since
         if not fresh:
             return None
         response = Response(status=304)

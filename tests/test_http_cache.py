@@ -37,6 +37,18 @@ def test_a_client_that_has_the_answer_gets_304(client, path, accept):
     assert other.headers.get("ETag") != tag  # another Accept may get another representation
 
 
+@pytest.mark.parametrize("days", [1, 400, 365 * 3000])
+def test_a_date_after_now_in_if_modified_since_is_ignored(client, days):
+    """RFC 9110: a date later than the server's clock is not valid; the answer is the page, not a 304."""
+    from datetime import UTC, datetime, timedelta
+
+    from werkzeug.http import http_date
+
+    later = http_date(min(datetime.now(UTC) + timedelta(days=days), datetime(9999, 12, 31, tzinfo=UTC)))
+    r = client.get("/practices?page=1", headers={"Accept": "text/html", "If-Modified-Since": later})
+    assert r.status_code == 200 and r.data
+
+
 def test_the_validators_merge_with_the_answers_vary(client):
     r = client.get(VALIDATED[0][0], headers={"Accept": VALIDATED[0][1]})
     assert [v.strip() for v in r.headers["Vary"].split(",")].count("Accept") == 1  # the view's and theirs
