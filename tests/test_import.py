@@ -276,6 +276,18 @@ def test_a_file_of_no_known_layout_names_what_is_missing(runner, tmp_path):
     assert unknown.exit_code == 1 and "known: cordis, h2020, interreg, keep" in unknown.output
 
 
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x7f", "\x85", "\x00\x01\x02"])
+def test_control_characters_in_a_name_are_removed_and_reported(built, tmp_path, control):
+    store, config = built
+    rows = [_organisation("101001", "999001", f"ATHENS{control} CRAFTS CHAMBER", "EL", "OTH", "coordinator", ".")]
+    report = import_files(store, config, "cordis", [write_cordis(tmp_path / "h2020", ",", organisations=rows)])
+    names = _rows(store, f"SELECT ?n WHERE {{ <{ID}cordis/organisation/999001> rdfs:label ?n }}")
+    assert [r["n"] for r in names] == ["ATHENS CRAFTS CHAMBER"]
+    cleaned = [i for i in report.quality.issues if i.category == "control-characters"]
+    assert cleaned and all(i.line == 2 for i in cleaned)
+    assert f"{len(control)} control character" in cleaned[0].reason
+
+
 def test_a_shared_vat_number_links_only_the_same_name_and_placeholders_link_nothing(built, tmp_path):
     store, config = built
     rows = [

@@ -19,6 +19,7 @@ __all__ = [
     "number",
     "iso_date",
     "collapse_doubled",
+    "control_characters",
     "by_pattern",
     "postcode_note",
     "slug",
@@ -125,6 +126,19 @@ def iso_date(text: str, form: str | None = None) -> tuple[str, Note | None]:
                 raise ValueError(f"'{text}' is not a valid date: there is no such day") from None
             return result, (Note("date-form", f"{reason}: {result}") if reason else None)
     raise ValueError(f"'{text}' is not a valid date (YYYY-MM-DD, e.g. 2012-11-21)")
+
+
+#: C0 and C1 control characters other than tab, line feed and carriage return, and DEL: never text.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
+
+
+def control_characters(text: str) -> tuple[str, Note | None]:
+    """The text without control characters (a NUL or an escape left by an export), saying how many went."""
+    kept = text.translate(_CONTROLS)
+    if len(kept) == len(text):
+        return text, None
+    gone = len(text) - len(kept)
+    return kept, Note("control-characters", f"{gone} control character{'s' if gone != 1 else ''} removed")
 
 
 def collapse_doubled(text: str) -> tuple[str, Note | None]:

@@ -599,7 +599,8 @@ class _FileMapper:
     def _cell(self, subject: str, plan: _Plan, raw: str, values: dict[str, str], line: int, extra) -> list[str]:
         """The objects of one cell; raises _Problem for a value that cannot be used."""
         col, report = plan.col, self.report
-        notes: Notes = []
+        raw, note = clean.control_characters(raw)
+        notes: Notes = [note] if note else []
         if plan.pattern is not None:
             try:
                 raw, note = clean.by_pattern(raw, plan.pattern)
