@@ -40,6 +40,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, request
 from flask_babel import Babel, get_locale
+from werkzeug.datastructures import LanguageAccept
 
 __all__ = ["COOKIE", "DEFAULT", "TRANSLATIONS", "Languages", "complete", "init_app", "locale", "read_catalogue"]
 
@@ -151,13 +152,22 @@ def _languages(offered: list[str], folder: Path) -> Languages:
 def locale() -> str:
     """The language of this request (see the module's docstring for the order)."""
     offered = current_app.extensions["coopkg_languages"].offered
-    asked = request.args["lang"] if "lang" in request.args else ""  # (get() raises and catches KeyError)
-    if asked in offered:
+    if asked := _asked(offered):
         return asked
     remembered = request.cookies.get(COOKIE, "")
     if remembered in offered:
         return remembered
     return request.accept_languages.best_match(offered) or DEFAULT
+
+
+def _asked(offered: list[str]) -> str | None:
+    """The offered language `?lang=` names, matched as Accept-Language is (`IT`, `it-IT`, `it_IT` give `it`)."""
+    asked = request.args["lang"] if "lang" in request.args else ""  # (get() raises and catches KeyError)
+    if asked in offered or not asked:
+        return asked or None
+    if len(asked) > 35:  # longer than any language tag a person writes
+        return None
+    return LanguageAccept([(asked.replace("_", "-"), 1)]).best_match(offered)
 
 
 def _url_in(lang: str | None) -> str:
@@ -173,8 +183,8 @@ def _remember(response: Response) -> Response:
     """Set the cookie when `?lang=` names an offered language the cookie does not hold yet, and mark every
     page that depends on the language as varying with it."""
     languages: Languages = current_app.extensions["coopkg_languages"]
-    asked = request.args["lang"] if "lang" in request.args else ""  # (get() raises and catches KeyError)
-    if asked in languages.offered and request.cookies.get(COOKIE) != asked:
+    asked = _asked(languages.offered)
+    if asked is not None and request.cookies.get(COOKIE) != asked:
         response.set_cookie(
             COOKIE,
             asked,

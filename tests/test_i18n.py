@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.i18n import DEFAULT, TRANSLATIONS, complete, read_catalogue
 
@@ -59,6 +61,20 @@ def test_lang_in_the_address_gives_italian(client):
     text = " ".join(page.text)
     assert "Un grafo aperto della conoscenza sui progetti di cooperazione europea" in text
     assert "An open knowledge graph" not in text
+
+
+@pytest.mark.parametrize("spelling", ["IT", "it-IT", "it_IT", "it-CH", "It-it"])
+def test_lang_in_the_address_is_matched_as_accept_language_is(client, spelling):
+    response = client.get(f"/?lang={spelling}")
+    assert response.status_code == 200 and _page(response).lang == "it"
+    assert "lang=it;" in response.headers.get("Set-Cookie", "")  # the cookie holds the offered code
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(asked=st.text(max_size=60))
+def test_any_lang_value_gives_a_page(client, asked):
+    response = client.get("/practices", query_string={"lang": asked})
+    assert response.status_code == 200 and _page(response).lang in {DEFAULT, *(p.parts[-3] for p in CATALOGUES)}
 
 
 def test_accept_language_gives_french(client):
