@@ -278,6 +278,13 @@ def test_a_year_no_project_runs_in_is_no_date(text, year):
     assert _year(text) == year
 
 
+@pytest.mark.parametrize("source", ["https://", "https:", "http://", "/", "https://w3id.org", "GRAPH", "{graph}"])
+def test_a_source_every_graph_starts_with_chooses_nothing(default_store, source):
+    store, config = default_store
+    with pytest.raises(KGError, match="no project comes from the source"):
+        build_network(store, config.ns, source=source.format(graph=config.ns.graph))
+
+
 def test_web_filters_offer_programmes_and_sources_by_readable_labels(default_client):
     options = default_client.get("/api/network/options").get_json()
     programmes, sources = options["programmes"], options["sources"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from kg.errors import KGError
 from kg.namespaces import Namespaces
@@ -248,8 +249,12 @@ def source_name(graph: str, ns: Namespaces) -> str:
 def _matches_source(graph: str, source: str, ns: Namespaces) -> bool:
     """A source is a folder name (or a folder/file path) under `<base>graph/`, or an IRI prefix of graphs;
     it matches whole path segments only, case-insensitively ("innocraft" is not "innocrafts")."""
-    graph, source = graph.lower(), source.lower().rstrip("/")
-    for prefix in (source, str(ns.graph).lower() + source):
+    graph, source, base = graph.lower(), source.lower().rstrip("/"), str(ns.graph).lower()
+    if not source or (base + "/").startswith(source + "/"):
+        return False  # no source, or one all the loader's graphs share: not a choice of one
+    if "://" in source and not urlsplit(source).netloc:
+        return False  # a scheme alone ("https://") is every graph's prefix, not a source
+    for prefix in (source, base + source):
         if graph == prefix or graph.startswith(prefix + "/"):
             return True
     return False
