@@ -31,7 +31,7 @@ from h2020 import DATA, ensure_store
 
 #: (stage, function or None for any, a piece of its file's path), in the order a stack is matched against them
 STAGES = [
-    ("query hand-off (send the request, wait, read the answer)", "run", "kg/query/executor.py"),
+    ("query hand-off (send the request, wait, read the answer)", "run", "kg/query/pool.py"),
     ("result cache", None, "kg/query/cache.py"),
     ("access log", "log", "api/__init__.py"),
     ("metrics", None, "api/metrics.py"),

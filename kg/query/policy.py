@@ -15,7 +15,7 @@ from kg.config import Config
 from kg.errors import KGError, QueryError
 from kg.parsed_query import has_escapes, may_call_a_service, parse_query
 
-__all__ = ["QueryRefused", "ServicePolicy"]
+__all__ = ["QueryRefused", "ServicePolicy", "policy_for"]
 
 
 class QueryRefused(QueryError):
@@ -127,3 +127,10 @@ class ServicePolicy:
                 raise QueryRefused(
                     f"SERVICE <{endpoint.iri}>{how} is refused: queries may not reach other hosts ({which})"
                 )
+
+
+def policy_for(location: Config | str, policy: ServicePolicy | None = None) -> ServicePolicy:
+    """The SERVICE policy given, else the configuration's (KG_SERVICE_ALLOW), else none allowed."""
+    if policy is not None:
+        return policy
+    return ServicePolicy.from_config(location) if isinstance(location, Config) else ServicePolicy()
