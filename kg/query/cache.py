@@ -5,7 +5,8 @@ version can never give a stale answer. Bounded by the bytes of the results it ho
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from kg.query.executor import InlineExecutor, QueryExecutor, QueryRequest, QueryResponse
 
@@ -28,44 +29,46 @@ def result_key(version: str, request: QueryRequest) -> tuple:
     )
 
 
+def _body_bytes(response: QueryResponse) -> int:
+    """What a result costs in the cache: the bytes of its body."""
+    return len(response.body)
+
+
 class ResultCache:
     """Least recently used results, up to `max_bytes` of bodies in all (0: none kept); a result larger than
     a quarter of that is not kept, so one large answer cannot empty the cache. Safe across threads."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max(0, max_bytes)
-        self._items: OrderedDict[tuple, QueryResponse] = OrderedDict()
-        self._lock = threading.Lock()
-        self.size = 0
+        #: cachetools weighs each result by its body and drops the least recently used to stay within max_bytes
+        self._items: LRUCache[tuple, QueryResponse] = LRUCache(self.max_bytes, getsizeof=_body_bytes)
+        self._lock = threading.Lock()  # a cachetools cache is not safe across threads by itself
         self.hits = self.misses = 0
+
+    @property
+    def size(self) -> int:
+        """The bytes of the bodies held."""
+        return self._items.currsize
 
     def get(self, key: tuple) -> QueryResponse | None:
         with self._lock:
-            found = self._items.get(key)
+            found = self._items.get(key)  # a hit becomes the most recently used
             if found is None:
                 self.misses += 1
                 return None
-            self._items.move_to_end(key)
             self.hits += 1
             return found
 
     def put(self, key: tuple, response: QueryResponse) -> None:
-        cost = len(response.body)
-        if cost > self.max_bytes // 4:
+        if _body_bytes(response) > self.max_bytes // 4:
             return
         with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = response
-            self.size += cost
-            while self.size > self.max_bytes:
-                _, old = self._items.popitem(last=False)
-                self.size -= len(old.body)
+            if key not in self._items:
+                self._items[key] = response
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self.size = 0
 
     def __len__(self) -> int:
         return len(self._items)
