@@ -338,6 +338,7 @@ def test_a_partner_opens_a_keep_eu_record_and_reads_the_one_organisation(linked_
         assert page.url.endswith("/id/innocrafts/organisation/P01")
         assert page.locator("h3", has_text="One organisation, several records").is_visible()
         assert page.locator("table.links td", has_text="same town").count() >= 1
+        page.locator("details.machines summary").click()  # every raw fact, with its graph, is folded there
         assert page.get_by_text("keep-eu-interreg-ivc-partners-pgourdongeo", exact=False).first.is_visible()
         page.goto(server.url + "/search?q=Municipality+of+Florence")
         assert page.locator("main a", has_text="Municipality of Florence").count() == 1
