@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 
+import cachetools
 from flask import Flask, g, request
+from flask_compress import Compress
 from flask_cors import CORS
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -76,6 +79,7 @@ def create_app(
         app.extensions["coopkg_admin"] = admin.AdminState(shared=shared)
         app.register_blueprint(admin.bp)
     validators.install(app)
+    _compress(app)  # after the validators: its after_request runs first, so their ETag is set on the result
     _bounded_bodies(app, config)
     _security_headers(app, config)
     if config.access_log:
@@ -87,9 +91,13 @@ def create_app(
 #: setting to load them from a file, so that page alone allows inline styles (never inline scripts).
 INLINE_STYLES = {"/sparql"}
 
+#: The pages another site may frame (the embeddable map and network); every other page refuses framing.
+EMBEDDABLE = {"/embed/map", "/embed/network"}
 
-def content_security_policy(config: Config, *, inline_styles: bool = False) -> str:
-    """The pages' policy: everything from this server only, no inline or eval'd script, no framing."""
+
+def content_security_policy(config: Config, *, inline_styles: bool = False, framed: bool = False) -> str:
+    """The pages' policy: everything from this server only, no inline or eval'd script, no framing (but by any
+    site for the embeddable views, `framed`)."""
     extra = "".join(f" {o}" for o in config.csp_origins.replace(",", " ").split())
     styles = " 'unsafe-inline'" if inline_styles else ""
     return "; ".join(
@@ -101,11 +109,61 @@ def content_security_policy(config: Config, *, inline_styles: bool = False) -> s
             "font-src 'self' data:",
             f"connect-src 'self'{extra}",
             "object-src 'none'",
-            "frame-ancestors 'none'",
+            "frame-ancestors *" if framed else "frame-ancestors 'none'",
             "base-uri 'self'",
             "form-action 'self'",
         ]
     )
+
+
+def _compress(app: Flask) -> None:
+    """Pages, JSON, scripts, styles and the map's outline go out brotli- or gzip-encoded to a client that asks
+    (Flask-Compress): on a slow phone link they were most of the wait."""
+    app.config.update(
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_ALGORITHM_STREAMING=["br", "gzip"],
+        COMPRESS_CACHE_BACKEND=_StaticCompressed,
+        COMPRESS_CACHE_KEY=_static_key,
+        COMPRESS_REGISTER=False,  # called below, not for a part of a file
+    )
+    compress = Compress(app)
+
+    @app.after_request
+    def compressed(response):
+        """A static file asked for compressed is read whole first: compressed as a stream, its file would be
+        left open, and whole it is compressed in one go and validated (ETag per coding, 304) by Flask-Compress.
+        A range of a file (206) goes as it is: its Content-Range counts the bytes of the file itself."""
+        if response.status_code == 206:
+            return response
+        if request.endpoint == "static" and response.direct_passthrough and "Accept-Encoding" in request.headers:
+            stream = response.response
+            response.response = [b"".join(stream)]
+            response.direct_passthrough = False
+            stream.close()
+        return compress.after_request(response)
+
+
+def _static_key(req) -> str:
+    """Flask-Compress's cache key: a static file's path (its bytes change only with a new release)."""
+    return f"static:{req.path}" if req.endpoint == "static" else ""
+
+
+class _StaticCompressed:
+    """Flask-Compress's cache, holding the compressed static files only: each is compressed once a process,
+    not again at every visit and revalidation. Pages and query results depend on the data and are not kept."""
+
+    def __init__(self) -> None:
+        self._kept: cachetools.LRUCache[str, bytes] = cachetools.LRUCache(maxsize=256)
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._kept.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if key.partition(";")[2].startswith("static:"):
+            with self._lock:
+                self._kept[key] = value
 
 
 def _bounded_bodies(app: Flask, config: Config) -> None:
@@ -125,15 +183,19 @@ def _bounded_bodies(app: Flask, config: Config) -> None:
 
 
 def _security_headers(app: Flask, config: Config) -> None:
-    """On every response nosniff and a referrer policy; on HTML pages the CSP and no framing."""
+    """On every response nosniff and a referrer policy; on HTML pages the CSP and no framing, except on the
+    embeddable views, which any site may frame (so they carry no X-Frame-Options)."""
     policies = {inline: content_security_policy(config, inline_styles=inline) for inline in (False, True)}
+    framed = content_security_policy(config, framed=True)
 
     @app.after_request
     def headers(response):
         response.headers["Server"] = "coopkg"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and request.path in EMBEDDABLE:
+            response.headers["Content-Security-Policy"] = framed
+        elif response.mimetype == "text/html":
             response.headers["Content-Security-Policy"] = policies[request.path in INLINE_STYLES]
             response.headers["X-Frame-Options"] = "DENY"
         return response

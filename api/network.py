@@ -4,8 +4,9 @@ and the JSON they read: /api/network, /api/map and /api/network/options (the sam
 from __future__ import annotations
 
 import json
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from api.services import services
 from kg.errors import KGError, StoreError
@@ -17,7 +18,7 @@ bp = Blueprint("network", __name__)
 def _filters() -> ViewFilters:
     args = request.args
     year = args.get("year", "")
-    radius = args.get("radius", "2")
+    radius = args.get("radius") or "2"  # empty: the page's ego network is off
     if year and not year.isdigit():
         raise KGError(f"year takes a year such as 2013, not '{year}'")
     if not radius.isdigit():
@@ -74,11 +75,73 @@ def options() -> Response:
     return jsonify(served.views.get((store.version, "options"), lambda: filter_options(store, served.config.ns)))
 
 
+#: The page's own settings in its address, beside the filters: their allowed values.
+_PAGE_CHOICES = {
+    "network": {
+        "size": {"degree", "weighted_degree", "betweenness", "pagerank"},
+        "colour": {"country", "community", "type"},
+        "radius": {"", "1", "2", "3"},
+    },
+    "map": {"links": {"0", "1"}, "transfers": {"0", "1"}},
+}
+
+
+def _checked_page(view: str) -> None:
+    """A view page's address is checked as its data's is (the filters), and its own settings against their
+    choices: a bad value gets 400 with what is wrong, not a page that stays empty."""
+    for name, allowed in _PAGE_CHOICES[view].items():
+        value = request.args.get(name)
+        if value is not None and value not in allowed:
+            abort(400, f"{name} takes one of {', '.join(sorted(v for v in allowed if v))}, not '{value[:80]}'")
+    try:
+        _filters()
+    except (KGError, ValueError) as e:
+        abort(400, str(e))
+
+
+def _data_url(view: str) -> str:
+    """The address the page's script will fetch its data from, built as the script builds it (the filters in
+    its order, the empty ones left out), so that the page can preload it while the scripts download."""
+    args = request.args
+    if view == "map":
+        names, endpoint = ("programme", "source", "project", "theme", "country", "year"), "network.map_json"
+        params = [(n, args[n]) for n in names if args.get(n)]
+    else:
+        names = ("programme", "source", "project", "theme", "country", "city", "year")
+        endpoint = "network.network_json"
+        params = [("kind", args.get("kind") or "org"), *((n, args[n]) for n in names if args.get(n))]
+        if args.get("radius") and args.get("node"):
+            params += [("ego", args["node"]), ("radius", args["radius"])]
+    return url_for(endpoint) + "?" + urlencode(params, quote_via=quote)
+
+
+def _view_page(view: str, *, embed: bool) -> str:
+    """The map or network page, whole or to embed, with its data preloaded."""
+    _checked_page(view)
+    # the same address on the full page (its query string as given: no argument reaches url_for's own _external)
+    query = urlencode(list(request.args.items(multi=True)), quote_via=quote)
+    full = url_for(f"network.{view}_page") + (f"?{query}" if query else "") if embed else ""
+    extra = {"draw_limit": DRAW_LIMIT} if view == "network" else {}
+    return render_template(f"{view}.html", embed=embed, full_page=full, data_url=_data_url(view), **extra)
+
+
 @bp.get("/network")
 def network_page() -> str:
-    return render_template("network.html", draw_limit=DRAW_LIMIT)
+    return _view_page("network", embed=False)
 
 
 @bp.get("/map")
 def map_page() -> str:
-    return render_template("map.html")
+    return _view_page("map", embed=False)
+
+
+@bp.get("/embed/network")
+def embed_network() -> str:
+    """The network alone, for another site to frame (the only pages that allow it, with /embed/map)."""
+    return _view_page("network", embed=True)
+
+
+@bp.get("/embed/map")
+def embed_map() -> str:
+    """The map alone, for another site to frame, with the filters of its address."""
+    return _view_page("map", embed=True)

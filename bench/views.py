@@ -8,12 +8,24 @@ then how long interactions take (re-colour, search, drill-down to a country and 
 baseline, in the same run: the same page on the bundled INNOCRAFTS data (36 organisations).
 
     python bench/views.py                   # target: first paint under 3 s on the 100k graph
+
+With `--phone`, the pages a phone opens first, on the bundled data (`kg build`, under bench/out/): `/`, a
+practice page, `/network` and `/map` in Chromium under DevTools' "Slow 4G" network preset (1.44 Mbit/s down,
+675 kbit/s up, 562.5 ms round trip) and a 4x slower CPU, with an empty browser cache each time. It prints first
+paint (the Paint Timing API's first-contentful-paint), data drawn (the pages' `coopkg:drawn` performance mark;
+on the pages without a drawing, the load event) and the bytes transferred (the encoded bodies of the page and
+everything it loaded, from the Resource Timing API): "before" (Accept-Encoding: identity, so nothing is
+compressed, and the whole-world 1:50m outline) and "after" (compressed, the Europe outline).
+
+    python bench/views.py --phone           # target: data drawn under 3 s on /network and /map
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -77,7 +89,89 @@ def drill_down(page, country: str) -> float:
     return timed(page, lambda: page.select_option("select[name=country]", country), done)
 
 
+#: Chrome DevTools' "Slow 4G" preset (its former "Fast 3G"): bytes a second, and the added round trip in ms.
+SLOW_4G = {
+    "offline": False,
+    "latency": 562.5,
+    "downloadThroughput": 1.6e6 / 8 * 0.9,
+    "uploadThroughput": 750e3 / 8 * 0.9,
+}
+CPU_SLOWDOWN = 4
+PHONE_PAGES = [("/", None), ("/id/innocrafts/practice/IC-GP01", None), ("/network", "network"), ("/map", "map")]
+#: What one visit reports: first contentful paint, the drawing's mark (else the load event), and the bytes.
+PHONE_TIMES = """() => {
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  const drawn = performance.getEntriesByName('coopkg:drawn')[0];
+  const nav = performance.getEntriesByType('navigation')[0];
+  const entries = [nav, ...performance.getEntriesByType('resource')];
+  return { paint: paint ? paint.startTime : null, drawn: drawn ? drawn.startTime : nav.loadEventEnd,
+    bytes: entries.reduce((sum, e) => sum + (e.encodedBodySize || 0), 0) };
+}"""
+
+
+def phone_visit(page, url: str, path: str, view: str | None) -> tuple[float, float, int]:
+    """One cold visit (empty cache) of `path`: seconds to first paint and to the data drawn, and bytes."""
+    page.goto("about:blank")
+    page.goto(url + path, wait_until="load", timeout=180_000)
+    if view:
+        page.wait_for_function(
+            "() => performance.getEntriesByName('coopkg:drawn').length > 0", timeout=180_000, polling=100
+        )
+    page.wait_for_load_state("networkidle", timeout=180_000)  # the filter lists too: every byte is counted
+    times = page.evaluate(PHONE_TIMES)
+    return times["paint"] / 1000, times["drawn"] / 1000, times["bytes"]
+
+
+def phone(runs: int) -> None:
+    """The phone profile's table, before and after (compression, the Europe outline), the median of `runs`."""
+    if not (SMALL / "current").exists():
+        subprocess.run([*KG, "--store", f"oxigraph:{SMALL}", "build", "-q"], check=True, cwd=ROOT)
+    proc, url = serve(SMALL)
+    rows = []
+    try:
+        with chromium_page(412, 915) as page:  # a phone's screen (CSS pixels)
+            for path, _ in PHONE_PAGES:  # the server's caches warm: the phone's wait is measured, not a build
+                page.goto(url + path, wait_until="networkidle")
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+            cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+            for state in ("before", "after"):
+                if state == "before":
+                    cdp.send("Network.setExtraHTTPHeaders", {"headers": {"Accept-Encoding": "identity"}})
+                    page.route(
+                        "**/world-atlas/europe-50m.json",
+                        lambda r: r.continue_(url=r.request.url.replace("europe-50m.json", "countries-50m.json")),
+                    )
+                else:
+                    cdp.send("Network.setExtraHTTPHeaders", {"headers": {}})
+                    page.unroute("**/world-atlas/europe-50m.json")
+                for path, view in PHONE_PAGES:
+                    visits = [phone_visit(page, url, path, view) for _ in range(runs)]
+                    paint, drawn, size = (statistics.median(v[i] for v in visits) for i in range(3))
+                    rows.append((state, path, paint, drawn, size))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    print(f"phone profile: Slow 4G (1.44 Mbit/s down, 562.5 ms RTT), CPU {CPU_SLOWDOWN}x slower, empty cache; ", end="")
+    print(f"median of {runs}")
+    print("{:<7} {:<34} {:>12} {:>11} {:>14}".format("", "page", "first paint", "data drawn", "transferred"))
+    for state, path, paint, drawn, size in rows:
+        print(f"{state:<7} {path:<34} {paint:>10.2f} s {drawn:>9.2f} s {size / 1000:>11.1f} kB")
+    after = {path: drawn for state, path, _, drawn, _ in rows if state == "after"}
+    met = all(after[p] < 3 for p in ("/network", "/map"))
+    print(f"target, data drawn under 3 s on /network and /map (after): {'met' if met else 'not met'}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--phone", action="store_true", help="the phone profile over the bundled data")
+    parser.add_argument("--runs", type=int, default=3, help="visits per page in --phone mode (the median)")
+    args = parser.parse_args()
+    if args.phone:
+        phone(args.runs)
+        return
     ensure_stores()
     with chromium_page() as page:
         results = {}

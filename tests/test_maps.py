@@ -52,7 +52,7 @@ def test_map_filter_click_and_side_panel(live, page, tmp_path):
     assert page.locator("#panel h3").inner_text() == "Florence"
     assert "country=IT" in page.url and "place=" in page.url
     assert not_blank(page.locator("#map").screenshot(path=str(tmp_path / "map.png")))
-    assert page.locator("#map path").count() > 100  # the country outlines were drawn
+    assert page.locator("#map g path").count() >= 80  # the Europe outline's 82 countries were drawn
 
 
 def test_every_asset_comes_from_the_app(live, page):
@@ -93,3 +93,57 @@ def test_the_view_exports_as_png_and_svg(live, page, tmp_path, path, ready, fmt)
         assert content.startswith(b"\x89PNG") and not_blank(content)
     else:
         assert content.lstrip().startswith(b"<svg") and b"<circle" in content
+
+
+#: The countries of the EU's programmes: the EU, the EEA and Switzerland, the UK, the candidates and the
+#: neighbourhood; the Europe outline must draw each (the data may name any of them).
+PROGRAMME_COUNTRIES = (
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS NO LI CH GB AL BA ME MK "
+    "RS TR UA MD GE AM AZ BY RU AD MC SM VA FO GL MA DZ TN LY EG IL JO LB PS SY"
+).split()
+
+
+def _outline_ids() -> set[str]:
+    import json
+    from pathlib import Path
+
+    atlas = Path(__file__).parent.parent / "api" / "static" / "world-atlas" / "europe-50m.json"
+    return {g.get("id") for g in json.loads(atlas.read_text())["objects"]["countries"]["geometries"]}
+
+
+def test_the_europe_outline_draws_every_country_the_data_has(default_store):
+    import pycountry
+
+    from kg.namespaces import Namespaces
+    from kg.network.view_data import ViewFilters, map_view
+
+    outline = _outline_ids()
+    view = map_view(default_store[0], Namespaces(), ViewFilters())
+    countries = {p["country"] for p in view["places"]}
+    countries |= {e["country"] for t in view["transfers"] for e in (t["from"], t["to"]) if "country" in e}
+    assert countries and {c for c in countries if pycountry.countries.get(alpha_2=c).numeric not in outline} == set()
+    assert [c for c in PROGRAMME_COUNTRIES if pycountry.countries.get(alpha_2=c).numeric not in outline] == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+def test_a_transfer_known_only_by_its_country_points_to_the_country_and_says_so(live, page):
+    # filtered to Italy, a transfer from or to a city elsewhere has only that city's country on the map
+    page.goto(live.url + "/map?country=IT")
+    page.wait_for_function("() => window.mapView && window.mapView.drawnAt > 0", timeout=30000)
+    ends = page.evaluate(
+        """() => [...new Set(window.mapView.data.transfers.flatMap((t) => [t.from, t.to])
+            .filter((e) => !e.place).map((e) => e.country))]"""
+    )
+    assert ends, "the bundled data has no transfer leaving Italy"
+    rings = page.locator("circle.country-end")
+    assert sorted(rings.evaluate_all("(cs) => cs.map((c) => c.dataset.country)")) == sorted(ends)
+    assert page.locator("path.transfer.to-city").count() + page.locator("path.transfer.to-country").count() > 0
+    assert "only by its country" in page.locator("#legend").inner_text()
+    assert "end at a country, not a city" in page.locator("#counts").inner_text()
+    title = rings.first.locator("title").text_content()
+    assert "(only the country is known)" in title
+    # and in the reader's language
+    page.goto(live.url + "/map?country=IT&lang=it")
+    page.wait_for_function("() => window.mapView && window.mapView.drawnAt > 0", timeout=30000)
+    assert "è noto solo il paese" in page.locator("circle.country-end title").first.text_content()

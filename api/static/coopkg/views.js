@@ -25,6 +25,16 @@ window.coopkgViews = {
       }
     });
   },
+  // The "Embed this view" snippet: an iframe of the embeddable page (data-src) with the view's filters.
+  embedCode(params) {
+    const box = document.getElementById("embed-code");
+    if (!box) return;
+    const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+    const query = params.toString();
+    const src = location.origin + box.dataset.src + (query ? "?" + query : "");
+    box.value = `<iframe src="${esc(src)}" title="${esc(box.dataset.title)}" width="100%" height="600" ` +
+      `style="border:0" loading="lazy"></iframe>`;
+  },
   download(name, url) {
     const a = document.createElement("a");
     a.href = url; a.download = name; document.body.append(a); a.click(); a.remove();

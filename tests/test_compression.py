@@ -1,0 +1,95 @@
+"""Compressed answers (issue #31, item 5): static files, pages and JSON go out brotli- or gzip-encoded to a
+client that asks (Flask-Compress), smaller and the same once decoded, and still validated (ETag, 304)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import brotli
+import pytest
+
+DECODE = {"gzip": gzip.decompress, "br": brotli.decompress}
+
+
+def _atlas(client) -> str:
+    """The outline file that /map draws, from the page's data block."""
+    page = client.get("/map").get_data(as_text=True)
+    return json.loads(re.search(r'id="page-data">(.*?)</script>', page, re.S).group(1))["atlasUrl"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+@pytest.mark.parametrize("path", ["/static/d3/d3.min.js", "/static/coopkg/map-page.js", "atlas", "/map", "/api/map"])
+def test_an_answer_comes_compressed_when_asked_and_decodes_to_the_same(client, path, encoding):
+    path = _atlas(client) if path == "atlas" else path
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    packed = client.get(path, headers={"Accept-Encoding": encoding})
+    assert packed.status_code == 200 and packed.headers["Content-Encoding"] == encoding
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    body = packed.get_data()
+    assert len(body) < len(plain.get_data()) / 2
+    assert DECODE[encoding](body) == plain.get_data()
+
+
+def test_the_browsers_preference_brotli_wins(client):
+    r = client.get("/static/coopkg/views.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert r.headers["Content-Encoding"] == "br"
+
+
+def test_a_compressed_static_file_is_validated(client):
+    first = client.get("/static/d3/d3.min.js", headers={"Accept-Encoding": "br"})
+    tag = first.headers["ETag"]
+    again = client.get("/static/d3/d3.min.js", headers={"Accept-Encoding": "br", "If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+    plain = client.get("/static/d3/d3.min.js", headers={"Accept-Encoding": "identity"})
+    assert plain.headers.get("ETag") != tag  # another coding, another representation
+
+
+def test_a_compressed_page_keeps_its_validators_and_304(client):
+    first = client.get("/practices?page=1", headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip"
+    varies = [v.strip() for v in first.headers["Vary"].split(",")]
+    assert {"Accept", "Accept-Encoding", "Accept-Language"} <= set(varies)
+    again = client.get(
+        "/practices?page=1",
+        headers={"Accept": "text/html", "Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 304
+
+
+def test_small_and_unasked_answers_are_left_alone(client):
+    assert "Content-Encoding" not in client.get("/healthz", headers={"Accept-Encoding": "br"}).headers
+    with client.get("/static/d3/d3.min.js") as plain:  # streamed from its file, as before
+        assert "Content-Encoding" not in plain.headers
+
+
+def test_a_static_file_is_compressed_once_a_process(client, monkeypatch):
+    import flask_compress.flask_compress as fc
+
+    calls = []
+    original = fc._compress_data
+    monkeypatch.setattr(
+        fc, "_compress_data", lambda app, data, algorithm: calls.append(1) or original(app, data, algorithm)
+    )
+    path = "/static/coopkg/network-page.js"
+    bodies = {client.get(path, headers={"Accept-Encoding": "gzip"}).get_data() for _ in range(3)}
+    assert len(bodies) == 1 and len(calls) <= 1  # none when an earlier test of this process compressed it
+    for _ in range(2):  # a page is compressed each time: its bytes depend on the data and the language
+        client.get("/practices?page=1", headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
+    assert len(calls) >= 2
+
+
+def test_a_range_of_a_static_file_is_that_range_of_its_bytes(client):
+    plain = client.get("/static/d3/d3.min.js", headers={"Accept-Encoding": "identity"}).get_data()
+    for encoding in ("gzip", "br"):  # the whole file, compressed and kept
+        client.get("/static/d3/d3.min.js", headers={"Accept-Encoding": encoding})
+    part = client.get("/static/d3/d3.min.js", headers={"Accept-Encoding": "gzip, br", "Range": "bytes=1000-60999"})
+    body = (
+        DECODE[part.headers["Content-Encoding"]](part.get_data())
+        if "Content-Encoding" in part.headers
+        else part.get_data()
+    )
+    part.close()  # a server closes the file when the answer is sent; the test client leaves that to the test
+    assert part.status_code == 206 and body == plain[1000:61000] and "Content-Encoding" not in part.headers
