@@ -203,7 +203,8 @@ def concept(path: str) -> Response:
 
 @bp.get("/")
 def home() -> str:
-    return render_template("home.html")
+    """One line of what a partner can do here and three ways in: by theme, by country, on the map."""
+    return render_template("home.html", options=practice_filters(_reader(), _ns(), _lang()))
 
 
 _INDEX_NAMES = "practices, partners, cities, projects, events, vocabularies"

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -435,3 +436,46 @@ def test_the_vectors_key_follows_every_field_not_only_the_joined_text():
     split = Practice("x", texts={"title": "Craft hubs", "description": "Makers share."})
     joined = Practice("x", texts={"title": "Craft hubs\nMakers share."})
     assert split.body == joined.body and _digest([split]) != _digest([joined])
+
+
+class _Forms(HTMLParser):
+    """The forms of a page: each one's action and its selects' names and option values; and every link."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self.links: list[str] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "selects": {}})
+        elif tag == "select" and self.forms:
+            self._select = a["name"]
+            self.forms[-1]["selects"][self._select] = []
+        elif tag == "option" and self._select and a.get("value"):
+            self.forms[-1]["selects"][self._select].append(a["value"])
+        elif tag == "a" and "href" in a:
+            self.links.append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+@pytest.mark.parametrize("lang", ["en", "hu"])
+def test_the_home_page_offers_three_ways_in_that_lead_to_practices(client, lang):
+    """By theme and by country (forms that list practices), and the map; the machine links come last."""
+    html = client.get(f"/?lang={lang}").get_data(as_text=True)
+    page = _Forms()
+    page.feed(html)
+    ways = {name: form for form in page.forms for name in form["selects"] if form["action"] == "/practices"}
+    assert set(ways) == {"theme", "country"} and "/map" in page.links
+    for name, form in ways.items():
+        values = form["selects"][name]
+        assert values, name
+        listed = client.get("/practices", query_string={name: values[0], "lang": lang}).get_data(as_text=True)
+        assert listed.count('<td><a href="') >= 1, (name, values[0])  # the choice finds practices
+    assert html.index('class="ways-in"') < html.index('class="for-machines"')
+    assert html.index("text/turtle") > html.index('class="for-machines"')  # RDF words at the foot
