@@ -293,6 +293,12 @@ def _twin(page: Page, media_type: str, fields: tuple[str, ...]) -> Response:
 MEANING_RESULTS = 5
 
 
+def _by_meaning(text: str) -> list:
+    """The practices about `text` in any words and in any of the vocabularies' languages (an Italian or a
+    Hungarian query finds the English practices), each with the query's themes and sectors it is tagged with."""
+    return services().crosslingual().search(text, MEANING_RESULTS)
+
+
 @bp.get("/search")
 @bp.get("/search.<any(json, csv):suffix>")
 def find(suffix: str | None = None) -> Response:
@@ -304,11 +310,17 @@ def find(suffix: str | None = None) -> Response:
     meaning, trouble = [], ""
     if text and page.number == 1:
         try:
-            meaning = services().similarity().search(text, MEANING_RESULTS)
+            meaning = _by_meaning(text)
         except KGError as e:
             trouble = f"The search by meaning is not available: {e}"
     body = render_template(
-        "search.html", text=text, page=page if text else None, rows=page.rows, meaning=meaning, trouble=trouble
+        "search.html",
+        text=text,
+        page=page if text else None,
+        rows=page.rows,
+        meaning=meaning,
+        trouble=trouble,
+        lang=_lang(),
     )
     return Response(body, headers={"Vary": "Accept", "Link": _twin_links()})
 

@@ -148,13 +148,17 @@ def similar_json(key: str) -> Response:
 
 @bp.get("/api/practices/search")
 def search_json() -> Response:
-    """Practices by meaning: the ones whose text is about the query, said in any words."""
-    text = request.args.get("q", "").strip()[:300]
+    """Practices by meaning: the ones whose text is about the query, said in any words and in any of the
+    vocabularies' languages (each with the themes, sectors and target groups of the query it is tagged with)."""
+    from flask_babel import get_locale
+
+    text = request.args.get("q", "").replace("\0", " ").strip()[:300]
     if not text:
         abort(400, "give the words to search for as ?q=")
-    index = services().similarity()
-    found = index.search(text, _top(10))
-    return jsonify({"query": text, "method": index.method, "practices": [m.as_json() for m in found]})
+    engine = services().crosslingual()
+    found = engine.search(text, _top(10))
+    lang = str(get_locale() or "en")
+    return jsonify({"query": text, "method": engine.method, "practices": [m.as_json(lang) for m in found]})
 
 
 def recommendations(iri: str, top: int = 5) -> tuple[list[Recommendation], list[Recommendation]]:

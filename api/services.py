@@ -27,6 +27,7 @@ from kg.config import Config
 from kg.errors import KGError
 from kg.network.recommend import Network
 from kg.network.view_data import ViewCache, ViewFilters, filter_options, map_view, network_view
+from kg.practices.crosslingual import CrossLingualSearch, crosslingual_search
 from kg.practices.similarity import SimilarityIndex, practice_index
 from kg.publish.catalog import dataset_description
 from kg.publish.describe import Reader
@@ -227,6 +228,14 @@ class Services:
             (store.version, "similarity"), lambda: practice_index(store, self.config.ns, self.config.similarity)
         )
 
+    def crosslingual(self) -> CrossLingualSearch:
+        """The search across languages of the served version: the practice index, the vocabularies' labels in
+        every language and the multilingual vectors (read from the cache folder, else made aside at start)."""
+        store, index = self.store, self.similarity()  # outside models.get, whose lock is not reentrant
+        return self.models.get(
+            (store.version, "crosslingual"), lambda: crosslingual_search(store, self.config.ns, index, wait=False)
+        )
+
     def organisation_network(self) -> Network:
         """The organisation network (igraph) that recommendations walk: read from the store's cache folder
         (made with the network views), held once per served version."""
@@ -326,6 +335,7 @@ class Services:
                 cache.get((store.version, "options"), lambda: filter_options(store, ns))
                 map_view(store, ns, ViewFilters(), cache)
                 self.similarity()
+                self.crosslingual()  # a first search need not wait for the vocabularies or the vectors
             except Exception as e:  # noqa: BLE001 - the first request builds it again and reports the error
                 LOG.warning("the network views were not prepared: %s", e)
 
