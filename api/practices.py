@@ -72,7 +72,8 @@ OPENAPI_PATHS = {
     },
     "/api/practices/search": {
         "get": {
-            "summary": "Practices by meaning: the ones whose text is about the words given",
+            "summary": "Practices by meaning: the ones whose text is about the words given, in any of the "
+            "vocabularies' languages",
             "operationId": "searchPractices",
             "tags": ["practices"],
             "parameters": [
@@ -80,8 +81,34 @@ OPENAPI_PATHS = {
                 _TOP,
             ],
             "responses": _answers(
-                "The practices closest in meaning, best first",
-                {"type": "object", "properties": {"practices": {"type": "array", "items": _FOUND}}},
+                "The practices closest in meaning, best first, each with the query's themes, sectors and target "
+                "groups it is tagged with (labels in the reader's language); the score is the fused rank",
+                {
+                    "type": "object",
+                    "properties": {
+                        "method": {"type": "string"},
+                        "practices": {
+                            "type": "array",
+                            "items": {
+                                **_FOUND,
+                                "properties": {
+                                    **_FOUND["properties"],
+                                    "concepts": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "iri": {"type": "string"},
+                                                "facet": {"type": "string"},
+                                                "label": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
                 None,
             ),
         }
