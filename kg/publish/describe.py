@@ -574,26 +574,33 @@ def search(
     """Entities whose label or description contains `text` (case-insensitive), labels first: one page, and
     how many there are in all. Each is shown by its label in `lang` where it has one, else English, else
     untagged."""
+
     # an organisation found under several IRIs (record linkage) is found by any of their names, once, as
     # its canonical IRI
-    where = """?m rdfs:label ?l . OPTIONAL { ?m dcterms:description ?d }
-  BIND(CONTAINS(LCASE(STR(?l)), LCASE(?q)) AS ?inLabel)
-  FILTER(?inLabel || CONTAINS(LCASE(STR(COALESCE(?d, ""))), LCASE(?q)))
-  FILTER(STRSTARTS(STR(?m), STR(?base)))
-  OPTIONAL { ?m coop:canonical ?c } BIND(COALESCE(?c, ?m) AS ?e)"""
+    def where(q: str, base: str) -> str:
+        return f"""?m rdfs:label ?l . OPTIONAL {{ ?m dcterms:description ?d }}
+  BIND(CONTAINS(LCASE(STR(?l)), LCASE({q})) AS ?inLabel)
+  FILTER(?inLabel || CONTAINS(LCASE(STR(COALESCE(?d, ""))), LCASE({q})))
+  FILTER(STRSTARTS(STR(?m), STR({base})))
+  OPTIONAL {{ ?m coop:canonical ?c }} BIND(COALESCE(?c, ?m) AS ?e)"""
+
+    q, base = ox.Literal(text), ox.NamedNode(ns.base)
     # the matches first, one row each, then their labels and types (joined to every match row, they made
-    # labels x types rows per row: 1.5 s for a page on the bundled data)
+    # labels x types rows per row: 1.5 s for a page on the bundled data). A subquery is evaluated on its own,
+    # before any binding from outside it (a SPARQL server's VALUES), so its two terms are written into it, as
+    # Oxigraph writes them (escaped), not pasted text
+    matches = where(str(q), str(base))
     query = f"""{_prefixes(ns)}
-SELECT ?e ?q ?base ({best_label("?el", lang)} AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?matched) AS ?rank)
+SELECT ?e ({best_label("?el", lang)} AS ?label) (SAMPLE(?tl) AS ?type) (MAX(?matched) AS ?rank)
        (LCASE({best_label("?el", lang)}) AS ?key) WHERE {{
-  {{ SELECT ?e ?q ?base (MAX(?inLabel) AS ?matched) WHERE {{ {where} }} GROUP BY ?e ?q ?base }}
+  {{ SELECT ?e (MAX(?inLabel) AS ?matched) WHERE {{ {matches} }} GROUP BY ?e }}
   ?e rdfs:label ?el .
   OPTIONAL {{ ?e a ?t . ?t rdfs:label ?tl FILTER(LANGMATCHES(LANG(?tl), "en")) }}
-}} GROUP BY ?e ?q ?base ORDER BY DESC(?rank) ?key ?e LIMIT {int(limit)} OFFSET {max(0, int(offset))}"""
-    bindings = {"q": ox.Literal(text), "base": ox.NamedNode(ns.base)}
-    rows = [{k: _value(r, k) for k in ("e", "label", "type")} for r in reader.select(query, bindings)]
-    count = f"{_prefixes(ns)} SELECT ?q ?base (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {where} }} GROUP BY ?q ?base"
-    found = reader.select(count, bindings)
+}} GROUP BY ?e ORDER BY DESC(?rank) ?key ?e LIMIT {int(limit)} OFFSET {max(0, int(offset))}"""
+    rows = [{k: _value(r, k) for k in ("e", "label", "type")} for r in reader.select(query)]
+    counted = where("?q", "?base")
+    count = f"{_prefixes(ns)} SELECT ?q ?base (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {counted} }} GROUP BY ?q ?base"
+    found = reader.select(count, {"q": q, "base": base})
     return Page(rows, max(0, offset), int(found[0]["n"]["value"]) if found else 0, limit)
 
 

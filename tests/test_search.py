@@ -1,0 +1,43 @@
+"""The keyword search (kg.publish.describe.search): any text is a string to look for, never query syntax."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.publish.describe import StoreReader, search
+from kg.store import open_store
+
+#: What an attacker would type into the box: quotes, escapes, braces, line ends, SPARQL, IRIs, any character.
+HOSTILE = st.one_of(
+    st.text(min_size=1, max_size=40),
+    st.sampled_from(['"', "'", '\\"', "\\", '"""', "\n", "\r", "}", '") } SELECT * WHERE { ?s ?p ?o } #', "<", "?q"]),
+    st.lists(st.sampled_from(['"', "\\", "}", "{", "#", "\n", "craft", "?base", "'''", "u0022"]), min_size=1).map(
+        "".join
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def reader(served_config):
+    with open_store(served_config.store, read_only=True) as store:
+        yield StoreReader(store), served_config.ns
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=HOSTILE)
+def test_any_text_is_looked_for_as_it_is(reader, text):
+    """The page of matches (its terms written into the query) and their count (bound by substitution) agree."""
+    reader_, ns = reader
+    page = search(reader_, ns, text, limit=20)
+    assert len(page.rows) == min(page.total, 20)
+
+
+@pytest.mark.parametrize("text", ["craft", "Florence", "CRAFT", "a"])
+def test_each_entity_once_names_first(reader, text):
+    reader_, ns = reader
+    page = search(reader_, ns, text, limit=200)
+    iris = [r["e"] for r in page.rows]
+    assert iris and len(iris) == len(set(iris)) == min(page.total, 200)
+    assert text.lower() in page.rows[0]["label"].lower()  # a match by name before one by description
