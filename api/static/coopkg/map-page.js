@@ -5,16 +5,8 @@
   const api = page.api;
   const optionsUrl = page.optionsUrl;
   const atlasUrl = page.atlasUrl;
-  // the words of the page in the reader's language (from the template's catalogue), with %(name)s filled in
-  const text = page.text || {};
-  const say = (key, values = {}) => (text[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
-  const lang = document.documentElement.lang || "en";
-  let regionNames = null;
-  try { regionNames = new Intl.DisplayNames([lang, "en"], { type: "region" }); } catch (e) { regionNames = null; }
-  const countryName = (code) => {
-    if (!code || !/^[A-Za-z]{2}$/.test(code)) return code || "";
-    try { return (regionNames && regionNames.of(code.toUpperCase())) || code; } catch (e) { return code; }
-  };
+  // the words of the page in the reader's language, and countries' names in it (views.js)
+  const { say, countryName } = window.coopkgViews.words(page.text || {});
   const form = document.getElementById("controls");
   const field = (name) => form.elements[name];
   const filterNames = ["programme", "source", "project", "theme", "country", "year"];

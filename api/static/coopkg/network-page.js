@@ -4,16 +4,8 @@
   const page = JSON.parse(document.getElementById("page-data").textContent);
   const api = page.api;
   const optionsUrl = page.optionsUrl;
-  // the words of the page in the reader's language (from the template's catalogue), with %(name)s filled in
-  const text = page.text || {};
-  const say = (key, values = {}) => (text[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
-  const lang = document.documentElement.lang || "en";
-  let regionNames = null;
-  try { regionNames = new Intl.DisplayNames([lang, "en"], { type: "region" }); } catch (e) { regionNames = null; }
-  const countryName = (code) => {
-    if (!code || !/^[A-Za-z]{2}$/.test(code)) return code || "";
-    try { return (regionNames && regionNames.of(code.toUpperCase())) || code; } catch (e) { return code; }
-  };
+  // the words of the page in the reader's language, and countries' names in it (views.js)
+  const { say, lang, countryName } = window.coopkgViews.words(page.text || {});
   const plain = (code) => String(code || "").replace(/[-_]+/g, " ");
   const form = document.getElementById("controls");
   const field = (name) => form.elements[name];

@@ -1,6 +1,19 @@
 // What the network and map pages share: filters that start from the URL and fill in as their lists
 // arrive, and downloads of the exported view.
 window.coopkgViews = {
+  // The page's words in the reader's language (from the template's catalogue), `say(key, {name: value})`
+  // filling in %(name)s; and a country's name in that language from its ISO code (the browser's Intl).
+  words(text = {}) {
+    const say = (key, values = {}) => (text[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+    const lang = document.documentElement.lang || "en";
+    let regionNames = null;
+    try { regionNames = new Intl.DisplayNames([lang, "en"], { type: "region" }); } catch (e) { regionNames = null; }
+    const countryName = (code) => {
+      if (!code || !/^[A-Za-z]{2}$/.test(code)) return code || "";
+      try { return (regionNames && regionNames.of(code.toUpperCase())) || code; } catch (e) { return code; }
+    };
+    return { say, lang, countryName };
+  },
   // Put the URL's chosen filter values into their selects at once, so the view need not wait for the lists.
   seedFilters(form, names) {
     const params = new URLSearchParams(location.search);
