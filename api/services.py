@@ -167,6 +167,8 @@ class Services:
     responses: ViewCache = field(default_factory=lambda: ViewCache(size=64))
     #: the practice vectors and the collaboration graph of the served version (two each: old and new)
     models: ViewCache = field(default_factory=lambda: ViewCache(size=4))
+    #: the searches across languages made, whose encoding process close() stops
+    searches: list[CrossLingualSearch] = field(default_factory=list)
     dumps: DumpCache | None = None
     #: recent SPARQL results of the served version (KG_RESULT_CACHE_BYTES)
     results: ResultCache = field(default_factory=lambda: ResultCache(0))
@@ -232,9 +234,13 @@ class Services:
         """The search across languages of the served version: the practice index, the vocabularies' labels in
         every language and the multilingual vectors (read from the cache folder, else made aside at start)."""
         store, index = self.store, self.similarity()  # outside models.get, whose lock is not reentrant
-        return self.models.get(
-            (store.version, "crosslingual"), lambda: crosslingual_search(store, self.config.ns, index, wait=False)
-        )
+
+        def make() -> CrossLingualSearch:
+            made = crosslingual_search(store, self.config.ns, index, wait=False)
+            self.searches.append(made)
+            return made
+
+        return self.models.get((store.version, "crosslingual"), make)
 
     def organisation_network(self) -> Network:
         """The organisation network (igraph) that recommendations walk: read from the store's cache folder
@@ -347,6 +353,8 @@ class Services:
         self._stop.set()
         if self.warm_up is not None:
             self.warm_up.join(timeout=60)  # it reads the store that is closed next
+        for search in self.searches:
+            search.close()
         self.executor.close()
         self.store.close()
 

@@ -8,6 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from helpers import wait_for
 
 EMBEDS = ["/embed/map", "/embed/network"]
 REFUSING = ["/", "/map", "/network", "/practices", "/id/innocrafts/practice/IC-GP01", "/sparql"]
@@ -108,7 +109,7 @@ def test_another_site_can_frame_the_embedded_map_and_not_the_full_one(live, page
     assert frame.locator(".embed-credit a").get_attribute("href") == "/map?country=IT"
 
     page.goto(f"{other_site}/?src={live.url}/map")
-    page.wait_for_timeout(1500)
+    wait_for(lambda: any("frame-ancestors" in m for m in page.console), what="Chromium refusing to frame /map")
     # the browser refused it: the frame holds no document of the app (Chromium shows its error page)
     framed = page.frames[1]
     assert framed.evaluate("() => typeof window.mapView") == "undefined"

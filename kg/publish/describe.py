@@ -584,7 +584,9 @@ def search(
   FILTER(STRSTARTS(STR(?m), STR({base})))
   OPTIONAL {{ ?m coop:canonical ?c }} BIND(COALESCE(?c, ?m) AS ?e)"""
 
-    q, base = ox.Literal(text), ox.NamedNode(ns.base)
+    # a control character is no text to look for, and Oxigraph would write it as a \u escape, which the query
+    # policy refuses in a query that mentions SERVICE (as a search for "social services" does)
+    q, base = ox.Literal("".join(c if c.isprintable() else " " for c in text)), ox.NamedNode(ns.base)
     # the matches first, one row each, then their labels and types (joined to every match row, they made
     # labels x types rows per row: 1.5 s for a page on the bundled data). A subquery is evaluated on its own,
     # before any binding from outside it (a SPARQL server's VALUES), so its two terms are written into it, as
