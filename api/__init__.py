@@ -135,11 +135,18 @@ def _compress(app: Flask) -> None:
         A range of a file (206) goes as it is: its Content-Range counts the bytes of the file itself."""
         if response.status_code == 206:
             return response
-        if request.endpoint == "static" and response.direct_passthrough and "Accept-Encoding" in request.headers:
+        if (
+            request.endpoint == "static"
+            and response.direct_passthrough
+            and response.status_code == 200
+            and "Accept-Encoding" in request.headers
+        ):
             stream = response.response
-            response.response = [b"".join(stream)]
-            response.direct_passthrough = False
-            stream.close()
+            try:
+                response.response = [b"".join(stream)]
+                response.direct_passthrough = False
+            finally:
+                stream.close()
         return compress.after_request(response)
 
 

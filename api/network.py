@@ -112,7 +112,8 @@ def _data_url(view: str) -> str:
         params = [("kind", args.get("kind") or "org"), *((n, args[n]) for n in names if args.get(n))]
         if args.get("radius") and args.get("node"):
             params += [("ego", args["node"]), ("radius", args["radius"])]
-    return url_for(endpoint) + "?" + urlencode(params, quote_via=quote)
+    # written as the script's URLSearchParams writes it (a space as +, a slash as %2F), or the preload is not used
+    return url_for(endpoint) + "?" + urlencode(params)
 
 
 def _view_page(view: str, *, embed: bool) -> str:

@@ -81,9 +81,14 @@ def etag(fixed: Fixed | None = None) -> str:
     return digest.hexdigest()
 
 
+#: The content codings an answer may go out in (api._compress): each is another representation, another ETag.
+CODINGS = ("br", "gzip")
+
+
 def _headers(response: Response, tag: str, fixed: Fixed) -> None:
     headers = response.headers
-    headers["ETag"] = f'"{tag}"'
+    coding = headers.get("Content-Encoding")
+    headers["ETag"] = f'"{tag}:{coding}"' if coding in CODINGS else f'"{tag}"'  # a strong tag per coding
     headers["Last-Modified"] = fixed.last_modified
     headers["Cache-Control"] = fixed.cache_control
     vary = headers.get("Vary")
@@ -108,7 +113,11 @@ def install(app: Flask) -> None:
         environ = request.environ
         if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
             return None
-        fresh = request.if_none_match.contains(tag) if request.if_none_match else None
+        fresh: str | bool | None = None
+        if request.if_none_match:  # then If-Modified-Since is not read (RFC 9110)
+            held = (tag, *(f"{tag}:{coding}" for coding in CODINGS))
+            fresh = next((t for t in held if request.if_none_match.contains(t)), False)
+            tag = fresh or tag  # the 304 names the representation the client holds
         since = request.if_modified_since
         if fresh is None and since is not None and since <= datetime.now(UTC):  # a later date is invalid (RFC 9110)
             fresh = served.modified <= since

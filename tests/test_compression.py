@@ -93,3 +93,16 @@ def test_a_range_of_a_static_file_is_that_range_of_its_bytes(client):
     )
     part.close()  # a server closes the file when the answer is sent; the test client leaves that to the test
     assert part.status_code == 206 and body == plain[1000:61000] and "Content-Encoding" not in part.headers
+
+
+def test_each_coding_of_a_page_has_its_own_etag_and_each_validates(client):
+    """RFC 9110: a strong ETag names one representation, and a page in brotli is not the page in gzip."""
+    headers = {"Accept": "text/html"}
+    tags = {
+        c: client.get("/practices?page=1", headers={**headers, "Accept-Encoding": c}).headers["ETag"]
+        for c in ("br", "gzip", "identity")
+    }
+    assert len(set(tags.values())) == 3
+    for coding, tag in tags.items():
+        again = client.get("/practices?page=1", headers={**headers, "Accept-Encoding": coding, "If-None-Match": tag})
+        assert again.status_code == 304 and again.headers["ETag"] == tag
