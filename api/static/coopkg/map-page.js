@@ -83,7 +83,7 @@
       .attr("d", (l) => arc(projection([byId.get(l.source).long, byId.get(l.source).lat]), projection([byId.get(l.target).long, byId.get(l.target).lat])))
       .attr("fill", "none").attr("stroke", "#e08a00").attr("stroke-opacity", 0.6)
       .attr("stroke-width", (l) => 1 + 5 * l.weight / maxWeight)
-      .append("title").text((l) => `${byId.get(l.source).label} - ${byId.get(l.target).label}: ${l.weight} shared`);
+      .append("title").text((l) => say("linkTitle", { a: byId.get(l.source).label, b: byId.get(l.target).label, count: l.weight }));
     const transfers = data.transfers.map((t) => ({ ...t, a: point(t.from), b: point(t.to) })).filter((t) => t.a && t.b);
     if (field("transfers").checked) {
       const group = layer.append("g").attr("class", "transfers");
