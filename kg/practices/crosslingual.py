@@ -10,6 +10,7 @@ bench/search_languages.py measures each on queries in four languages (bench/data
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import multiprocessing
@@ -18,6 +19,8 @@ import re
 import tempfile
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,25 +234,49 @@ def multilingual_vectors(
     practices: list[Practice], folder: Path | None, *, aside: bool = False, pools: list | None = None
 ) -> np.ndarray | None:
     """The practices' multilingual vectors: read from `folder` when these texts were encoded before, else
-    made (about 0.2 s a practice; in another process when `aside`) and kept there; None without the encoder."""
+    made (about 0.2 s a practice; in another process when `aside`) and kept there; None without the encoder.
+    One process at a time makes them (a lock file beside them): a server's other web processes wait, then
+    read them."""
     if multilingual_encoder() is None:
         return None
     kept = kept_vectors(practices, folder)
     if kept is not None:
         return kept
-    texts = [_practice_text(p) for p in practices]
-    vectors = _encode_aside(texts, pools) if aside and texts else _encode(texts)
     path = _kept_path(practices, folder)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npy")
-            with os.fdopen(handle, "wb") as f:
-                np.save(f, vectors)
-            Path(name).replace(path)
-        except OSError as e:
-            LOG.warning("the multilingual vectors were not kept in %s: %s", path, e)
+    with _making(path):
+        kept = kept_vectors(practices, folder)  # made meanwhile by another process
+        if kept is not None:
+            return kept
+        texts = [_practice_text(p) for p in practices]
+        vectors = _encode_aside(texts, pools) if aside and texts else _encode(texts)
+        if path is not None:
+            try:
+                handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npy")
+                with os.fdopen(handle, "wb") as f:
+                    np.save(f, vectors)
+                Path(name).replace(path)
+            except OSError as e:
+                LOG.warning("the multilingual vectors were not kept in %s: %s", path, e)
     return vectors
+
+
+@contextmanager
+def _making(path: Path | None) -> Iterator[None]:
+    """Hold the lock of the vectors kept at `path` (none when they are not kept, or the folder is read-only)."""
+    if path is None:
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor drops the lock
 
 
 # the search ----------------------------------------------------------------------------------------------
