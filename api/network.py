@@ -19,10 +19,10 @@ def _filters() -> ViewFilters:
     args = request.args
     year = args.get("year", "")
     radius = args.get("radius") or "2"  # empty: the page's ego network is off
-    if year and not year.isdigit():
-        raise KGError(f"year takes a year such as 2013, not '{year}'")
-    if not radius.isdigit():
-        raise KGError(f"radius takes a number of hops, not '{radius}'")
+    if year and not (year.isascii() and year.isdigit()):
+        raise KGError(f"year takes a year such as 2013, not '{year[:40]}'")
+    if not (radius.isascii() and radius.isdigit()):
+        raise KGError(f"radius takes a number of hops, not '{radius[:40]}'")
     return ViewFilters(
         kind=args.get("kind", "org"),
         project=args.get("project", ""),

@@ -110,9 +110,13 @@ def test_the_json_endpoints(live):
     assert network["kind"] == "city" and network["nodes"]
     assert requests.get(live.url + "/api/map", timeout=30).json()["places"]
     assert requests.get(live.url + "/api/network/options", timeout=30).json()["projects"]
-    for params in ({"kind": "people"}, {"year": "soon"}, {"radius": "x"}, {"ego": "nobody"}):
+    bad_values = ({"kind": "people"}, {"year": "soon"}, {"radius": "x"}, {"ego": "nobody"})
+    bad_values += ({"year": "²"}, {"radius": "١"})  # digits to str.isdigit, not to int() or not ASCII
+    for params in bad_values:
         bad = requests.get(live.url + "/api/network", params=params, timeout=30)
         assert bad.status_code == 400 and bad.text.strip()
+    long = requests.get(live.url + "/api/network", params={"year": "y" * 5000}, timeout=30)
+    assert long.status_code == 400 and len(long.text) < 200  # the value is not echoed whole
 
 
 def test_nodes_come_laid_out_and_large_views_draw_the_strongest_links(bundled_store, monkeypatch):
