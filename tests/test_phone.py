@@ -28,6 +28,8 @@ PAGES = [
     "/search?q=craft",
     "/map",
     "/network",
+    "/embed/map",
+    "/embed/network",
     "/sparql",
     "/dumps",
     "/ontology",
@@ -79,3 +81,19 @@ def test_the_language_switch_is_folded_and_one_tap_away(live, phone):
     assert "Magyar" in switch.locator("summary").inner_text()
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE
     phone.goto(live.url + "/practices?lang=en")  # the next test reads English
+
+
+def test_a_phone_draws_the_strongest_links_only_and_says_so(default_live, phone):
+    """On a small screen the network draws its 1,000 strongest links (the default build has about 5,000): the
+    strongest ones, and the page says how many of how many."""
+    phone.goto(default_live.url + "/network")
+    phone.wait_for_function("() => window.networkView && window.networkView.paintedAt > 0", timeout=120_000)
+    drawn = phone.evaluate("() => window.networkView.cy.edges().map((e) => e.data('weight'))")
+    weights = phone.evaluate(
+        "() => fetch(document.querySelector('link[rel=preload][as=fetch]')?.href || '/api/network?kind=org')"
+        ".then((r) => r.json()).then((d) => d.edges.map((e) => e.weight))"
+    )
+    assert len(weights) > 1000 and len(drawn) == 1000
+    assert sorted(drawn, reverse=True) == sorted(weights, reverse=True)[:1000]  # the strongest
+    message = phone.locator("#message").inner_text()
+    assert "1,000" in message and f"{len(weights):,}" in message

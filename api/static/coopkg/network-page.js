@@ -94,13 +94,26 @@
     document.getElementById("message").textContent = data.message;
     draw();
   }
+  // On a phone's screen the strongest links only: thousands of lines are no more readable there, and drawing
+  // them took most of a slow phone's wait (bench/views.py --phone). The measures still count every link.
+  const PHONE_LINKS = 1000;
+  function drawnEdges() {
+    const small = window.matchMedia("(max-width: 40rem)").matches;
+    if (!small || data.edges.length <= PHONE_LINKS) return data.edges;
+    const strongest = data.edges.map((e, i) => [e, i]).sort((a, b) => b[0].weight - a[0].weight || a[1] - b[1]);
+    document.getElementById("message").textContent = [data.message,
+      say("phoneLinks", { shown: PHONE_LINKS.toLocaleString(lang), all: data.edges.length.toLocaleString(lang) })]
+      .filter(Boolean).join(" ");
+    return strongest.slice(0, PHONE_LINKS).map(([e]) => e);
+  }
   function draw() {
     const size = sizes(data.nodes);
-    const maxWeight = Math.max(1, ...data.edges.map((e) => e.weight));
+    const edges = drawnEdges();
+    const maxWeight = Math.max(1, ...edges.map((e) => e.weight));
     const elements = [
       ...data.nodes.map((n) => ({ data: { ...n, id: n.id, label: data.kind === "country" ? countryName(n.label) : n.label,
         size: size(n), colour: colourOf(n) }, position: { x: n.x, y: n.y } })),
-      ...data.edges.map((e, i) => ({ data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight,
+      ...edges.map((e, i) => ({ data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight,
         width: 1 + 7 * e.weight / maxWeight } })),
     ];
     const large = data.nodes.length > 400;
