@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.namespaces import CROSSWALK, Namespaces, one_of
+from kg.namespaces import Namespaces
 from kg.practices.similarity import Match, SimilarityIndex
-from kg.practices.text import Practice
+from kg.practices.text import TAGGING_CONCEPTS, Practice
 from kg.store import Store
 
 __all__ = ["Concept", "CrossLingualSearch", "Found", "Vocabulary", "crosslingual_search", "multilingual_encoder"]
@@ -53,17 +53,8 @@ _STOP = frozenset(
     " altalaban".split()
 )
 
-_CONCEPTS = """SELECT DISTINCT ?practice ?concept ?facet ?label ?alt WHERE {{
-  ?practice a coop:GoodPractice .
-  {{ ?practice coop:theme ?concept BIND("themes" AS ?facet) }}
-  UNION {{ ?practice coop:sector ?concept BIND("sectors" AS ?facet) }}
-  UNION {{ ?practice coop:targetGroup ?concept BIND("target groups" AS ?facet) }}
-  UNION {{
-    ?practice coop:theme ?own . ?own ?match ?concept . {crosswalk} ?concept skos:inScheme ?scheme .
-    VALUES (?scheme ?facet) {{
-      (coops:theme "themes") (coops:urbact-theme "themes") (coops:sector "sectors") (coops:target-group "target groups")
-    }}
-  }}
+_CONCEPTS = f"""SELECT DISTINCT ?practice ?concept ?facet ?label ?alt WHERE {{
+  {TAGGING_CONCEPTS}
   {{ ?concept skos:prefLabel ?label BIND(false AS ?alt) }} UNION {{ ?concept skos:altLabel ?label BIND(true AS ?alt) }}
 }}"""
 
@@ -116,7 +107,7 @@ class Vocabulary:
     @classmethod
     def read(cls, store: Store, ns: Namespaces) -> Vocabulary:
         """The concepts tagging the store's practices (directly or through the crosswalk), all their labels."""
-        query = ns.sparql_prefixes() + _CONCEPTS.format(crosswalk=one_of("?match", CROSSWALK))
+        query = ns.sparql_prefixes() + _CONCEPTS
         labels: dict[str, dict[str, str]] = {}
         names: dict[str, set[str]] = {}
         facets: dict[str, str] = {}

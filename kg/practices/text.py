@@ -41,8 +41,9 @@ _ORIGINS = """SELECT ?practice (SAMPLE(?name) AS ?origin) WHERE {
   ?practice a coop:GoodPractice .
   { ?practice coop:project ?o . ?o coop:acronym ?name } UNION { ?practice coop:programme ?o . ?o rdfs:label ?name }
 } GROUP BY ?practice"""
-_FACETS = f"""SELECT ?practice ?facet ?label WHERE {{
-  ?practice a coop:GoodPractice .
+#: The concepts that tag each practice, ?concept, with their facet, ?facet: a graph pattern, read here for the
+#: facets and by kg.practices.crosslingual for the search across languages.
+TAGGING_CONCEPTS = f"""?practice a coop:GoodPractice .
   # a practice's own themes count whatever their scheme (a file's own code list too); a theme of another
   # programme counts also as the exchange themes, sectors and target groups it maps to in the crosswalk
   # (close, exact, narrower or broader; a related match is too loose to share a facet)
@@ -54,7 +55,9 @@ _FACETS = f"""SELECT ?practice ?facet ?label WHERE {{
     VALUES (?scheme ?facet) {{
       (coops:theme "themes") (coops:urbact-theme "themes") (coops:sector "sectors") (coops:target-group "target groups")
     }}
-  }}
+  }}"""
+_FACETS = f"""SELECT ?practice ?facet ?label WHERE {{
+  {TAGGING_CONCEPTS}
   ?concept skos:prefLabel ?label .
   FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "")
 }}"""
