@@ -126,6 +126,8 @@ def _compress(app: Flask) -> None:
         COMPRESS_CACHE_KEY=_static_key,
         COMPRESS_REGISTER=False,  # called below, not for a part of a file
     )
+    from api.validators import accepted_coding
+
     compress = Compress(app)
 
     @app.after_request
@@ -147,7 +149,17 @@ def _compress(app: Flask) -> None:
                 response.direct_passthrough = False
             finally:
                 stream.close()
-        return compress.after_request(response)
+        # Flask-Compress reads Accept-Encoding itself and takes `*` over a coding refused with q=0: it is given
+        # the one coding the request accepts first, or none
+        environ, asked = request.environ, request.environ.get("HTTP_ACCEPT_ENCODING")
+        environ["HTTP_ACCEPT_ENCODING"] = accepted_coding() or "identity"
+        try:
+            return compress.after_request(response)
+        finally:
+            if asked is None:
+                environ.pop("HTTP_ACCEPT_ENCODING", None)
+            else:
+                environ["HTTP_ACCEPT_ENCODING"] = asked
 
 
 def _static_key(req) -> str:

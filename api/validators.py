@@ -81,8 +81,17 @@ def etag(fixed: Fixed | None = None) -> str:
     return digest.hexdigest()
 
 
-#: The content codings an answer may go out in (api._compress): each is another representation, another ETag.
+#: The content codings an answer may go out in (api._compress), by preference: each is another
+#: representation, with an ETag of its own.
 CODINGS = ("br", "gzip")
+
+
+def accepted_coding() -> str | None:
+    """The coding of CODINGS this request's Accept-Encoding takes first (None: none), a coding named with
+    q=0 refused even where `*` would take it (RFC 9110 12.5.3)."""
+    named = {value.lower(): quality for value, quality in request.accept_encodings}
+    anything = named.get("*", 0)
+    return next((c for c in CODINGS if named.get(c, anything) > 0), None)
 
 
 def _headers(response: Response, tag: str, fixed: Fixed) -> None:
@@ -115,7 +124,8 @@ def install(app: Flask) -> None:
             return None
         fresh: str | bool | None = None
         if request.if_none_match:  # then If-Modified-Since is not read (RFC 9110)
-            held = (tag, *(f"{tag}:{coding}" for coding in CODINGS))
+            coding = accepted_coding()  # the client can hold the plain answer, or the one coded as it accepts
+            held = (tag, f"{tag}:{coding}") if coding else (tag,)
             fresh = next((t for t in held if request.if_none_match.contains(t)), False)
             tag = fresh or tag  # the 304 names the representation the client holds
         since = request.if_modified_since

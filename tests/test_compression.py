@@ -106,3 +106,23 @@ def test_each_coding_of_a_page_has_its_own_etag_and_each_validates(client):
     for coding, tag in tags.items():
         again = client.get("/practices?page=1", headers={**headers, "Accept-Encoding": coding, "If-None-Match": tag})
         assert again.status_code == 304 and again.headers["ETag"] == tag
+
+
+@pytest.mark.parametrize(
+    ("asked", "coding"),
+    [("gzip;q=0", None), ("gzip;q=0, *", "br"), ("br;q=0, *", "gzip"), ("gzip;q=0, br;q=0, *", None), ("*", "br")],
+)
+def test_a_coding_refused_with_q_0_is_not_used(client, asked, coding):
+    r = client.get("/static/coopkg/site.css", headers={"Accept-Encoding": asked})
+    assert r.headers.get("Content-Encoding") == coding
+    page = client.get("/map", headers={"Accept-Encoding": asked})
+    assert page.headers.get("Content-Encoding") == coding
+
+
+def test_a_304_only_for_a_representation_the_client_can_decode(client):
+    tag = client.get("/map", headers={"Accept-Encoding": "br"}).headers["ETag"]
+    assert tag.endswith(':br"')
+    for asked in ("identity", "gzip"):
+        again = client.get("/map", headers={"Accept-Encoding": asked, "If-None-Match": tag})
+        assert again.status_code == 200 and again.headers.get("Content-Encoding") != "br"
+    assert client.get("/map", headers={"Accept-Encoding": "br", "If-None-Match": tag}).status_code == 304
