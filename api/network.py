@@ -14,15 +14,24 @@ from kg.network.view_data import DRAW_LIMIT, ViewFilters, filter_options, map_vi
 
 bp = Blueprint("network", __name__)
 
+#: The links a small screen (a phone) asks for, the strongest: more are not readable there, and receiving and
+#: drawing them was most of a slow phone's wait (bench/views.py --phone).
+PHONE_LINKS = 1000
+#: Where the pages count a screen as small (their CSS's breakpoint).
+SMALL_SCREEN = "(max-width: 40rem)"
+
 
 def _filters() -> ViewFilters:
     args = request.args
     year = args.get("year", "")
     radius = args.get("radius") or "2"  # empty: the page's ego network is off
+    strongest = args.get("strongest", "")
     if year and not (year.isascii() and year.isdigit()):
         raise KGError(f"year takes a year such as 2013, not '{year[:40]}'")
     if not (radius.isascii() and radius.isdigit()):
         raise KGError(f"radius takes a number of hops, not '{radius[:40]}'")
+    if strongest and not (strongest.isascii() and strongest.isdigit() and len(strongest) <= 6):
+        raise KGError(f"strongest takes a number of links, not '{strongest[:40]}'")
     return ViewFilters(
         kind=args.get("kind", "org"),
         project=args.get("project", ""),
@@ -34,6 +43,7 @@ def _filters() -> ViewFilters:
         radius=int(radius),
         programme=args.get("programme", "").strip(),
         source=args.get("source", "").strip(),
+        strongest=int(strongest) if strongest else None,
     )
 
 
@@ -99,9 +109,10 @@ def _checked_page(view: str) -> None:
         abort(400, str(e))
 
 
-def _data_url(view: str) -> str:
+def _data_url(view: str, strongest: int | None = None) -> str:
     """The address the page's script will fetch its data from, built as the script builds it (the filters in
-    its order, the empty ones left out), so that the page can preload it while the scripts download."""
+    its order, the empty ones left out, then the links a small screen asks for), so that the page can preload
+    it while the scripts download."""
     args = request.args
     if view == "map":
         names, endpoint = ("programme", "source", "project", "theme", "country", "year"), "network.map_json"
@@ -112,6 +123,8 @@ def _data_url(view: str) -> str:
         params = [("kind", args.get("kind") or "org"), *((n, args[n]) for n in names if args.get(n))]
         if args.get("radius") and args.get("node"):
             params += [("ego", args["node"]), ("radius", args["radius"])]
+    if strongest:
+        params.append(("strongest", str(strongest)))
     # written as the script's URLSearchParams writes it (a space as +, a slash as %2F), or the preload is not used
     return url_for(endpoint) + "?" + urlencode(params)
 
@@ -123,7 +136,16 @@ def _view_page(view: str, *, embed: bool) -> str:
     query = urlencode(list(request.args.items(multi=True)), quote_via=quote)
     full = url_for(f"network.{view}_page") + (f"?{query}" if query else "") if embed else ""
     extra = {"draw_limit": DRAW_LIMIT} if view == "network" else {}
-    return render_template(f"{view}.html", embed=embed, full_page=full, data_url=_data_url(view), **extra)
+    return render_template(
+        f"{view}.html",
+        embed=embed,
+        full_page=full,
+        data_url=_data_url(view),
+        phone_data_url=_data_url(view, PHONE_LINKS),
+        phone_links=PHONE_LINKS,
+        small_screen=SMALL_SCREEN,
+        **extra,
+    )
 
 
 @bp.get("/network")

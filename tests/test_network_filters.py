@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from html.parser import HTMLParser
 
 import networkx as nx
 import pytest
@@ -337,3 +338,68 @@ def test_transfers_narrow_to_a_source_or_programme(default_client, default_store
         edges = {(e["source"], e["target"]) for e in answer.get_json()["edges"]}
         expected = build_network(store, config.ns, "transfer", **params)
         assert edges == set(expected.edges) and 0 < len(edges) < len(every["edges"])
+
+
+@pytest.mark.parametrize("path, items", [("/api/network", "edges"), ("/api/map", "links")])
+def test_strongest_sends_the_heaviest_links_and_counts_them_all(default_client, path, items):
+    """A phone asks for the strongest links only (`strongest=N`): the N heaviest of what it would get otherwise,
+    with the number of all of them, so that the page can say how many of how many it draws."""
+    every = default_client.get(path).get_json()
+    assert every["drawn"] == {"links": len(every[items]), "of": every["drawn"]["of"]}
+    assert every["drawn"]["of"] >= len(every[items]) > 100
+    few = default_client.get(path, query_string={"strongest": "100"}).get_json()
+    weights = sorted((link["weight"] for link in every[items]), reverse=True)
+    assert len(few[items]) == 100 and few["drawn"] == {"links": 100, "of": every["drawn"]["of"]}
+    assert sorted((link["weight"] for link in few[items]), reverse=True) == weights[:100]
+    assert {(link["source"], link["target"]) for link in few[items]} <= {
+        (x["source"], x["target"]) for x in every[items]
+    }
+    if items == "edges":  # the nodes and their measures are those of the whole network
+        assert few["nodes"] == every["nodes"] and "100 strongest" in few["message"]
+
+
+def _spellings_of_no_count() -> list[str]:
+    """What is not a count of links from 1 to 5,000, as an attacker (or a typo) would write it."""
+    numbers = ["0", "-1", "+5", "1e3", "10.0", "0x10", " 10", "10 ", "5001", "9" * 7, "9" * 40]
+    unicode_digits = [
+        "\u0661\u0660",
+        "\u0967\u0966",
+        "\uff11\uff10",
+        "\u00b9",
+        "\u2460",
+    ]  # Arabic, Devanagari, fullwidth, ¹, ①
+    return numbers + unicode_digits + ["ten", "1;DROP", "%00", "\x00"]
+
+
+@pytest.mark.parametrize("value", _spellings_of_no_count())
+def test_strongest_takes_a_count_of_links_or_says_what_is_wrong(default_client, value):
+    for path in ("/api/network", "/api/map"):
+        answer = default_client.get(path, query_string={"strongest": value})
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and "strongest takes" in text and "Traceback" not in text, (path, value)
+        assert len(text) < 200  # the value is echoed cut short
+
+
+def test_the_map_page_s_own_links_switch_is_not_the_data_s_strongest(default_client):
+    """`links=0` on /map hides the collaboration links (the page's switch); it is no count for the data."""
+    page = default_client.get("/map?links=0&country=IT")
+    assert page.status_code == 200
+    preloads = _Preloads()
+    preloads.feed(page.get_data(as_text=True))
+    assert [media for _, media in preloads.data] == ["not all and (max-width: 40rem)", "(max-width: 40rem)"]
+    (wide, _), (small, _) = preloads.data
+    assert wide == "/api/map?country=IT" and small == "/api/map?country=IT&strongest=1000"  # as the script asks
+    assert default_client.get(small).status_code == 200
+
+
+class _Preloads(HTMLParser):
+    """The data a page preloads: (address, media) of each `<link rel=preload as=fetch media=...>`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "link" and found.get("rel") == "preload" and found.get("as") == "fetch" and "media" in found:
+            self.data.append((found["href"] or "", found["media"] or ""))

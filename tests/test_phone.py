@@ -84,16 +84,25 @@ def test_the_language_switch_is_folded_and_one_tap_away(live, phone):
 
 
 def test_a_phone_draws_the_strongest_links_only_and_says_so(default_live, phone):
-    """On a small screen the network draws its 1,000 strongest links (the default build has about 5,000): the
-    strongest ones, and the page says how many of how many."""
-    phone.goto(default_live.url + "/network")
-    phone.wait_for_function("() => window.networkView && window.networkView.paintedAt > 0", timeout=120_000)
-    drawn = phone.evaluate("() => window.networkView.cy.edges().map((e) => e.data('weight'))")
-    weights = phone.evaluate(
-        "() => fetch(document.querySelector('link[rel=preload][as=fetch]')?.href || '/api/network?kind=org')"
-        ".then((r) => r.json()).then((d) => d.edges.map((e) => e.weight))"
-    )
-    assert len(weights) > 1000 and len(drawn) == 1000
-    assert sorted(drawn, reverse=True) == sorted(weights, reverse=True)[:1000]  # the strongest
-    message = phone.locator("#message").inner_text()
-    assert "1,000" in message and f"{len(weights):,}" in message
+    """On a small screen the network and the map ask the server for their 1,000 strongest links (the default
+    build has about 5,000): the strongest ones, preloaded, and the page says how many of how many."""
+    for path, view, items in (("/network", "networkView", "edges"), ("/map", "mapView", "links")):
+        asked: list[str] = []
+
+        def record(request, asked=asked) -> None:
+            asked.append(request.url)
+
+        phone.on("request", record)
+        phone.goto(default_live.url + path)
+        phone.wait_for_function(f"() => window.{view} && window.{view}.data", timeout=120_000)
+        every = phone.evaluate(f"() => fetch('/api/{path[1:]}').then((r) => r.json())")
+        drawn = phone.evaluate(f"() => window.{view}.data.{items}.map((e) => e.weight)")
+        weights = sorted((e["weight"] for e in every[items]), reverse=True)
+        assert len(weights) > 1000 and len(drawn) == 1000
+        assert sorted(drawn, reverse=True) == weights[:1000]  # the strongest
+        assert sum("strongest=1000" in url for url in asked) == 1  # the preloaded answer, fetched once
+        message = phone.locator("#message").inner_text()
+        assert "1,000" in message and f"{every['drawn']['of']:,}" in message
+        phone.remove_listener("request", record)
+        if view == "networkView":
+            assert phone.evaluate("() => window.networkView.cy.edges().length") == 1000

@@ -88,12 +88,15 @@ class ViewFilters:
     radius: int = 2
     programme: str = ""  # a programme IRI, id or label (kg.network.select.select_projects)
     source: str = ""  # a source: the folder its files were loaded from
+    strongest: int | None = None  # the most links to send, the strongest (a phone asks for fewer); None: EDGE_LIMIT
 
     def __post_init__(self) -> None:
         if self.kind not in VIEW_KINDS:
             raise KGError(f"unknown network kind '{self.kind}' (known: {', '.join(VIEW_KINDS)})")
         if not 1 <= self.radius <= 4:
             raise KGError("radius must be between 1 and 4 hops")
+        if self.strongest is not None and not 1 <= self.strongest <= EDGE_LIMIT:
+            raise KGError(f"strongest takes a number of links from 1 to {EDGE_LIMIT}, not {self.strongest}")
         if self.country and (len(self.country) != 2 or not self.country.isalpha()):
             raise KGError(f"country takes an ISO 3166 code such as IT, not '{self.country}'")
         object.__setattr__(self, "country", self.country.upper())
@@ -285,10 +288,7 @@ def _drawn_nodes(graph: nx.Graph, ns: Namespaces, kind: str, rows: list[dict]) -
                 "type": data.get("type", ""),
                 "organisations": data.get("organisations"),
                 "page": _page(ns, row["node"]),
-                **{
-                    k: row[k]
-                    for k in ("degree", "weighted_degree", "betweenness", "closeness", "pagerank", "community")
-                },
+                **{k: _rounded(row[k]) for k in _MEASURES},
                 "x": x,
                 "y": y,
             }
@@ -335,19 +335,32 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
         {"source": a, "target": b, "weight": d.get("weight", 1), "kinds": d.get("kinds", "")}
         for a, b, d in graph.edges(data=True)
     ]
-    if len(edges) > EDGE_LIMIT:
-        edges = sorted(edges, key=lambda e: -e["weight"])[:EDGE_LIMIT]
-        drawn = f"The {EDGE_LIMIT:,} strongest of {graph.number_of_edges():,} links are drawn."
-        message = f"{message} {drawn}".strip()
+    grouped, limit = message, filters.strongest or EDGE_LIMIT
+    if len(edges) > limit:
+        edges = _strongest_links(edges, limit)
+        message = f"{message} The {limit:,} strongest of {graph.number_of_edges():,} links are drawn.".strip()
     return {
         "kind": kind,
         "directed": graph.is_directed(),
         "aggregated": kind != filters.kind,
         "message": message,
+        "grouped": grouped,  # the message's first part alone, and the links drawn of all: for a page to translate
+        "drawn": {"links": len(edges), "of": graph.number_of_edges()},
         "summary": analysis.summary,
         "nodes": _drawn_nodes(graph, ns, kind, analysis.rows),
         "edges": edges,
     }
+
+
+def _strongest_links(links: list[dict], count: int) -> list[dict]:
+    """The `count` heaviest links, ties kept in the network's order (so the same filters send the same links)."""
+    return sorted(links, key=lambda link: -link["weight"])[:count]
+
+
+def _rounded(value: float) -> float:
+    """A measure to 4 significant digits: what a drawing and its panel use, at half the bytes of the full float
+    (`kg network metrics` gives the full ones)."""
+    return float(f"{value:.4g}") if isinstance(value, float) else value
 
 
 def filter_options(store: Store, ns: Namespaces) -> dict[str, list[dict[str, str]]]:
@@ -492,7 +505,7 @@ def _cities_of(store: Store, ns: Namespaces, organisations: set[str]) -> dict[st
 def map_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCache | None = None) -> dict:
     """Places with coordinates (and what is in each), collaboration links between cities, and transfers
     as arrows from place to place (a country stands for itself: the page places it on its outline)."""
-    network = network_view(store, ns, ViewFilters(**{**filters.__dict__, "kind": "org"}), cache)
+    network = network_view(store, ns, ViewFilters(**{**filters.__dict__, "kind": "org", "strongest": None}), cache)
     shown = {n["id"] for n in network["nodes"]} if not network["aggregated"] else None
     places = {place["id"]: dict(place) for place in _cached(cache, store, ("places",), lambda: _places(store, ns))}
     city_of = _cities_of(store, ns, shown) if shown else {}
@@ -522,11 +535,11 @@ def map_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCach
                 ends.append({"country": r[f"{side}Country"], "numeric": _numeric(r[f"{side}Country"])})
         if len(ends) == 2:
             transfers.append({"id": r["x"], "kind": r["kind"], "from": ends[0], "to": ends[1]})
+    drawn = [{"source": a, "target": b, "weight": w} for (a, b), w in links.items() if a in places and b in places]
     return {
         "places": list(places.values()),
-        "links": [
-            {"source": a, "target": b, "weight": w} for (a, b), w in links.items() if a in places and b in places
-        ],
+        "links": _strongest_links(drawn, filters.strongest) if filters.strongest else drawn,
         "transfers": transfers,
         "message": network["message"],
+        "drawn": {"links": min(len(drawn), filters.strongest or len(drawn)), "of": len(drawn)},
     }

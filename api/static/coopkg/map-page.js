@@ -6,7 +6,8 @@
   const optionsUrl = page.optionsUrl;
   const atlasUrl = page.atlasUrl;
   // the words of the page in the reader's language, and countries' names in it (views.js)
-  const { say, countryName } = window.coopkgViews.words(page.text || {});
+  const { say, lang, countryName } = window.coopkgViews.words(page.text || {});
+  const small = () => window.matchMedia(page.smallScreen).matches;
   const form = document.getElementById("controls");
   const field = (name) => form.elements[name];
   const filterNames = ["programme", "source", "project", "theme", "country", "year"];
@@ -46,13 +47,16 @@
     writeUrl();
     const params = new URLSearchParams();
     for (const name of filterNames) if (field(name).value) params.set(name, field(name).value);
+    if (small()) params.set("strongest", page.phoneLinks);  // the server sends a phone the strongest links only
     const response = await fetch(api + "?" + params.toString());
     if (!response.ok) { document.getElementById("message").textContent = await response.text(); return; }
     const answer = await response.json();
     await atlas;  // fetched beside the data (both are preloaded by the page)
     data = answer;
     performance.mark("coopkg:data");
-    document.getElementById("message").textContent = data.message;
+    const { links, of } = data.drawn;
+    document.getElementById("message").textContent = [data.message, links < of
+      ? say("phoneLinks", { shown: links.toLocaleString(lang), all: of.toLocaleString(lang) }) : ""].filter(Boolean).join(" ");
     draw();
   }
   function arc(a, b) {
@@ -117,7 +121,7 @@
     placeLabels();
     const toCountry = transfers.filter((t) => !t.from.place || !t.to.place).length;
     document.getElementById("counts").textContent =
-      say("counts", { places: data.places.length, links: data.links.length, transfers: transfers.length }) +
+      say("counts", { places: data.places.length, links: data.drawn.of, transfers: transfers.length }) +
       (toCountry ? ". " + say("countryEnds", { num: toCountry }) : "");
     if (selected && byId.has(selected)) select(selected); else if (selected) { selected = ""; writeUrl(); }
     if (!window.mapView.drawnAt) {  // the data is drawn: what bench/views.py times

@@ -11,7 +11,17 @@
   const field = (name) => form.elements[name];
   const filterNames = ["kind", "programme", "source", "project", "theme", "country", "city", "year"];
   const stateNames = [...filterNames, "size", "colour", "find", "node", "radius"];
-  const palette = d3.scaleOrdinal([...d3.schemeTableau10, ...d3.schemeSet3]);
+  // Colours by value, in the order values are first met: Tableau 10 then ColorBrewer's Set3 (as d3-scale-chromatic
+  // gives them); the page does without d3, whose 78 kB a phone waited for to colour the nodes.
+  const COLOURS = ["#4e79a7", "#f28e2c", "#e15759", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f",
+    "#bab0ab", "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9",
+    "#bc80bd", "#ccebc5", "#ffed6f"];
+  const coloured = new Map();
+  const palette = (value) => {
+    if (!coloured.has(value)) coloured.set(value, COLOURS[coloured.size % COLOURS.length]);
+    return coloured.get(value);
+  };
+  const small = () => window.matchMedia(page.smallScreen).matches;
   let cy = null, data = null, selected = "";
 
   function readUrl() {
@@ -29,6 +39,7 @@
     const params = new URLSearchParams();
     for (const name of filterNames) if (field(name).value) params.set(name, field(name).value);
     if (field("radius").value && selected) { params.set("ego", selected); params.set("radius", field("radius").value); }
+    if (small()) params.set("strongest", page.phoneLinks);  // the server sends a phone the strongest links only
     return params;
   }
   function colourOf(node) { return palette(String(node[field("colour").value] ?? "")); }
@@ -91,28 +102,25 @@
     if (!response.ok) { document.getElementById("message").textContent = await response.text(); return; }
     data = await response.json();
     performance.mark("coopkg:data");
-    document.getElementById("message").textContent = data.message;
+    document.getElementById("message").textContent = message();
     draw();
   }
-  // On a phone's screen the strongest links only: thousands of lines are no more readable there, and drawing
-  // them took most of a slow phone's wait (bench/views.py --phone). The measures still count every link.
-  const PHONE_LINKS = 1000;
-  function drawnEdges() {
-    const small = window.matchMedia("(max-width: 40rem)").matches;
-    if (!small || data.edges.length <= PHONE_LINKS) return data.edges;
-    const strongest = data.edges.map((e, i) => [e, i]).sort((a, b) => b[0].weight - a[0].weight || a[1] - b[1]);
-    document.getElementById("message").textContent = [data.message,
-      say("phoneLinks", { shown: PHONE_LINKS.toLocaleString(lang), all: data.edges.length.toLocaleString(lang) })]
+  // On a phone's screen the strongest links only (asked for in query()): thousands of lines are no more readable
+  // there. The measures still count every link.
+  function message() {
+    const { links, of } = data.drawn;
+    if (!small() || links >= of) return data.message;
+    return [data.grouped, say("phoneLinks", { shown: links.toLocaleString(lang), all: of.toLocaleString(lang) })]
       .filter(Boolean).join(" ");
-    return strongest.slice(0, PHONE_LINKS).map(([e]) => e);
   }
   function draw() {
     const size = sizes(data.nodes);
-    const edges = drawnEdges();
+    const edges = data.edges;
     const maxWeight = Math.max(1, ...edges.map((e) => e.weight));
     const elements = [
+      // drawn first without labels, which are placed once the network is on the screen (placeLabels)
       ...data.nodes.map((n) => ({ data: { ...n, id: n.id, label: data.kind === "country" ? countryName(n.label) : n.label,
-        size: size(n), colour: colourOf(n) }, position: { x: n.x, y: n.y } })),
+        size: size(n), colour: colourOf(n) }, position: { x: n.x, y: n.y }, classes: "nolabel" })),
       ...edges.map((e, i) => ({ data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight,
         width: 1 + 7 * e.weight / maxWeight } })),
     ];
@@ -125,7 +133,8 @@
     let guess = 1;
     if (preset && data.nodes.length > 1) {
       const xs = data.nodes.map((n) => n.x), ys = data.nodes.map((n) => n.y), pad = 60 + 60;
-      guess = Math.min((box.width - pad) / Math.max(1, d3.max(xs) - d3.min(xs)), (box.height - pad) / Math.max(1, d3.max(ys) - d3.min(ys)));
+      const span = (values) => Math.max(1, Math.max(...values) - Math.min(...values));
+      guess = Math.min((box.width - pad) / span(xs), (box.height - pad) / span(ys));
       if (!(guess > 0 && Number.isFinite(guess))) guess = 1;
     }
     styledZoom = 0;
@@ -139,15 +148,15 @@
     });
     if (preset && Math.abs(cy.zoom() / guess - 1) < 0.2) styledZoom = cy.zoom();  // near enough: no second styling
     performance.mark("coopkg:built");
-    placeLabels();
-    performance.mark("coopkg:labels");
     cy.on("viewport", placeLabelsSoon);
+    // The nodes and links first, then the labels: measuring and placing them took a slow phone a second more.
     cy.one("render", () => {
       if (!window.networkView.paintedAt) {  // the data is drawn: what bench/views.py times
         window.networkView.paintedAt = performance.now();
         performance.mark("coopkg:drawn");
       }
       window.networkView.draws += 1;
+      setTimeout(() => { placeLabels(); performance.mark("coopkg:labels"); }, 0);
     });
     cy.on("tap", "node", (event) => select(event.target.id()));
     cy.on("tap", (event) => { if (event.target === cy) select(""); });
@@ -159,7 +168,7 @@
       list.add(new Option(n.label, n.id));
       names.append(new Option(n.label));
     }
-    document.getElementById("counts").textContent = say("counts", { nodes: data.nodes.length, links: data.edges.length });
+    document.getElementById("counts").textContent = say("counts", { nodes: data.nodes.length, links: data.drawn.of });
     legend();
     highlight();
     if (selected && cy.getElementById(selected).length) select(selected); else selected = "";
