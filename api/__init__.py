@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import brotli
 import cachetools
@@ -81,7 +82,9 @@ def create_app(
         app.extensions["coopkg_admin"] = admin.AdminState(shared=shared)
         app.register_blueprint(admin.bp)
     validators.install(app)
-    _compress(app)  # after the validators: its after_request runs first, so their ETag is set on the result
+    compress = _compress(app)  # after the validators: its after_request runs first, so their ETag is set on the result
+    if shared is not None:  # serving: each web process has the views' scripts compressed before a phone asks
+        threading.Thread(target=_precompress, args=(app, compress), name="kg-precompress", daemon=True).start()
     _bounded_bodies(app, config)
     _security_headers(app, config)
     if config.access_log:
@@ -118,7 +121,7 @@ def content_security_policy(config: Config, *, inline_styles: bool = False, fram
     )
 
 
-def _compress(app: Flask) -> None:
+def _compress(app: Flask) -> Compress:
     """Pages, JSON, scripts, styles and the map's outline go out brotli- or gzip-encoded to a client that asks
     (Flask-Compress): on a slow phone link they were most of the wait."""
     app.config.update(
@@ -131,6 +134,7 @@ def _compress(app: Flask) -> None:
     from api.validators import accepted_coding
 
     compress = Compress(app)
+    app.extensions["compress"] = compress  # Flask-Compress registers itself nowhere; its cache is filled at start
 
     @app.after_request
     def compressed(response):
@@ -163,6 +167,22 @@ def _compress(app: Flask) -> None:
                 environ.pop("HTTP_ACCEPT_ENCODING", None)
             else:
                 environ["HTTP_ACCEPT_ENCODING"] = asked
+
+    return compress
+
+
+#: The largest files of the map and network pages, compressed when a web process starts: at brotli's highest
+#: level Cytoscape takes 0.7 s of CPU (2 s on a busy machine), which the first phone of each process waited for.
+PRECOMPRESSED = ("cytoscape/cytoscape.min.js", "d3/d3.min.js", "world-atlas/europe-50m.json")
+
+
+def _precompress(app: Flask, compress: Compress) -> None:
+    """Put the brotli copies of PRECOMPRESSED in Flask-Compress's cache, under the keys its requests look up."""
+    for name in PRECOMPRESSED:
+        with app.test_request_context(f"{app.static_url_path}/{name}"):
+            key = f"br;{_static_key(request)}"
+        if compress.cache.get(key) is None:
+            compress.cache.set(key, _STATIC_CODINGS["br"](Path(app.static_folder or "", name).read_bytes()))
 
 
 def _compress_static_once(compress: Compress, response) -> None:

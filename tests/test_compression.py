@@ -96,6 +96,24 @@ def test_a_static_file_goes_out_at_the_codings_highest_level(client, encoding):
     assert len(body) <= len(smallest) + 32  # gzip's header may differ; Flask-Compress's own levels give 5-20% more
 
 
+def test_a_serving_process_compresses_the_views_largest_files_before_they_are_asked_for(client, monkeypatch):
+    """`kg serve`'s processes put the brotli copies of the map's and network's largest files in the cache at
+    start, under the keys requests look them up by: the first phone does not wait for brotli's highest level."""
+    import api
+
+    app, compress = client.application, client.application.extensions["compress"]
+    monkeypatch.setattr(compress, "cache", api._StaticCompressed())
+    api._precompress(app, compress)
+    asked = []
+    for coding, compressor in list(api._STATIC_CODINGS.items()):
+        monkeypatch.setitem(api._STATIC_CODINGS, coding, lambda data, c=compressor: asked.append(1) or c(data))
+    for name in api.PRECOMPRESSED:
+        plain = client.get(f"/static/{name}", headers={"Accept-Encoding": "identity"}).get_data()
+        body = client.get(f"/static/{name}", headers={"Accept-Encoding": "br"}).get_data()
+        assert brotli.decompress(body) == plain and len(body) < len(plain) / 2
+    assert not asked  # every one came from the cache
+
+
 def test_a_range_of_a_static_file_is_that_range_of_its_bytes(client):
     plain = client.get("/static/d3/d3.min.js", headers={"Accept-Encoding": "identity"}).get_data()
     for encoding in ("gzip", "br"):  # the whole file, compressed and kept
