@@ -52,12 +52,12 @@
   // leaves room for more of them; which are shown is decided by placeLabels.
   function styles(zoom) {
     return [
+      // a label's properties on the labelled nodes only: styling every node's text was a slow phone's second
       { selector: "node", style: { "background-color": "data(colour)", width: "data(size)", height: "data(size)",
-        label: "data(label)", "font-size": 11 / zoom, "text-wrap": "ellipsis", "text-max-width": 130 / zoom,
-        "text-valign": "bottom", "text-margin-y": 2 / zoom,
-        "text-outline-color": "#fff", "text-outline-width": 1.5 / zoom, "text-outline-opacity": 0.8, "border-width": 1, "border-color": "#333" } },
-      { selector: "node.nolabel", style: { label: "" } },
-      { selector: "node.labelled", style: { "z-index": 10 } },
+        "border-width": 1, "border-color": "#333" } },
+      { selector: "node.labelled", style: { label: "data(label)", "font-size": 11 / zoom, "text-wrap": "ellipsis",
+        "text-max-width": 130 / zoom, "text-valign": "bottom", "text-margin-y": 2 / zoom, "text-outline-color": "#fff",
+        "text-outline-width": 1.5 / zoom, "text-outline-opacity": 0.8, "z-index": 10 } },
       { selector: "edge", style: { width: "data(width)", "line-color": "#9aa8c7", opacity: 0.7,
         "curve-style": data.directed ? "bezier" : "haystack",
         "target-arrow-shape": data.directed ? "triangle" : "none", "target-arrow-color": "#9aa8c7" } },
@@ -76,7 +76,7 @@
     const rank = (n) => (n.id() === selected ? 2e9 : 0) + (n.hasClass("found") ? 1e9 : 0) + (n.data(key) || 0) * 1e3 +
       (n.data("degree") || 0) * 1e-3;
     const nodes = cy.nodes().toArray();
-    cy.batch(() => cy.nodes().removeClass("nolabel labelled"));
+    cy.batch(() => cy.nodes().addClass("labelled"));  // every label styled, to be measured
     // Labelled nodes are drawn above the others (z-index), so only their discs can hide a label: a node keeps its
     // label when the label touches no label or disc of a node placed before it, and its disc covers no such label.
     const body = (n) => n.boundingBox({ includeLabels: false, includeOverlays: false });
@@ -91,7 +91,7 @@
         hidden.push(node);
       else placed.push({ label: box, disc });
     }
-    cy.batch(() => { cy.collection(hidden).addClass("nolabel"); cy.nodes().not(cy.collection(hidden)).addClass("labelled"); });
+    cy.batch(() => cy.collection(hidden).removeClass("labelled"));
     window.networkView.labelsPlaced += 1;
   }
   let placing = 0, styledZoom = 0;
@@ -120,7 +120,7 @@
     const elements = [
       // drawn first without labels, which are placed once the network is on the screen (placeLabels)
       ...data.nodes.map((n) => ({ data: { ...n, id: n.id, label: data.kind === "country" ? countryName(n.label) : n.label,
-        size: size(n), colour: colourOf(n) }, position: { x: n.x, y: n.y }, classes: "nolabel" })),
+        size: size(n), colour: colourOf(n) }, position: { x: n.x, y: n.y } })),
       ...edges.map((e, i) => ({ data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight,
         width: 1 + 7 * e.weight / maxWeight } })),
     ];
@@ -300,7 +300,7 @@
   field("find").addEventListener("input", () => { highlight(); writeUrl(); });
   window.networkView = { get cy() { return cy; }, get data() { return data; }, paintedAt: 0, draws: 0, labelsPlaced: 0,
     // the boxes of the labels shown (model coordinates), for tests and exports
-    labelBoxes: () => cy.nodes().filter((n) => !n.hasClass("nolabel") && n.data("label"))
+    labelBoxes: () => cy.nodes().filter((n) => n.hasClass("labelled") && n.data("label"))
       .map((n) => ({ id: n.id(), ...n.boundingBox({ includeLabels: true, includeNodes: false, includeOverlays: false }) })) };
   // The chosen filters go into the request straight from the URL, so the network does not wait for the lists.
   coopkgViews.seedFilters(form, ["programme", "source", "project", "theme", "country", "year"]);
