@@ -140,17 +140,22 @@ def _practice_parts(entity: Entity) -> dict:
     try:
         parts["similar"] = similar_to(entity.iri)
     except KGError as e:  # no vectors can be made (the model is missing): the page still shows the practice
-        parts["similar"], parts["error"] = None, f"Similar practices cannot be shown: {e}"
+        parts["similar"], parts["error"] = None, str(e)  # the page says it in the reader's language
     return parts
 
 
 def _organisation_parts(entity: Entity) -> dict:
-    """What an organisation page adds: the practices worth studying and potential partners, explained."""
+    """What an organisation page adds: its profile's links (the practices it owns, the events it hosted), then
+    the practices worth studying and potential partners, explained."""
+    pointing = {
+        prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]: subjects for (prop, _), subjects in entity.referenced_by.items()
+    }
+    parts = {"owns": pointing.get("owner", []), "hosted": pointing.get("hostedBy", []), "error": ""}
     try:
         practices, partners = recommendations(entity.iri)
-    except KGError as e:
-        return {"error": f"Recommendations cannot be shown: {e}", "practices": [], "partners": []}
-    return {"error": "", "practices": practices, "partners": partners}
+    except KGError as e:  # the page says it in the reader's language
+        return {**parts, "error": str(e), "practices": [], "partners": []}
+    return {**parts, "practices": practices, "partners": partners}
 
 
 def _resolve(reader, stem: str) -> str:
@@ -312,7 +317,7 @@ def find(suffix: str | None = None) -> Response:
         try:
             meaning = _by_meaning(text)
         except KGError as e:
-            trouble = f"The search by meaning is not available: {e}"
+            trouble = str(e)  # the page says it in the reader's language
     body = render_template(
         "search.html",
         text=text,

@@ -226,6 +226,36 @@ def test_an_organisation_page_and_the_api_recommend_practices_and_partners(clien
     assert client.get("/api/organisations/NO-SUCH/recommendations").status_code == 404
 
 
+def test_an_organisation_page_shows_its_profile_before_its_recommendations(client):
+    """What, where, who and when an organisation is comes first; what it could study and whom it could
+    partner with comes after (issue #31)."""
+    page = client.get("/id/innocrafts/organisation/P09", headers={"Accept": "text/html"}).get_data(as_text=True)
+    profile, recommendations = page.index('<section class="profile"'), page.index('<section class="next"')
+    assert profile < recommendations
+    headings = [page.index(f"<h2>{h}</h2>", profile) for h in ("What", "Where", "Who", "When")]
+    assert headings == sorted(headings) and headings[-1] < recommendations
+    facts = page[profile:recommendations]
+    assert "University or college" in facts and "(Muova)" in facts  # its type and acronym
+    assert 'href="/id/city/vaasa"' in facts and 'href="/id/country/FI"' in facts
+    assert 'href="/id/project/innocrafts"' in facts and "CreAction Hub" in facts  # a project, its own practice
+    assert 'href="/id/innocrafts/event/E04"' in facts  # the event it hosted
+
+
+def test_the_reasons_on_the_pages_are_in_the_reader_s_language(client):
+    """The reasons come from kg as codes and numbers; the pages say them in the reader's language, the JSON
+    answers in English."""
+    english = ("shares the theme", "already transferred", "its owner is", "partners (", "closest passage", "shares ")
+    page = client.get("/id/innocrafts/organisation/P09?lang=hu").get_data(as_text=True)
+    reasons = " ".join(re.findall(r'<span class="why">(.*?)</span>', page))
+    assert reasons and not any(e in reasons for e in english), reasons
+    assert "közös téma: " in reasons and "már 2 alkalommal átvették" in reasons and "közös partner (" in reasons
+    practice = client.get("/id/innocrafts/practice/IC-GP04?lang=bg").get_data(as_text=True)
+    reasons = " ".join(re.findall(r'<span class="why">(.*?)</span>', practice))
+    assert "най-близък откъс: „" in reasons and not any(e in reasons for e in english), reasons
+    answer = client.get("/api/organisations/P09/recommendations?lang=hu").json
+    assert any("already transferred" in r["why"] for r in answer["practices"])
+
+
 def test_recommendations_work_on_imported_eu_data(tmp_path):
     """A CORDIS organisation, with no practice of its own, still gets partners through its projects, the
     same as networkx's Adamic-Adar on the same network."""

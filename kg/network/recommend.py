@@ -1,6 +1,7 @@
 """Recommendations for one organisation: good practices worth studying, and potential new partners.
 
-Practices score on three things, each explained in words: a theme the organisation already works on
+Practices score on three things, each explained (a kg.reasons.Reason, said in English by `why` and in the
+reader's language by the pages): a theme the organisation already works on
 (through its own practices or the events it hosted), proven transfers of the practice elsewhere, and
 network distance to the practice's owner (near owners are easier to learn from). Partners are
 predicted with the Adamic-Adar index over the collaboration network (shared partners, the rarer the
@@ -20,6 +21,7 @@ import scipy.sparse as sp
 from kg.errors import AmbiguousId, NotFound
 from kg.namespaces import CROSSWALK, one_of
 from kg.network.build import organisation_igraph
+from kg.reasons import Reason, english
 from kg.store import Store
 from kg.store.rows import select_rows
 
@@ -84,7 +86,12 @@ class Recommendation:
     iri: str
     label: str
     score: float
-    why: str
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def why(self) -> str:
+        """The reasons in English, in one line."""
+        return english(self.reasons)
 
 
 def _values(store: Store, coop: str, query: str) -> list[dict[str, str]]:
@@ -125,11 +132,10 @@ def _themes(store: Store, coop: str) -> dict[str, dict[str, bool]]:
     return _by_subject(_values(store, coop, _THEMES), "o")
 
 
-def _shared(mine: dict[str, bool], theirs: dict[str, bool]) -> str:
-    """The themes two sides share, in words; one reached through the crosswalk says so."""
+def _shared(mine: dict[str, bool], theirs: dict[str, bool]) -> Reason:
+    """The themes two sides share; whether one was reached through the crosswalk."""
     shared = sorted(set(mine) & set(theirs))
-    crossed = any(mine[t] or theirs[t] for t in shared)
-    return ", ".join(shared) + (" (by the crosswalk between the programmes' themes)" if crossed else "")
+    return Reason("theme", {"themes": shared, "crosswalk": any(mine[t] or theirs[t] for t in shared)})
 
 
 def _network(store: Store, coop: str, network: Network | None) -> tuple[Network, dict[str, int]]:
@@ -163,12 +169,12 @@ def recommend_practices(
             continue
         why = []
         if shared:
-            why.append(f"shares the theme {_shared(mine, themes)}")
+            why.append(_shared(mine, themes))
         if transfers:
-            why.append(f"already transferred {transfers} time{'s' if transfers > 1 else ''}")
+            why.append(Reason("transferred", {"count": transfers}))
         if hops:
-            why.append("its owner is a direct partner" if hops == 1 else f"its owner is {hops} steps away")
-        result.append(Recommendation(p["practice"], p["title"], round(score, 3), "; ".join(why)))
+            why.append(Reason("direct_partner") if hops == 1 else Reason("steps_away", {"count": hops}))
+        result.append(Recommendation(p["practice"], p["title"], round(score, 3), tuple(why)))
     return sorted(result, key=lambda r: (-r.score, r.label))[:top]
 
 
@@ -197,8 +203,8 @@ def recommend_partners(
         score = float(scores[j])
         common = sorted(labels[n] for n in near & set(graph.neighbors(j)))
         mine, theirs = themes.get(organisation, {}), themes.get(nodes[j], {})
-        why = f"shares {len(common)} partner{'s' if len(common) > 1 else ''} ({', '.join(common[:3])}"
-        why += ", ..." if len(common) > 3 else ""
-        why += ")" + (f" and the theme {_shared(mine, theirs)}" if set(mine) & set(theirs) else "")
-        result.append(Recommendation(nodes[j], labels[j], round(score, 3), why))
+        why = [Reason("partners", {"count": len(common), "names": common[:3], "more": len(common) > 3})]
+        if set(mine) & set(theirs):
+            why.append(_shared(mine, theirs))
+        result.append(Recommendation(nodes[j], labels[j], round(score, 3), tuple(why)))
     return result

@@ -29,6 +29,7 @@ import numpy as np
 from kg.namespaces import Namespaces
 from kg.practices.similarity import Match, SimilarityIndex
 from kg.practices.text import TAGGING_CONCEPTS, Practice
+from kg.reasons import Reason
 from kg.store import Store
 
 __all__ = ["Concept", "CrossLingualSearch", "Found", "Vocabulary", "crosslingual_search", "multilingual_encoder"]
@@ -285,6 +286,7 @@ class Found:
     id = property(lambda self: self.match.id)
     title = property(lambda self: self.match.title)
     why = property(lambda self: self.match.why)
+    reasons = property(lambda self: self.match.reasons)
     origin = property(lambda self: self.match.origin)
     score = property(lambda self: self.match.score)
 
@@ -383,7 +385,7 @@ class CrossLingualSearch:
         for iri in best:
             p = by_iri[iri]
             mine = tuple(c for c in concepts if iri in c.practices)
-            match = matches.get(iri) or Match(p.iri, p.id, p.title, 0.0, "close in meaning", origin=p.origin)
+            match = matches.get(iri) or Match(p.iri, p.id, p.title, 0.0, (Reason("meaning"),), origin=p.origin)
             out.append(Found(Match(**{**match.__dict__, "score": fused[iri]}), mine))
         return out
 

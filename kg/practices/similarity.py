@@ -1,10 +1,10 @@
 """Practices like this one, and practices by meaning: one index of vectors per set of practice texts.
 
 A pair's score is mostly how close their texts are (cosine of the text vectors) and partly how many
-themes, sectors and target groups they share (Jaccard); each match comes with the reason in words: the
-shared facets and the closest pair of passages. Vectors are made at build and load and kept in the store's
-cache folder under a hash of the practices' texts, so a web process, a later command or an import that
-touches no practice only reads them.
+themes, sectors and target groups they share (Jaccard); each match comes with its reasons (kg.reasons: said
+in English by `why`, in the reader's language by the pages): the shared facets and the closest pair of passages.
+Vectors are made at build and load and kept in the store's cache folder under a hash of the practices' texts,
+so a web process, a later command or an import that touches no practice only reads them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import scipy.sparse as sp
 
 from kg.namespaces import Namespaces
 from kg.practices.encoders import Encoder, Vectors, encoder_for
-from kg.practices.text import FIELDS, Practice, read_practices, resolve_practice
+from kg.practices.text import Practice, read_practices, resolve_practice
+from kg.reasons import Reason, english
 from kg.store import Store
 
 __all__ = ["Match", "SimilarityIndex", "Similar", "build_index", "practice_index"]
@@ -42,18 +43,23 @@ _FORMAT = 3  # the cache file's layout; a change makes old files be computed aga
 
 @dataclass(frozen=True)
 class Match:
-    """One practice found, with its score and the reason in one line."""
+    """One practice found, with its score and its reasons."""
 
     iri: str
     id: str
     title: str
     score: float
-    why: str
+    reasons: tuple[Reason, ...]
     shared: dict[str, list[str]] = field(default_factory=dict)
     #: the closest passages: this practice's and the match's (similar practices), or the match's (search)
     passages: tuple[str, ...] | None = None
     #: the project or programme the practice comes from (INNOCRAFTS, URBACT)
     origin: str = ""
+
+    @property
+    def why(self) -> str:
+        """The reasons in English, in one line."""
+        return english(self.reasons)
 
     def as_json(self) -> dict:
         return {
@@ -70,11 +76,15 @@ class Match:
 
 @dataclass(frozen=True)
 class Similar:
-    """The answer for one practice: its matches, or the message saying why there are none."""
+    """The answer for one practice: its matches, or the reason there are none (`message` says it in English)."""
 
     practice: Practice
     matches: list[Match]
-    message: str = ""
+    reason: Reason | None = None
+
+    @property
+    def message(self) -> str:
+        return english([self.reason]) if self.reason else ""
 
 
 @lru_cache(maxsize=1)
@@ -144,12 +154,7 @@ class SimilarityIndex:
         """The `top` practices most like `key`, the practice itself left out, best first (ties by IRI)."""
         practice = self.resolve(key)
         if not practice.has_text:
-            return Similar(
-                practice,
-                [],
-                f"{practice.title or practice.iri} has no description, evidence or other text beyond its title, "
-                "so it cannot be compared with other practices yet",
-            )
+            return Similar(practice, [], Reason("no_text", {"title": practice.title or practice.iri}))
         i = self._by_iri[practice.iri]
         with _one_thread():
             text = self.vectors @ self.vectors[i]
@@ -187,9 +192,9 @@ class SimilarityIndex:
             lo, hi = self._offsets[j], self._offsets[j + 1]
             passage = self._passages[j][int(np.argmax(passages[lo:hi]))] if hi > lo else None
             p = self.practices[j]
-            why = f"closest passage ({FIELDS[passage[0]]}): “{_shorten(passage[1])}”" if passage else "its title"
+            why = Reason("passage", {"field": passage[0], "text": _shorten(passage[1])}) if passage else Reason("title")
             shown = (passage[1],) if passage else None
-            result.append(Match(p.iri, p.id, p.title, float(best[j]), why, passages=shown, origin=p.origin))
+            result.append(Match(p.iri, p.id, p.title, float(best[j]), (why,), passages=shown, origin=p.origin))
         return result
 
     def _jaccard(self, i: int, j: int) -> float:
@@ -223,13 +228,11 @@ class SimilarityIndex:
         passages = self._closest(i, j)
         parts = []
         if shared:
-            parts.append(
-                "shares " + "; ".join(f"{k[:-1] if len(v) == 1 else k} {', '.join(v)}" for k, v in shared.items())
-            )
+            parts.append(Reason("shared_facets", {k.replace(" ", "_"): v for k, v in shared.items()}))
         if passages:
-            parts.append(f"closest passage: “{_shorten(passages[1])}”")
+            parts.append(Reason("passage", {"field": "", "text": _shorten(passages[1])}))
         return Match(
-            q.iri, q.id, q.title, score, "; ".join(parts) or "close in wording", shared, passages, origin=q.origin
+            q.iri, q.id, q.title, score, tuple(parts) or (Reason("wording"),), shared, passages, origin=q.origin
         )
 
     # the cache ------------------------------------------------------------------------------------------

@@ -8,24 +8,12 @@ from dataclasses import dataclass, field
 
 from kg.errors import AmbiguousId, NotFound
 from kg.namespaces import CROSSWALK, FILLER_PATTERN, Namespaces, one_of
+from kg.reasons import FIELDS  # the text fields compared, in the order a reason names them
 from kg.store import Store
 from kg.store.rows import select_rows
 
 __all__ = ["FIELDS", "Practice", "read_practices", "resolve_practice", "sentences"]
 
-#: The text fields compared, in the order a reason names them (the good-practice template's own sections).
-FIELDS = {
-    "title": "title",
-    "description": "description",
-    "abstract": "one-line description",
-    "solution": "solution",
-    "approach": "approach",
-    "stakeholderInvolvement": "participation",
-    "evidenceOfSuccess": "evidence of success",
-    "resourcesNeeded": "resources needed",
-    "potentialForTransfer": "potential for transfer",
-    "difficultiesEncountered": "difficulties encountered",
-}
 #: What the bundled data says of a practice known only by name; it describes no practice, so is not compared.
 _FILLER = re.compile(FILLER_PATTERN, re.IGNORECASE)
 
