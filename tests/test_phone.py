@@ -106,3 +106,33 @@ def test_a_phone_draws_the_strongest_links_only_and_says_so(default_live, phone)
         phone.remove_listener("request", record)
         if view == "networkView":
             assert phone.evaluate("() => window.networkView.cy.edges().length") == 1000
+
+
+@pytest.mark.parametrize(
+    "lang, sentence",
+    [
+        ("en", "The {shown} strongest of {all} links are drawn."),
+        ("it", "Sono disegnati i {shown} legami più forti su {all}."),
+        ("hu", "A(z) {all} kapcsolatból a {shown} legerősebb látható."),
+    ],
+)
+def test_a_wide_screen_says_how_many_links_it_draws_in_the_reader_s_language(default_live, phone, lang, sentence):
+    """The default network has more links than a view draws; the page says so in its reader's language, with the
+    numbers written as that language writes them."""
+    page = phone
+    page.set_viewport_size({"width": 1280, "height": 900})
+    try:
+        _says_in(page, f"{default_live.url}/network?lang={lang}", lang, sentence)
+    finally:
+        page.set_viewport_size({"width": PHONE, "height": 780})
+        page.goto(default_live.url + "/practices?lang=en")  # the next test reads English
+
+
+def _says_in(page, url: str, lang: str, sentence: str) -> None:
+    page.goto(url)
+    page.wait_for_function("() => window.networkView && window.networkView.data", timeout=120_000)
+    drawn = page.evaluate("() => window.networkView.data.drawn")
+    assert drawn["links"] < drawn["of"]
+    number = f"(n) => new Intl.NumberFormat('{lang}').format(n)"  # as the language writes numbers (5000, 5 000)
+    words = {k: page.evaluate(number, v) for k, v in (("shown", drawn["links"]), ("all", drawn["of"]))}
+    assert page.locator("#message").inner_text() == sentence.format(**words)

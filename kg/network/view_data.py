@@ -200,7 +200,8 @@ def _organisation_graph(graph: ig.Graph, nodes: list[str], labels: list[str], at
 def _organisation_view(
     store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCache | None
 ) -> tuple[nx.Graph, str]:
-    """The organisation (or place) network for `filters`, and a message when it had to be grouped."""
+    """The organisation (or place) network for `filters`, and a note (`_GROUPED`'s code and values) when it
+    had to be grouped."""
     graph, nodes, labels, attributes = _cached(cache, store, ("organisations",), lambda: _organisations(store, ns))
     arrays = _cached(cache, store, ("edge-arrays",), lambda: _edge_arrays(graph))
     keep = np.ones(len(nodes), dtype=bool)
@@ -227,28 +228,20 @@ def _organisation_view(
     if filters.kind in ("country", "city"):
         grouped = _grouped(arrays, keep, attributes[filters.kind], filters.kind)
         if grouped.number_of_nodes() <= DRAW_LIMIT:
-            return grouped, ""
+            return grouped, None
         countries = _grouped(arrays, keep, attributes["country"], "country")
-        return countries, (
-            f"{grouped.number_of_nodes():,} cities are too many to draw: {countries.number_of_nodes()} countries "
-            "are shown instead. Click one (or choose a country) to see its cities."
-        )
+        return countries, {"code": "cities", "cities": grouped.number_of_nodes(), "groups": countries.number_of_nodes()}
     shown = int(keep.sum())
     if shown > DRAW_LIMIT:
         level = "city" if filters.country else "country"
         grouped = _grouped(arrays, keep, attributes[level], level)
         if grouped.number_of_nodes() < 2:  # the data gives no cities (or countries) to group by
             strongest = _strongest(arrays, keep, DRAW_LIMIT)
-            return _organisation_graph(graph, nodes, labels, attributes, strongest), (
-                f"{shown:,} organisations are too many to draw and the data gives no {level} to group them by: "
-                f"the {DRAW_LIMIT:,} with the most links are shown. Choose a project or theme to narrow it."
-            )
-        what = "cities" if level == "city" else "countries"
-        return grouped, (
-            f"{shown:,} organisations are too many to draw: {grouped.number_of_nodes()} {what} are shown instead. "
-            f"Click one (or choose a {level}, project or theme) to see its organisations."
-        )
-    return _organisation_graph(graph, nodes, labels, attributes, keep), ""
+            note = {"code": f"ungrouped_{level}", "organisations": shown, "shown": DRAW_LIMIT}
+            return _organisation_graph(graph, nodes, labels, attributes, strongest), note
+        note = {"code": f"by_{level}", "organisations": shown, "groups": grouped.number_of_nodes()}
+        return grouped, note
+    return _organisation_graph(graph, nodes, labels, attributes, keep), None
 
 
 def _one_year_organisations(graph: nx.Graph, store: Store, ns: Namespaces, filters: ViewFilters) -> nx.Graph:
@@ -318,7 +311,7 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
             ),
         )
 
-    message = ""
+    note = None
     if filters.kind == "transfer":
         graph = narrowed("transfer", None) if filters.programme or filters.source else source("transfer", None)
     elif filters.year is not None or filters.programme or filters.source:
@@ -328,28 +321,52 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
         if filters.kind == "org":
             graph = _one_year_organisations(graph, store, ns, filters)
     else:
-        graph, message = _organisation_view(store, ns, filters, cache)
+        graph, note = _organisation_view(store, ns, filters, cache)
     kind = graph.graph.get("kind", filters.kind)
     analysis = analyse(graph)
     edges = [
         {"source": a, "target": b, "weight": d.get("weight", 1), "kinds": d.get("kinds", "")}
         for a, b, d in graph.edges(data=True)
     ]
-    grouped, limit = message, filters.strongest or EDGE_LIMIT
+    limit = filters.strongest or EDGE_LIMIT
     if len(edges) > limit:
         edges = _strongest_links(edges, limit)
-        message = f"{message} The {limit:,} strongest of {graph.number_of_edges():,} links are drawn.".strip()
+    drawn = {"links": len(edges), "of": graph.number_of_edges()}
     return {
         "kind": kind,
         "directed": graph.is_directed(),
         "aggregated": kind != filters.kind,
-        "message": message,
-        "grouped": grouped,  # the message's first part alone, and the links drawn of all: for a page to translate
-        "drawn": {"links": len(edges), "of": graph.number_of_edges()},
+        "message": message(note, drawn),
+        # the message's parts as codes and numbers, for a page to say in the reader's language
+        "grouped": note,
+        "drawn": drawn,
         "summary": analysis.summary,
         "nodes": _drawn_nodes(graph, ns, kind, analysis.rows),
         "edges": edges,
     }
+
+
+#: What a view says when it groups a network too large to draw, in English (the pages have their own words).
+_GROUPED = {
+    "cities": "{cities:,} cities are too many to draw: {groups:,} countries are shown instead. Click one (or choose "
+    "a country) to see its cities.",
+    "by_country": "{organisations:,} organisations are too many to draw: {groups:,} countries are shown instead. Click "
+    "one (or choose a country, project or theme) to see its organisations.",
+    "by_city": "{organisations:,} organisations are too many to draw: {groups:,} cities are shown instead. Click one "
+    "(or choose a city, project or theme) to see its organisations.",
+    "ungrouped_country": "{organisations:,} organisations are too many to draw and the data gives no country to group "
+    "them by: the {shown:,} with the most links are shown. Choose a project or theme to narrow it.",
+    "ungrouped_city": "{organisations:,} organisations are too many to draw and the data gives no city to group them "
+    "by: the {shown:,} with the most links are shown. Choose a project or theme to narrow it.",
+}
+
+
+def message(grouped: dict | None, drawn: dict[str, int]) -> str:
+    """A view's note in English: how its network was grouped, and how many of its links are drawn."""
+    parts = [_GROUPED[grouped["code"]].format(**grouped)] if grouped else []
+    if drawn["links"] < drawn["of"]:
+        parts.append(f"The {drawn['links']:,} strongest of {drawn['of']:,} links are drawn.")
+    return " ".join(parts)
 
 
 def _strongest_links(links: list[dict], count: int) -> list[dict]:
@@ -535,11 +552,14 @@ def map_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCach
                 ends.append({"country": r[f"{side}Country"], "numeric": _numeric(r[f"{side}Country"])})
         if len(ends) == 2:
             transfers.append({"id": r["x"], "kind": r["kind"], "from": ends[0], "to": ends[1]})
-    drawn = [{"source": a, "target": b, "weight": w} for (a, b), w in links.items() if a in places and b in places]
+    every = [{"source": a, "target": b, "weight": w} for (a, b), w in links.items() if a in places and b in places]
+    sent = _strongest_links(every, filters.strongest) if filters.strongest else every
+    drawn = {"links": len(sent), "of": len(every)}
     return {
         "places": list(places.values()),
-        "links": _strongest_links(drawn, filters.strongest) if filters.strongest else drawn,
+        "links": sent,
         "transfers": transfers,
-        "message": network["message"],
-        "drawn": {"links": min(len(drawn), filters.strongest or len(drawn)), "of": len(drawn)},
+        "message": message(network["grouped"], drawn),
+        "grouped": network["grouped"],
+        "drawn": drawn,
     }

@@ -6,7 +6,7 @@
   const optionsUrl = page.optionsUrl;
   const atlasUrl = page.atlasUrl;
   // the words of the page in the reader's language, and countries' names in it (views.js)
-  const { say, lang, countryName } = window.coopkgViews.words(page.text || {});
+  const { say, countryName } = window.coopkgViews.words(page.text || {});
   const small = () => window.matchMedia(page.smallScreen).matches;
   const form = document.getElementById("controls");
   const field = (name) => form.elements[name];
@@ -54,9 +54,7 @@
     await atlas;  // fetched beside the data (both are preloaded by the page)
     data = answer;
     performance.mark("coopkg:data");
-    const { links, of } = data.drawn;
-    document.getElementById("message").textContent = [data.message, links < of
-      ? say("phoneLinks", { shown: links.toLocaleString(lang), all: of.toLocaleString(lang) }) : ""].filter(Boolean).join(" ");
+    document.getElementById("message").textContent = coopkgViews.note(data, page.notes, small());
     draw();
   }
   function arc(a, b) {

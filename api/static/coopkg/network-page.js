@@ -107,12 +107,7 @@
   }
   // On a phone's screen the strongest links only (asked for in query()): thousands of lines are no more readable
   // there. The measures still count every link.
-  function message() {
-    const { links, of } = data.drawn;
-    if (!small() || links >= of) return data.message;
-    return [data.grouped, say("phoneLinks", { shown: links.toLocaleString(lang), all: of.toLocaleString(lang) })]
-      .filter(Boolean).join(" ");
-  }
+  function message() { return coopkgViews.note(data, page.notes, small()); }
   function draw() {
     const size = sizes(data.nodes);
     const edges = data.edges;

@@ -14,6 +14,20 @@ window.coopkgViews = {
     };
     return { say, lang, countryName };
   },
+  // What a view says about the data it drew, in the reader's language: how a network too large to draw was grouped
+  // (`grouped`: a code of the page's notes and its numbers) and how many of its links are drawn (`drawn`).
+  note(data, notes, small) {
+    const { say, lang } = this.words(notes);
+    const number = (value) => Number(value).toLocaleString(lang);
+    const parts = [];
+    if (data.grouped) {
+      const { code, ...values } = data.grouped;
+      parts.push(say(code, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, number(v)]))));
+    }
+    const { links, of } = data.drawn;
+    if (links < of) parts.push(say(small ? "phoneLinks" : "strongestLinks", { shown: number(links), all: number(of) }));
+    return parts.join(" ");
+  },
   // Put the URL's chosen filter values into their selects at once, so the view need not wait for the lists.
   seedFilters(form, names) {
     const params = new URLSearchParams(location.search);
