@@ -4,13 +4,14 @@ and the JSON they read: /api/network, /api/map and /api/network/options (the sam
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from api.services import services
 from kg.errors import KGError, StoreError
-from kg.network.view_data import DRAW_LIMIT, ViewFilters, filter_options, map_view, network_view
+from kg.network.view_data import DRAW_LIMIT, ViewFilters, fewer_links, filter_options, map_view, network_view
 
 bp = Blueprint("network", __name__)
 
@@ -53,17 +54,26 @@ def _answer(view) -> Response:
     served = services()
     try:
         filters = _filters()
-        # keyed by the version the server serves (a rebuild is picked up on reload, as for queries)
-        key = (served.version, view.__name__, filters)
-        body = served.responses.peek(key)
-        if body is None:
-            body = json.dumps(view(served.store, served.config.ns, filters, served.views)).encode()
-            served.responses.put(key, body)
-        return Response(body, mimetype="application/json")
+        return Response(view_json(served, view, filters), mimetype="application/json")
     except StoreError:
         raise  # the store cannot answer now: 503, from the app's handler
     except (KGError, ValueError) as e:
         return Response(f"{e}\n", status=400, mimetype="text/plain")
+
+
+def view_json(served, view, filters: ViewFilters) -> bytes:
+    """The view's JSON, kept per data version (a rebuild is picked up on reload, as for queries) and filters; a
+    phone's (fewer links) is cut from the whole view's, so that it costs no second analysis of the network."""
+    key = (served.version, view.__name__, filters)
+    body = served.responses.peek(key)
+    if body is None:
+        if filters.strongest is None:
+            body = json.dumps(view(served.store, served.config.ns, filters, served.views)).encode()
+        else:
+            whole = json.loads(view_json(served, view, replace(filters, strongest=None)))
+            body = json.dumps(fewer_links(whole, filters.strongest)).encode()
+        served.responses.put(key, body)
+    return body
 
 
 @bp.get("/api/network")

@@ -336,10 +336,13 @@ class Services:
         store, ns, cache = self.store, self.config.ns, self.views
 
         def work() -> None:
+            from api.network import PHONE_LINKS, view_json
+
             try:
-                network_view(store, ns, ViewFilters(), cache)
+                for view in (network_view, map_view):  # their JSON as a wide screen and a phone ask for it
+                    for filters in (ViewFilters(), ViewFilters(strongest=PHONE_LINKS)):
+                        view_json(self, view, filters)
                 cache.get((store.version, "options"), lambda: filter_options(store, ns))
-                map_view(store, ns, ViewFilters(), cache)
                 self.similarity()
                 self.crosslingual()  # a first search need not wait for the vocabularies or the vectors
             except Exception as e:  # noqa: BLE001 - the first request builds it again and reports the error

@@ -403,3 +403,17 @@ class _Preloads(HTMLParser):
         found = dict(attrs)
         if tag == "link" and found.get("rel") == "preload" and found.get("as") == "fetch" and "media" in found:
             self.data.append((found["href"] or "", found["media"] or ""))
+
+
+def test_a_phone_s_view_is_cut_from_the_wide_one_without_a_second_analysis(default_client, monkeypatch):
+    """The measures of a network take the time; a phone's answer (fewer links) is made from the wide screen's."""
+    import kg.network.view_data as view_data
+
+    analysed = []
+    original = view_data.analyse
+    monkeypatch.setattr(view_data, "analyse", lambda graph, *a, **k: analysed.append(1) or original(graph, *a, **k))
+    wide = default_client.get("/api/network", query_string={"country": "IT", "kind": "city"}).get_json()
+    before = len(analysed)
+    phone = default_client.get("/api/network", query_string={"country": "IT", "kind": "city", "strongest": "3"})
+    assert phone.status_code == 200 and len(analysed) == before
+    assert phone.get_json()["nodes"] == wide["nodes"] and len(phone.get_json()["edges"]) == min(3, len(wide["edges"]))

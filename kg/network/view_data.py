@@ -25,7 +25,7 @@ from kg.network.select import PLAUSIBLE_YEARS, Project, read_projects, source_na
 from kg.store import Store
 from kg.store.rows import select_rows
 
-__all__ = ["ViewFilters", "ViewCache", "network_view", "map_view", "filter_options", "DRAW_LIMIT"]
+__all__ = ["ViewFilters", "ViewCache", "network_view", "map_view", "fewer_links", "filter_options", "DRAW_LIMIT"]
 
 #: The most nodes a view draws; above it the organisation network is shown by country first.
 DRAW_LIMIT = 2000
@@ -328,11 +328,10 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
         {"source": a, "target": b, "weight": d.get("weight", 1), "kinds": d.get("kinds", "")}
         for a, b, d in graph.edges(data=True)
     ]
-    limit = filters.strongest or EDGE_LIMIT
-    if len(edges) > limit:
-        edges = _strongest_links(edges, limit)
+    if len(edges) > EDGE_LIMIT:
+        edges = _strongest_links(edges, EDGE_LIMIT)
     drawn = {"links": len(edges), "of": graph.number_of_edges()}
-    return {
+    view = {
         "kind": kind,
         "directed": graph.is_directed(),
         "aggregated": kind != filters.kind,
@@ -343,6 +342,22 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
         "summary": analysis.summary,
         "nodes": _drawn_nodes(graph, ns, kind, analysis.rows),
         "edges": edges,
+    }
+    return fewer_links(view, filters.strongest)
+
+
+def fewer_links(view: dict, strongest: int | None) -> dict:
+    """A network or map view (as network_view and map_view give it) with its `strongest` heaviest links only, and
+    its note saying so; the rest as it was. What a phone gets, made from the view a wide screen gets."""
+    items = "edges" if "edges" in view else "links"
+    if strongest is None or len(view[items]) <= strongest:
+        return view
+    drawn = {"links": strongest, "of": view["drawn"]["of"]}
+    return {
+        **view,
+        items: _strongest_links(view[items], strongest),
+        "drawn": drawn,
+        "message": message(view["grouped"], drawn),
     }
 
 
@@ -553,13 +568,13 @@ def map_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: ViewCach
         if len(ends) == 2:
             transfers.append({"id": r["x"], "kind": r["kind"], "from": ends[0], "to": ends[1]})
     every = [{"source": a, "target": b, "weight": w} for (a, b), w in links.items() if a in places and b in places]
-    sent = _strongest_links(every, filters.strongest) if filters.strongest else every
-    drawn = {"links": len(sent), "of": len(every)}
-    return {
+    drawn = {"links": len(every), "of": len(every)}
+    view = {
         "places": list(places.values()),
-        "links": sent,
+        "links": every,
         "transfers": transfers,
         "message": message(network["grouped"], drawn),
         "grouped": network["grouped"],
         "drawn": drawn,
     }
+    return fewer_links(view, filters.strongest)
