@@ -84,8 +84,11 @@ def test_the_language_switch_is_folded_and_one_tap_away(live, phone):
 
 
 def test_a_phone_draws_the_strongest_links_only_and_says_so(default_live, phone):
-    """On a small screen the network and the map ask the server for their 1,000 strongest links (the default
-    build has about 5,000): the strongest ones, preloaded, and the page says how many of how many."""
+    """On a small screen the network and the map ask the server for their strongest links (the default build
+    has about 6,000): the strongest ones, preloaded, the network with the nodes they join only, and the page
+    says how many of how many."""
+    from api.network import PHONE_LINKS
+
     for path, view, items in (("/network", "networkView", "edges"), ("/map", "mapView", "links")):
         asked: list[str] = []
 
@@ -96,16 +99,26 @@ def test_a_phone_draws_the_strongest_links_only_and_says_so(default_live, phone)
         phone.goto(default_live.url + path)
         phone.wait_for_function(f"() => window.{view} && window.{view}.data", timeout=120_000)
         every = phone.evaluate(f"() => fetch('/api/{path[1:]}').then((r) => r.json())")
-        drawn = phone.evaluate(f"() => window.{view}.data.{items}.map((e) => e.weight)")
+        shown = phone.evaluate(f"() => window.{view}.data")
         weights = sorted((e["weight"] for e in every[items]), reverse=True)
-        assert len(weights) > 1000 and len(drawn) == 1000
-        assert sorted(drawn, reverse=True) == weights[:1000]  # the strongest
-        assert sum("strongest=1000" in url for url in asked) == 1  # the preloaded answer, fetched once
+        assert len(weights) > PHONE_LINKS and len(shown[items]) == PHONE_LINKS
+        assert sorted((e["weight"] for e in shown[items]), reverse=True) == weights[:PHONE_LINKS]  # the strongest
+        assert sum(f"strongest={PHONE_LINKS}" in url for url in asked) == 1  # the preloaded answer, fetched once
         message = phone.locator("#message").inner_text()
-        assert "1,000" in message and f"{every['drawn']['of']:,}" in message
+        assert f"{PHONE_LINKS:,}" in message and f"{every['drawn']['of']:,}" in message
         phone.remove_listener("request", record)
         if view == "networkView":
-            assert phone.evaluate("() => window.networkView.cy.edges().length") == 1000
+            joined = {e["source"] for e in shown["edges"]} | {e["target"] for e in shown["edges"]}
+            assert {n["id"] for n in shown["nodes"]} == joined < {n["id"] for n in every["nodes"]}
+            assert phone.evaluate(
+                "() => [window.networkView.cy.nodes().length, window.networkView.cy.edges().length]"
+            ) == [
+                len(joined),
+                PHONE_LINKS,
+            ]
+            assert f"{len(joined):,} of the {len(every['nodes']):,} organisations" in message
+        else:
+            assert len(shown["places"]) == len(every["places"])  # a map keeps every place
 
 
 @pytest.mark.parametrize(

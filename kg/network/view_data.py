@@ -348,17 +348,20 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
 
 def fewer_links(view: dict, strongest: int | None) -> dict:
     """A network or map view (as network_view and map_view give it) with its `strongest` heaviest links only, and
-    its note saying so; the rest as it was. What a phone gets, made from the view a wide screen gets."""
+    its note saying so; a network keeps the nodes those links join (a map keeps every place). What a phone gets,
+    made from the view a wide screen gets: on a small screen hundreds of nodes are no more readable, and drawing
+    them was most of a slow phone's wait."""
     items = "edges" if "edges" in view else "links"
     if strongest is None or len(view[items]) <= strongest:
         return view
+    kept = _strongest_links(view[items], strongest)
     drawn = {"links": strongest, "of": view["drawn"]["of"]}
-    return {
-        **view,
-        items: _strongest_links(view[items], strongest),
-        "drawn": drawn,
-        "message": message(view["grouped"], drawn),
-    }
+    fewer = {**view, items: kept}
+    if items == "edges":
+        joined = {e["source"] for e in kept} | {e["target"] for e in kept}
+        fewer["nodes"] = [n for n in view["nodes"] if n["id"] in joined]
+        drawn.update(nodes=len(fewer["nodes"]), of_nodes=len(view["nodes"]))
+    return {**fewer, "drawn": drawn, "message": message(view["grouped"], drawn)}
 
 
 #: What a view says when it groups a network too large to draw, in English (the pages have their own words).
@@ -379,7 +382,12 @@ _GROUPED = {
 def message(grouped: dict | None, drawn: dict[str, int]) -> str:
     """A view's note in English: how its network was grouped, and how many of its links are drawn."""
     parts = [_GROUPED[grouped["code"]].format(**grouped)] if grouped else []
-    if drawn["links"] < drawn["of"]:
+    if "nodes" in drawn:
+        parts.append(
+            f"The {drawn['links']:,} strongest of {drawn['of']:,} links are drawn, between {drawn['nodes']:,} of the "
+            f"{drawn['of_nodes']:,} organisations or places."
+        )
+    elif drawn["links"] < drawn["of"]:
         parts.append(f"The {drawn['links']:,} strongest of {drawn['of']:,} links are drawn.")
     return " ".join(parts)
 

@@ -163,7 +163,7 @@
       list.add(new Option(n.label, n.id));
       names.append(new Option(n.label));
     }
-    document.getElementById("counts").textContent = say("counts", { nodes: data.nodes.length, links: data.drawn.of });
+    document.getElementById("counts").textContent = say("counts", { nodes: data.drawn.of_nodes ?? data.nodes.length, links: data.drawn.of });
     legend();
     highlight();
     if (selected && cy.getElementById(selected).length) select(selected); else selected = "";

@@ -24,8 +24,12 @@ window.coopkgViews = {
       const { code, ...values } = data.grouped;
       parts.push(say(code, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, number(v)]))));
     }
-    const { links, of } = data.drawn;
-    if (links < of) parts.push(say(small ? "phoneLinks" : "strongestLinks", { shown: number(links), all: number(of) }));
+    const { links, of, nodes, of_nodes: total } = data.drawn;
+    if (nodes !== undefined) {
+      parts.push(say("phoneNetwork", { shown: number(links), all: number(of), nodes: number(nodes), total: number(total) }));
+    } else if (links < of) {
+      parts.push(say(small ? "phoneLinks" : "strongestLinks", { shown: number(links), all: number(of) }));
+    }
     return parts.join(" ");
   },
   // Put the URL's chosen filter values into their selects at once, so the view need not wait for the lists.
