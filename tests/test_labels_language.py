@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gettext
 import html
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pycountry
@@ -20,6 +21,9 @@ SCHEME = "https://w3id.org/coopkg/scheme/"
 #: IC-GP02, Bottega Scuola: a practice in Florence, Italy, on theme T4, for young people
 PRACTICE = "/id/innocrafts/practice/IC-GP02"
 VOCABULARIES = Graph().parse(Path(__file__).parent.parent / "ontology" / "vocabularies.ttl")
+URBACT_THEMES = Graph().parse(Path(__file__).parent.parent / "ontology" / "urbact-themes.ttl")
+#: an URBACT practice (Bucharest's public utility park) and one of its themes
+URBACT_PRACTICE = "/id/urbact/practice/41"
 PAGE_LANGUAGES = "bg el es fi fr hu it lt lv nl pt ro sk".split()
 
 
@@ -32,6 +36,46 @@ def _concept(path: str, lang: str) -> str:
     labels = [str(o) for o in VOCABULARIES.objects(URIRef(SCHEME + path), SKOS.prefLabel) if o.language == lang]
     assert len(labels) == 1, (path, lang, labels)
     return labels[0]
+
+
+def _urbact_theme(name: str, lang: str) -> str:
+    theme = URIRef(SCHEME + "urbact-theme/" + name)
+    labels = [str(o) for o in URBACT_THEMES.objects(theme, SKOS.prefLabel) if o.language == lang]
+    assert len(labels) == 1, (name, lang, labels)
+    return labels[0]
+
+
+class _Page(HTMLParser):
+    """A page's option texts, and its text outside the reasons of its lists (`<span class="why">`)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.options: list[str] = []
+        self.text: list[str] = []
+        self._in_option = self._in_why = 0
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "option":
+            self._in_option, self.options = 1, [*self.options, ""]
+        if tag not in ("br", "img", "wbr") and (self._in_why or (tag == "span" and ("class", "why") in attrs)):
+            self._in_why += 1  # the depth of elements inside the reasons
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "option":
+            self._in_option = 0
+        if self._in_why:
+            self._in_why -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_option:
+            self.options[-1] += data
+        if not self._in_why:
+            self.text.append(data)
+
+
+def _options(page: str) -> list[str]:
+    return _Page(page).options
 
 
 def _text(response) -> str:
@@ -109,3 +153,44 @@ def test_labels_are_in_the_data(bundled_store):
     assert Literal("Lead partner", lang="en") in set(
         VOCABULARIES.objects(URIRef(SCHEME + "project-role/lead-partner"), SKOS.prefLabel)
     )
+
+
+@pytest.mark.parametrize("lang", ["hu", "it"])
+def test_urbact_themes_are_in_the_reader_language(default_client, lang):
+    for path in ("/practices", "/"):  # the theme filter of the practices list and of the home page
+        options = _options(_text(default_client.get(f"{path}?lang={lang}")))
+        assert _urbact_theme("circular-economy", lang) in options, path
+        assert "Circular economy" not in options and "Climate adaptation" not in options, path
+    page = _text(default_client.get(f"{URBACT_PRACTICE}?lang={lang}"))
+    assert _urbact_theme("climate-adaptation", lang) in page
+    # the similar practices' reasons still name the shared themes as the build wrote them, in English
+    assert "Climate adaptation" not in "".join(_Page(page).text)
+
+
+def test_urbact_themes_stay_english_on_the_english_pages(default_client):
+    options = _options(_text(default_client.get("/practices?lang=en")))
+    assert "Circular economy" in options and _urbact_theme("circular-economy", "hu") not in options
+    page = _text(default_client.get(URBACT_PRACTICE))
+    assert "Climate adaptation" in page and _urbact_theme("climate-adaptation", "hu") not in page
+
+
+def test_urbact_themes_have_a_label_in_each_page_language():
+    scheme = URIRef(SCHEME + "urbact-theme")
+    concepts = list(URBACT_THEMES.subjects(SKOS.inScheme, scheme))
+    assert len(concepts) == 68
+    assert _urbact_theme("integrated-urban-development", "hu") == "Integrált városfejlesztés"
+    english: dict[str, URIRef] = {}  # what the import looks a cell up by: notation, English and other labels
+    for concept in concepts:
+        langs = sorted(o.language for o in URBACT_THEMES.objects(concept, SKOS.prefLabel))
+        assert langs == sorted(["en", *PAGE_LANGUAGES]), concept
+        for o in (*URBACT_THEMES.objects(concept, SKOS.notation), *URBACT_THEMES.objects(concept, SKOS.altLabel)):
+            english[str(o).casefold()] = concept
+        english.update(
+            {str(o).casefold(): concept for o in URBACT_THEMES.objects(concept, SKOS.prefLabel) if o.language == "en"}
+        )
+    # a translation never names another theme as URBACT's files write it (the concept index ignores language)
+    for concept in concepts:
+        for label in URBACT_THEMES.objects(concept, SKOS.prefLabel):
+            assert english.get(str(label).casefold(), concept) == concept, (concept, label)
+    notes = [str(n) for n in URBACT_THEMES.objects(scheme, SKOS.editorialNote)]
+    assert any("AI model" in n and "reviewed by no one" in n for n in notes)

@@ -136,6 +136,9 @@ class Entity:
 
 
 _LABEL = "rdfs:label|skos:prefLabel|schema:name"
+#: A property's names: its one English rdfs:label (coop.ttl) and its skos:prefLabels in the pages' other
+#: languages (coop-labels.ttl); a property with neither shows its IRI's last part.
+_PROPERTY_LABEL = "rdfs:label|skos:prefLabel"
 
 #: The language the labels are chosen in when a caller names none (the data's own language).
 DEFAULT_LANGUAGE = "en"
@@ -176,20 +179,21 @@ def _rank_of(tag: str, lang: str) -> int:
 
 def _facts(lang: str) -> str:
     return f"""
-SELECT ?s ?merged ?p ?o ?g (SAMPLE(?pl) AS ?plabel) ({best_label("?ol", lang)} AS ?olabel)
+SELECT ?s ?merged ?p ?o ?g ({best_label("?pl", lang)} AS ?plabel) ({best_label("?ol", lang)} AS ?olabel)
        (SAMPLE(LANG(?o)) AS ?olang) WHERE {{
   GRAPH ?g {{ ?s ?p ?o }} FILTER(!STRSTARTS(STR(?g), STR(?merged)))
-  OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
+  OPTIONAL {{ ?p {_PROPERTY_LABEL} ?pl }}
   OPTIONAL {{ ?o {_LABEL} ?ol }}
 }} GROUP BY ?s ?merged ?p ?o ?g ORDER BY ?p ?o"""
 
 
 def _referenced_by(lang: str) -> str:
     return f"""
-SELECT ?o ?inferred ?merged ?s ?p ({best_label("?sl", lang)} AS ?slabel) (SAMPLE(?pl) AS ?plabel) WHERE {{
+SELECT ?o ?inferred ?merged ?s ?p ({best_label("?sl", lang)} AS ?slabel) ({best_label("?pl", lang)} AS ?plabel)
+WHERE {{
   GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && ?g != ?inferred && !STRSTARTS(STR(?g), STR(?merged)))
   OPTIONAL {{ ?s {_LABEL} ?sl }}
-  OPTIONAL {{ ?p rdfs:label ?pl FILTER(LANGMATCHES(LANG(?pl), "en") || LANG(?pl) = "") }}
+  OPTIONAL {{ ?p {_PROPERTY_LABEL} ?pl }}
 }} GROUP BY ?o ?inferred ?merged ?s ?p ORDER BY ?p ?slabel LIMIT 2000"""
 
 
@@ -227,8 +231,9 @@ def canonical_of(reader: Reader, ns: Namespaces, iri: str) -> str | None:
 def describe(reader: Reader, ns: Namespaces, iri: str, lang: str | None = None) -> Entity | None:
     """The entity with its facts (grouped by named graph, i.e. source file) and inverse links, or None when
     the graph says nothing about it. An organisation found under several IRIs (record linkage) also gets
-    the facts and inverse links of its other IRIs, each fact marked with the IRI it is about. Its label and
-    the labels of what it links to are those in `lang` where there are, else English, else untagged."""
+    the facts and inverse links of its other IRIs, each fact marked with the IRI it is about. Its label, the
+    labels of what it links to and the names of the properties (coop-labels.ttl names the ontology's) are
+    those in `lang` where there are, else English, else untagged."""
     entity = _describe_one(reader, ns, iri, lang)
     if entity is None:
         return None
