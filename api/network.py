@@ -17,7 +17,7 @@ bp = Blueprint("network", __name__)
 
 #: The links a small screen (a phone) asks for, the strongest, with the nodes they join: more are not readable
 #: there, and receiving and drawing them was most of a slow phone's wait (bench/views.py --phone).
-PHONE_LINKS = 500
+PHONE_LINKS = 300
 #: Where the pages count a screen as small (their CSS's breakpoint).
 SMALL_SCREEN = "(max-width: 40rem)"
 
