@@ -50,6 +50,6 @@ comunica: $(COMUNICA)
 test: lint docs browser virtuoso comunica
 	$(BIN)/python -m pytest
 
-# The one-minute loop: everything but the SPARQL servers, the browser and the deliberately slow tests.
+# The quick loop (under two minutes here): everything but the SPARQL servers, the browser and the slow tests.
 quick: install
 	$(BIN)/python -m pytest -q -n 2 -m "not remote and not browser and not slow and not client"

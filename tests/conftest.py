@@ -30,13 +30,16 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Markers from the fixtures a test uses: `page` means the browser, a SPARQL server means remote."""
+    """Markers from the fixtures a test uses: `page` means the browser, a SPARQL server means remote, and the
+    default build (URBACT's 20,000 rows too: half a minute per xdist worker) means slow."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if "page" in fixtures:
             item.add_marker(pytest.mark.browser)
         if fixtures & {"virtuoso", "oxigraph_server"}:
             item.add_marker(pytest.mark.remote)
+        if fixtures & {"default_store", "default_config", "default_client", "default_live"}:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -63,21 +66,41 @@ def oxigraph_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def local_templates(tmp_path_factory):
+    """The bundled data built once per session (per xdist worker) in memory and on disk, by backend; no test
+    writes to them: `built_template` hands them out and `built` copies them."""
+    templates: dict[str, tuple[Store, Config]] = {}
+    yield templates
+    for store, _ in templates.values():
+        store.close()
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
-def built_template(request, tmp_path_factory) -> tuple[str, Store, Config]:
-    """A store of the bundled data per backend, built once per test module; tests get copies (`built`)."""
+def built_template(request, tmp_path_factory, local_templates) -> tuple[str, Store, Config]:
+    """A store of the bundled data per backend; tests get copies (`built`). In memory and on disk it is the
+    session's (`local_templates`); module scope keeps the tests in module order. On a SPARQL server it is
+    built once per test module."""
     kind = request.param
+    if kind in ("memory", "disk"):
+        if kind not in local_templates:
+            store, config = make_store(kind, tmp_path_factory.mktemp(f"built-{kind}"), request)
+            build(store, config, INNOCRAFTS)
+            if kind == "disk":
+                store.close()  # copied as files: closed, so that the copy is consistent
+            local_templates[kind] = store, config
+        store, config = local_templates[kind]
+        yield kind, store, config
+        return
     store, config = make_store(kind, tmp_path_factory.mktemp(f"built-{kind}"), request)
     build(store, config, INNOCRAFTS)
-    if kind == "disk":
-        store.close()  # copied as files: closed, so that the copy is consistent
     yield kind, store, config
     store.close()
 
 
 @pytest.fixture
 def built(built_template, tmp_path, request) -> tuple[Store, Config]:
-    """A store built from the bundled data, once per backend: a copy of the module's template, which the
+    """A store built from the bundled data, once per backend: a copy of the session's template, which the
     test may change. On a SPARQL server, where a copy costs as much as a build, it is built again."""
     kind, template, config = built_template
     if kind == "memory":

@@ -49,7 +49,7 @@ def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest | None 
     return open_store(location, create=True), config
 
 
-#: The INNOCRAFTS data and the crosswalk without URBACT's 20,000 rows: what the per-module stores hold, so
+#: The INNOCRAFTS data and the crosswalk without URBACT's 20,000 rows: what the shared test stores hold, so
 #: that a module's build takes a second; the session's served store and the URBACT tests hold everything.
 INNOCRAFTS = [resource_dir("data") / "innocrafts", resource_dir("data") / "crosswalk"]
 

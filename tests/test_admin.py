@@ -39,6 +39,7 @@ def doomed(tmp_path):
     server.close()
 
 
+@pytest.mark.slow
 def test_readiness_fails_when_the_store_is_gone(doomed):
     server, folder = doomed
     (folder / "current").unlink()
@@ -83,6 +84,7 @@ def admin(tmp_path_factory):
     server.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic czNjcmV0", f"bearer {TOKEN}x"])
 def test_admin_requests_without_the_token_are_refused(admin, header):
     server, _ = admin
@@ -109,6 +111,7 @@ def _catalogued_triples(server) -> int:
     return max(int(n) for n in catalog.objects(None, VOID.triples))
 
 
+@pytest.mark.slow
 def test_reload_serves_a_store_changed_beside_the_server(admin, tmp_path):
     server, root = admin
     auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -146,6 +149,7 @@ def test_rebuild_runs_in_the_background_and_then_serves_the_new_store(admin):
     assert requests.get(server.url + "/readyz", timeout=10).json()["version"] == status["version"]
 
 
+@pytest.mark.slow
 def test_reload_serves_the_similar_practices_of_the_new_data(admin, tmp_path):
     """Practices added beside the server are compared only once it reloads, never from stale vectors."""
     server, root = admin
@@ -173,6 +177,7 @@ def test_reload_serves_the_similar_practices_of_the_new_data(admin, tmp_path):
     assert nearest() == "XX-GP02"
 
 
+@pytest.mark.slow
 def test_a_reload_never_serves_a_cached_or_validated_answer_of_the_old_data(admin, tmp_path):
     server, root = admin
     query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}

@@ -69,6 +69,7 @@ def _answer(server: LiveServer, path: str):
     return body
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SURFACES)
 def test_every_surface_answers_the_same_on_each_backend(served, reference, path):
     _, server = served
@@ -79,6 +80,7 @@ def test_every_surface_answers_the_same_on_each_backend(served, reference, path)
     assert answer == _answer(reference, path)
 
 
+@pytest.mark.slow
 def test_network_and_map_views(served):
     _, server = served
     network = requests.get(server.url + "/api/network", timeout=120).json()
@@ -88,6 +90,7 @@ def test_network_and_map_views(served):
     assert requests.get(server.url + "/network", timeout=30).status_code == 200
 
 
+@pytest.mark.slow
 def test_dumps_need_a_store_on_disk(served):
     backend, server = served
     r = requests.get(server.url + "/dumps/SHA256SUMS", timeout=120)
@@ -104,6 +107,7 @@ def _graph_names(server: LiveServer) -> set[str]:
     return {str(n) for n in rdflib.Graph().parse(data=r.text, format="turtle").objects(None, sd.name)}
 
 
+@pytest.mark.slow
 def test_the_service_description_names_the_same_graphs_on_each_backend(served, reference):
     _, server = served
     names = _graph_names(server)

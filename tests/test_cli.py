@@ -30,6 +30,7 @@ def test_every_command_has_help(runner, command):
     assert "Usage: kg" in result.output
 
 
+@pytest.mark.slow
 def test_build_then_query_in_the_same_folder(built_here, tmp_path):
     assert (tmp_path / "kg-store" / "current").exists()
     result = built_here.invoke(cli, ["query", "partners-by-country", "--format", "csv"])
@@ -43,6 +44,7 @@ def test_build_then_query_in_the_same_folder(built_here, tmp_path):
     assert [r["country"] for r in table] == sorted(r["country"] for r in table)
 
 
+@pytest.mark.slow
 def test_practices_by_theme(built_here):
     result = built_here.invoke(cli, ["query", "practices-by-theme", "-p", "theme=T2", "-f", "json"])
     assert result.exit_code == 0, result.output
@@ -52,6 +54,7 @@ def test_practices_by_theme(built_here):
     assert {b["theme"]["value"] for b in bindings} == {"T2"}
 
 
+@pytest.mark.slow
 def test_events_with_host_city_and_date(built_here):
     result = built_here.invoke(cli, ["query", "events", "-p", "acronym=INNOCRAFTS", "-f", "csv"])
     assert result.exit_code == 0, result.output
@@ -61,6 +64,7 @@ def test_events_with_host_city_and_date(built_here):
     assert (barcelona["cityName"], barcelona["hostName"]) == ("Barcelona", "Chamber of Commerce of Barcelona")
 
 
+@pytest.mark.slow
 def test_transfers_with_source_and_target_place(built_here):
     result = built_here.invoke(cli, ["query", "transfers", "-f", "csv"])
     assert result.exit_code == 0, result.output
@@ -70,18 +74,21 @@ def test_transfers_with_source_and_target_place(built_here):
     assert transfers["TR06"]["targetPlaces"] == "Bulgaria"
 
 
+@pytest.mark.slow
 def test_query_text_and_table_output(built_here):
     result = built_here.invoke(cli, ["query", "SELECT ?n WHERE { ?p a coop:Project ; coop:acronym ?n } ORDER BY ?n"])
     assert result.exit_code == 0, result.output
     assert "INNOCRAFTS" in result.output and "(6 rows)" in result.output
 
 
+@pytest.mark.slow
 def test_query_from_a_file(built_here, tmp_path):
     (tmp_path / "q.rq").write_text("ASK { ?s a <https://w3id.org/coopkg/ontology#Transfer> }")
     result = built_here.invoke(cli, ["query", "q.rq"])
     assert result.output.strip() == "true"
 
 
+@pytest.mark.slow
 def test_bad_query_is_a_clear_error(built_here):
     result = built_here.invoke(cli, ["query", "SELECT ?x WHERE { ?x"])
     assert result.exit_code == 1
@@ -89,6 +96,7 @@ def test_bad_query_is_a_clear_error(built_here):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_bad_csv_exits_non_zero_with_file_and_line(built_here, tmp_path):
     folder = tmp_path / "more"
     folder.mkdir()
@@ -110,6 +118,7 @@ def test_query_without_a_store_says_what_to_do(runner):
     assert "run `kg build` first" in result.output
 
 
+@pytest.mark.slow
 def test_store_location_from_the_environment(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("KG_STORE", str(tmp_path / "elsewhere"))
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
@@ -117,6 +126,7 @@ def test_store_location_from_the_environment(runner, tmp_path, monkeypatch):
     assert runner.invoke(cli, ["stats"]).exit_code == 0
 
 
+@pytest.mark.slow
 def test_validate_conforms(built_here):
     result = built_here.invoke(cli, ["validate"])
     assert result.exit_code == 0
@@ -126,6 +136,7 @@ def test_validate_conforms(built_here):
     assert (None, None, None) in report and "ValidationReport" in machine.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fmt,parser",
     [("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld"), ("nquads", "nquads"), ("trig", "trig")],
@@ -154,6 +165,7 @@ def test_export_parses_back(built_here, fmt, parser, tmp_path):
         assert len(parsed) == triples <= quads
 
 
+@pytest.mark.slow
 def test_stats_counts_classes(built_here):
     result = built_here.invoke(cli, ["stats"])
     assert "coop:GoodPractice" in result.output
@@ -161,6 +173,7 @@ def test_stats_counts_classes(built_here):
     assert line.split()[-1] == str(bundled_rows("organisations.csv"))
 
 
+@pytest.mark.slow
 def test_serve_runs_a_production_server_that_stops_gracefully(built_here, tmp_path):
     """`kg serve` (granian) answers SPARQL from a real process; on SIGTERM a request under way still gets its
     answer, the server exits 0, and no query worker process is left behind."""
@@ -223,6 +236,7 @@ def test_serve_runs_a_production_server_that_stops_gracefully(built_here, tmp_pa
             proc.wait()
 
 
+@pytest.mark.slow
 def test_serve_on_a_port_in_use_is_a_clear_error(built_here, tmp_path):
     import socket
     import subprocess
@@ -244,6 +258,7 @@ def test_serve_on_a_port_in_use_is_a_clear_error(built_here, tmp_path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_build_shows_progress_and_a_summary(runner):
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 0
@@ -260,6 +275,7 @@ def test_a_bad_setting_is_a_clear_error(runner, monkeypatch):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -280,6 +296,7 @@ def test_user_mistakes_are_one_line_errors(built_here, args, message):
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_command_that_fails_leaves_no_query_result_in_a_cycle(built_here):
     """The error's traceback holds the frames it passed through, one of them with the query's result."""
     args = ["query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "-f", "turtle"]

@@ -86,6 +86,7 @@ def test_a_static_file_is_compressed_once_a_process(client, monkeypatch):
     assert len(calls) >= 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
 def test_a_static_file_goes_out_at_the_codings_highest_level(client, encoding):
     """Compressed once a process, a static file can take the slow, smallest setting (brotli 11, gzip 9)."""
@@ -96,6 +97,7 @@ def test_a_static_file_goes_out_at_the_codings_highest_level(client, encoding):
     assert len(body) <= len(smallest) + 32  # gzip's header may differ; Flask-Compress's own levels give 5-20% more
 
 
+@pytest.mark.slow
 def test_a_serving_process_compresses_the_views_largest_files_before_they_are_asked_for(client, monkeypatch):
     """`kg serve`'s processes put the brotli copies of the map's and network's largest files in the cache at
     start, under the keys requests look them up by: the first phone does not wait for brotli's highest level."""

@@ -24,6 +24,7 @@ def location(tmp_path_factory) -> str:
     return location
 
 
+@pytest.mark.slow
 def test_results_past_the_size_limit_are_refused(location):
     executor = QueryExecutor(location, workers=1, timeout=10, max_bytes=2000)
     try:
@@ -44,6 +45,7 @@ DESIGNS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design", DESIGNS)
 def test_a_timed_out_worker_is_replaced_and_the_next_query_answered(location, design):
     """The query past the limit is stopped (its process killed), and the next query is answered by the worker
@@ -80,6 +82,7 @@ def test_a_timed_out_worker_is_replaced_and_the_next_query_answered(location, de
         executor.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design", DESIGNS[:2])
 def test_a_template_that_is_gone_is_started_again_when_a_worker_is_replaced(location, design):
     """The template process killed (by the OOM killer, say): the next replacement starts a new one, so the
@@ -102,6 +105,7 @@ def test_a_template_that_is_gone_is_started_again_when_a_worker_is_replaced(loca
         executor.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design", DESIGNS[:2])
 def test_forked_workers_answer_from_the_template_s_store_and_end_with_the_pool(location, design):
     import psutil
@@ -148,6 +152,7 @@ CYCLE_PRONE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CYCLE_PRONE)
 def test_no_query_result_is_left_for_a_garbage_collection_on_another_thread(location, name):
     """No result may be left in a reference cycle (see helpers.query_results_left_in_cycles)."""

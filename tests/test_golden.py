@@ -110,6 +110,7 @@ def test_every_built_in_mapping_set_has_a_golden_file():
         assert (GOLDEN / name / "expected.nq").is_file() or UPDATE, f"tests/golden/{name}/expected.nq is missing"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SETS)
 def test_an_import_gives_exactly_the_golden_quads(bases, name):
     template, config = bases(name)

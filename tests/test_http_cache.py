@@ -100,6 +100,7 @@ class CountingExecutor(InlineExecutor):
         return super().run(request, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_a_repeated_query_is_answered_from_the_result_cache(served_config):
     from api import create_app
 

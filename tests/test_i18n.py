@@ -110,6 +110,7 @@ def test_the_switch_links_to_every_offered_language(client):
     assert "/practices?page=1&amp;lang=it" in body
 
 
+@pytest.mark.slow
 def test_hreflang_alternates_on_every_page(client):
     for path in ("/", "/practices", "/id/innocrafts/practice/CC-GP05", "/search?q=craft", "/no-such-page"):
         alternates = _page(client.get(path, headers={"Accept": "text/html"})).alternates

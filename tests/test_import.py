@@ -98,6 +98,7 @@ def _rows(store, query: str) -> list[dict[str, str]]:
     return select_rows(store, Namespaces().sparql_prefixes() + query)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delimiter", [",", ";"])
 def test_cordis_files_in_both_delimiters(built, tmp_path, delimiter):
     store, config = built
@@ -147,6 +148,7 @@ def test_cordis_files_in_both_delimiters(built, tmp_path, delimiter):
     assert CONTACT not in everything and "Main street 1" not in everything  # no personal or contact data
 
 
+@pytest.mark.slow
 def test_importing_again_gives_the_same_graph(built, tmp_path):
     store, config = built
     folder = write_cordis(tmp_path / "h2020", ",")
@@ -201,6 +203,7 @@ def test_strict_refuses_a_bad_value_and_nothing_changes(built, tmp_path, case):
     assert snapshot(store) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BAD_VALUES)
 def test_a_bad_value_is_left_out_and_reported(built, tmp_path, case):
     store, config = built
@@ -217,6 +220,7 @@ def test_a_bad_value_is_left_out_and_reported(built, tmp_path, case):
     assert len(participations) == (3 if action == "dropped row" else 4)
 
 
+@pytest.mark.slow
 def test_a_bad_date_names_file_row_and_value(built, tmp_path):
     store, config = built
     folder = write_cordis(
@@ -236,6 +240,7 @@ def test_a_bad_date_names_file_row_and_value(built, tmp_path):
     assert _rows(store, f"SELECT ?a WHERE {{ <{ID}project/cordis/101001> coop:acronym ?a }}") == [{"a": "CRAFTLAB"}]
 
 
+@pytest.mark.slow
 def test_an_interreg_style_partner_list(runner, tmp_path):
     folder = tmp_path / "alpinecrafts"
     folder.mkdir()
@@ -262,6 +267,7 @@ def test_an_interreg_style_partner_list(runner, tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_a_file_of_no_known_layout_names_what_is_missing(runner, tmp_path):
     (tmp_path / "list.csv").write_text("projectID,name\n1,X\n", encoding="utf-8")
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
@@ -276,6 +282,7 @@ def test_a_file_of_no_known_layout_names_what_is_missing(runner, tmp_path):
     assert unknown.exit_code == 1 and "known: cordis, h2020, interreg, keep" in unknown.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("control", ["\x00", "\x1b", "\x7f", "\x85", "\x00\x01\x02"])
 def test_control_characters_in_a_name_are_removed_and_reported(built, tmp_path, control):
     store, config = built
@@ -288,6 +295,7 @@ def test_control_characters_in_a_name_are_removed_and_reported(built, tmp_path, 
     assert f"{len(control)} control character" in cleaned[0].reason
 
 
+@pytest.mark.slow
 def test_a_shared_vat_number_links_only_the_same_name_and_placeholders_link_nothing(built, tmp_path):
     store, config = built
     rows = [
@@ -319,6 +327,7 @@ def test_a_shared_vat_number_links_only_the_same_name_and_placeholders_link_noth
     assert "1 by VAT number and name" in report.summary() and "under different names" in report.summary()
 
 
+@pytest.mark.slow
 def test_a_partner_list_exported_as_a_spreadsheet(runner, tmp_path):
     import datetime
 
@@ -358,6 +367,7 @@ def test_a_partner_list_exported_as_a_spreadsheet(runner, tmp_path):
     assert len(document["issues"]) == len(entries)
 
 
+@pytest.mark.slow
 def test_participations_of_projects_not_imported_link_to_stubs(built, tmp_path):
     store, config = built
     folder = write_cordis(tmp_path / "h2020", ",")
@@ -401,6 +411,7 @@ def test_files_of_no_readable_layout_say_what_they_are(built, tmp_path, name, co
     assert snapshot(store) == before
 
 
+@pytest.mark.slow
 def test_real_data_oddities_are_warnings_with_the_line_and_the_files_column(built, tmp_path):
     """A lump-sum grant's total cost of 0 under an EU contribution (CORDIS publishes ERC proof of concept
     grants so) is a warning naming the file's line and column, and the import goes in."""
@@ -413,6 +424,7 @@ def test_real_data_oddities_are_warnings_with_the_line_and_the_files_column(buil
     assert warning.field == "ecMaxContribution"  # the CORDIS column, not the bundled data's
 
 
+@pytest.mark.slow
 def test_violations_already_in_the_store_do_not_block_a_valid_load(built, tmp_path):
     from kg.errors import ValidationFailed
     from kg.ingest.loader import load
@@ -435,6 +447,7 @@ def test_violations_already_in_the_store_do_not_block_a_valid_load(built, tmp_pa
     import_files(store, config, "cordis", [write_cordis(tmp_path / "h2020", ",")])  # nor a valid import
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", ["sp ace", "a#b", "q?x", 'lt<gt>"{|}^`', "100%zz"])
 def test_a_folder_or_file_name_no_iri_can_hold_still_imports(folder, tmp_path):
     """The folder and file names make the file's named graph: a name an IRI cannot hold, or that would make a

@@ -95,6 +95,7 @@ def test_standard_terms_count_the_same_after_a_real_import(imported, kind, vocab
     assert _count(store, config.ns, theirs) == expected
 
 
+@pytest.mark.slow
 def test_the_inferred_types_follow_a_load_that_replaces_a_file(built, tmp_path):
     store, config = built
     extra = tmp_path / "extra"

@@ -163,6 +163,7 @@ def _same_as(runner, query_filter: str = "") -> set[tuple[str, str]]:
     return {tuple(line.split(",")) for line in result.output.splitlines()[1:]}
 
 
+@pytest.mark.slow
 def test_the_review_file_decides_on_every_later_import(runner, innocrafts_rows, monkeypatch):
     monkeypatch.setenv("KG_LINK_THRESHOLD", "0.95")  # Aalto's 0.88 falls in the grey zone
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
@@ -202,6 +203,7 @@ def test_the_review_file_decides_on_every_later_import(runner, innocrafts_rows, 
     assert pair in _same_as(runner) and florence not in _same_as(runner)
 
 
+@pytest.mark.slow
 def test_a_review_file_that_cannot_be_read_names_the_line_and_changes_nothing(runner, innocrafts_rows):
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
     Path("kg-link-review.csv").write_text(
@@ -236,6 +238,7 @@ def linked_store(tmp_path_factory):
 GOLD = Path(__file__).parents[1] / "bench" / "data" / "linkage-gold-innocrafts-keep.csv"
 
 
+@pytest.mark.slow
 def test_every_innocrafts_partner_is_linked_to_its_keep_eu_row_and_no_two_partners_are_one(linked_store):
     config, report = linked_store
     linkage = report.linkage
@@ -257,6 +260,7 @@ def test_every_innocrafts_partner_is_linked_to_its_keep_eu_row_and_no_two_partne
         assert len([m for m in members if "/innocrafts/organisation/" in m]) <= 1, members
 
 
+@pytest.mark.slow
 def test_a_linked_cluster_is_one_node_in_the_network_and_one_entry_in_the_partners(linked_store):
     config, report = linked_store
     canonical = report.linkage.canonical
@@ -300,6 +304,7 @@ def _organisations(config) -> set[str]:
         return {r["o"].value for r in store.query(query)}
 
 
+@pytest.mark.slow
 def test_the_saved_queries_count_a_linked_organisation_once(linked_store):
     from kg.namespaces import Namespaces
     from kg.query.saved import read_saved_queries
@@ -325,6 +330,7 @@ def test_the_saved_queries_count_a_linked_organisation_once(linked_store):
     assert not [b for b in bridges if report.linkage.canonical.get(b, b) != b]  # members appear as their cluster
 
 
+@pytest.mark.slow
 def test_a_partner_opens_a_keep_eu_record_and_reads_the_one_organisation(linked_store, page):
     """In Chromium: the keep.eu IRI of Florence's municipality leads to one page with both records' facts,
     and the partners index lists the municipality once."""
@@ -348,6 +354,7 @@ def test_a_partner_opens_a_keep_eu_record_and_reads_the_one_organisation(linked_
         server.close()
 
 
+@pytest.mark.slow
 def test_the_next_build_honours_the_review_file(runner):
     """A person decides two bundled records are one (the tool never would: both have ids of their own)."""
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0

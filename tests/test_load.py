@@ -82,6 +82,7 @@ def test_cities_carry_coordinates_and_links(bundled_store):
     assert florence[0]["lat"].startswith("43.77")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_loading_the_same_files_twice_gives_the_same_graph(backend, request, tmp_path, dataset):
     store, config = make_store(backend, tmp_path, request)
@@ -92,6 +93,7 @@ def test_loading_the_same_files_twice_gives_the_same_graph(backend, request, tmp
     assert snapshot(store) == before
 
 
+@pytest.mark.slow
 def test_editing_a_file_and_reloading_replaces_its_graph(built, dataset):
     store, config = built
     _edit_csv(dataset / "practices.csv", "IC-GP01", "title", "FUSE, renamed")
@@ -185,6 +187,7 @@ BAD_INPUT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
 @pytest.mark.parametrize("command", ["load", "build"])
 def test_bad_input_is_refused_and_the_store_is_unchanged(case, command, built, dataset):
@@ -208,6 +211,7 @@ VIOLATING_TTL = """
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_shacl_violation_fails_unless_allowed(backend, request, tmp_path):
     store, config = make_store(backend, tmp_path, request)
@@ -236,6 +240,7 @@ def test_shacl_violation_fails_unless_allowed(backend, request, tmp_path):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", sorted(GRAPH_FORMATS))  # every graph format the CLI offers
 def test_rdf_files_load_in_every_format(fmt, tmp_path, bundled_store):
     from kg.store import open_store
@@ -252,6 +257,7 @@ def test_rdf_files_load_in_every_format(fmt, tmp_path, bundled_store):
     assert n == [{"n": "6"}]
 
 
+@pytest.mark.slow
 def test_a_new_project_can_be_added_by_dropping_files(built, tmp_path):
     store, config = built
     folder = tmp_path / "newproject"
@@ -280,6 +286,7 @@ def test_a_new_project_can_be_added_by_dropping_files(built, tmp_path):
     assert found == [{"name": "Example Crafts Agency", "city": "Florence"}]
 
 
+@pytest.mark.slow
 def test_the_gazetteer_fills_missing_coordinates(built, tmp_path):
     store, config = built
     folder = tmp_path / "places"
@@ -297,6 +304,7 @@ def test_the_gazetteer_fills_missing_coordinates(built, tmp_path):
     assert found[0]["same"].startswith("https://sws.geonames.org/")
 
 
+@pytest.mark.slow
 def test_a_folder_can_bring_its_own_mapping(built, tmp_path):
     store, config = built
     folder = tmp_path / "keep"
@@ -327,6 +335,7 @@ columns:
     assert found == [{"n": "Keep Org"}]
 
 
+@pytest.mark.slow
 def test_an_import_declaration_names_its_mapping_relative_to_its_folder(built, tmp_path, monkeypatch):
     store, config = built
     folder = tmp_path / "declared"
@@ -354,6 +363,7 @@ columns:
     assert found == [{"n": "Declared Org"}]
 
 
+@pytest.mark.slow
 def test_a_configured_base_moves_every_iri(tmp_path):
     from kg.config import Config
     from kg.store import open_store

@@ -85,6 +85,7 @@ def _issues(report, action: str) -> dict[int, str]:
     return {i.line: i.column for i in report.quality.issues if i.action == action}
 
 
+@pytest.mark.slow
 def test_a_messy_partner_list_imports_with_a_mapping_of_documented_keys(bundled_store, partner_list):
     store, config = bundled_store[0].in_memory(), bundled_store[1]
     data, mapping = partner_list
@@ -164,6 +165,7 @@ MISTAKES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", MISTAKES)
 def test_mapping_mistakes_are_clear_errors(bundled_store, partner_list, case):
     store, config = bundled_store[0].in_memory(), bundled_store[1]

@@ -57,6 +57,7 @@ def _rows(store, config, query):
     return select_rows(store, config.ns.sparql_prefixes() + query)
 
 
+@pytest.mark.slow
 def test_a_city_the_store_has_by_geonames_id_keeps_its_iri_and_gains_the_spelling(imported):
     store, config, report = imported
     florence = _rows(store, config, "SELECT ?c WHERE { ?c owl:sameAs <https://sws.geonames.org/3176959/> }")
@@ -69,6 +70,7 @@ def test_a_city_the_store_has_by_geonames_id_keeps_its_iri_and_gains_the_spellin
     assert any(i.action == "matched" and i.value == "3176959" for i in report.quality.issues)
 
 
+@pytest.mark.slow
 def test_a_new_city_gets_an_iri_by_its_id_and_geonames_point(imported):
     store, config, report = imported
     nowhere = f"{config.ns.id}city/99999999"
@@ -78,6 +80,7 @@ def test_a_new_city_gets_an_iri_by_its_id_and_geonames_point(imported):
     assert any(i.category == "decimal-comma" and i.value == "45,315" for i in report.quality.issues)
 
 
+@pytest.mark.slow
 def test_themes_and_free_keywords_are_split_on_lines_and_runs_of_spaces(imported):
     store, config, report = imported
     nowhere = f"<{config.ns.id}city/99999999>"
@@ -91,6 +94,7 @@ def test_themes_and_free_keywords_are_split_on_lines_and_runs_of_spaces(imported
     assert any("'crafts'" in reason for reason in kept) and any("'shops'" in reason for reason in kept)
 
 
+@pytest.mark.slow
 def test_stated_date_form_reads_the_day_first_and_a_bad_day_is_reported(imported):
     store, config, report = imported
     rows = _rows(
@@ -104,12 +108,14 @@ def test_stated_date_form_reads_the_day_first_and_a_bad_day_is_reported(imported
     )
 
 
+@pytest.mark.slow
 def test_a_column_left_out_is_reported_with_its_reason(imported):
     _, _, report = imported
     left = [i for i in report.quality.issues if i.action == "column left out"]
     assert [(i.column, i.reason) for i in left] == [("Population", "a fact of another year")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -184,6 +190,7 @@ def test_import_show_prints_a_built_in_set_that_reads_back(runner):
     assert wrong.exit_code == 2 and "urbact" in wrong.output and "Traceback" not in wrong.output
 
 
+@pytest.mark.slow
 def test_an_unknown_column_names_the_way_to_read_past_it_and_placeholders_can_be_per_column(built, tmp_path):
     store, config = built
     (tmp_path / "list.csv").write_text("Name;Budget;Extra\nA;0;x\nB;-;y\n", encoding="utf-8")
@@ -206,6 +213,7 @@ columns:
     assert any(i.value == "-" and i.category == "placeholder" for i in report.quality.issues)
 
 
+@pytest.mark.slow
 def test_the_report_is_written_even_when_the_import_fails(runner, tmp_path):
     import json
 

@@ -111,6 +111,7 @@ def _outline_ids() -> set[str]:
     return {g.get("id") for g in json.loads(atlas.read_text())["objects"]["countries"]["geometries"]}
 
 
+@pytest.mark.slow
 def test_the_europe_outline_draws_every_country_the_data_has(default_store):
     import pycountry
 

@@ -44,6 +44,7 @@ def _rows(store, config, query: str) -> list[dict[str, str]]:
     return select_rows(store, config.ns.sparql_prefixes() + query)
 
 
+@pytest.mark.slow
 def test_the_keep_eu_programme_and_projects_are_the_bundled_ones(merged):
     store, config, report = merged
     canonical = dict(_rows_pairs(store, config))
@@ -66,6 +67,7 @@ def _rows_pairs(store, config) -> list[tuple[str, str]]:
     return [(r["m"], r["c"]) for r in _rows(store, config, "SELECT ?m ?c WHERE { ?m coop:mergedInto ?c }")]
 
 
+@pytest.mark.slow
 def test_the_saved_query_counts_a_project_two_sources_describe_once(merged):
     store, config, _ = merged
     query = read_saved_queries(config.ns)["organisations-in-several-projects"]
@@ -83,6 +85,7 @@ def _members(store, config) -> set[str]:
     return {m for m, _ in _rows_pairs(store, config)}
 
 
+@pytest.mark.slow
 def test_the_florence_burgas_link_counts_innocrafts_once(merged):
     store, config, _ = merged
     graph = build_network(store, config.ns, "org", projects=["INNOCRAFTS"])
@@ -100,6 +103,7 @@ def test_the_florence_burgas_link_counts_innocrafts_once(merged):
     assert {n for n in bipartite if bipartite.nodes[n].get("label") == "INNOCRAFTS"} == {INNO}
 
 
+@pytest.mark.slow
 def test_the_network_filters_offer_innocrafts_once_with_both_sources(merged):
     store, config, _ = merged
     projects = read_projects(store, config.ns)
@@ -121,6 +125,7 @@ def test_the_network_filters_offer_innocrafts_once_with_both_sources(merged):
     assert FLORENCE in network and nx.number_of_edges(network) > 0
 
 
+@pytest.mark.slow
 def test_the_merged_view_finds_a_keep_eu_fact_on_the_canonical_organisation_with_its_source(merged):
     store, config, _ = merged
     rows = _rows(
@@ -153,6 +158,7 @@ def test_a_period_is_found_in_a_name_and_a_single_year_is_part_of_the_name(start
     assert programme_key(f"Horizon {start}") == f"horizon {start}"
 
 
+@pytest.mark.slow
 def test_the_timeline_places_undated_projects_by_their_programme_period_marked_apart(merged):
     from kg.network.timeline import network_timeline
 
@@ -166,6 +172,7 @@ def test_the_timeline_places_undated_projects_by_their_programme_period_marked_a
     assert all(row["by programme"] == 0 for year, row in by_year.items() if year > 2027)
 
 
+@pytest.mark.slow
 def test_pages_show_one_innocrafts(merged):
     """(Last: the app opens the store itself, so the module's handle is closed.)"""
     store, config, _ = merged

@@ -97,6 +97,7 @@ def test_exports_read_back(bundled_store, tmp_path, fmt):
     assert back.number_of_edges() == graph.number_of_edges()
 
 
+@pytest.mark.slow
 def test_kg_network_commands(runner, tmp_path):
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
     result = runner.invoke(cli, ["network", "metrics", "--top", "15"])
@@ -107,6 +108,7 @@ def test_kg_network_commands(runner, tmp_path):
     assert nx.read_gexf(out).number_of_nodes() > 5
 
 
+@pytest.mark.slow
 def test_measures_are_saved_into_the_graph_and_queryable(runner):
     from kg.config import Config
     from kg.store import open_store
@@ -168,6 +170,7 @@ def test_partner_recommendations_are_networkx_s_adamic_adar_ranking(bundled_stor
     assert [(r.score, r.iri) for r in got] == [(score, iri) for score, _, iri in expected]
 
 
+@pytest.mark.slow
 def test_unknown_organisation_is_a_clear_error(bundled_store, runner):
     from kg.network.recommend import resolve_organisation
 
@@ -178,6 +181,7 @@ def test_unknown_organisation_is_a_clear_error(bundled_store, runner):
     assert result.exit_code == 1 and "no organisation" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_networks_per_year(bundled_store, runner):
     store, _ = bundled_store
     p04, p06 = (f"https://w3id.org/coopkg/id/innocrafts/organisation/{i}" for i in ("P04", "P06"))
@@ -194,6 +198,7 @@ def test_networks_per_year(bundled_store, runner):
     assert lines["2013"][2] == "20" and lines["2016"][2] == "0"  # year, projects, linked organisations
 
 
+@pytest.mark.slow
 def test_analysis_straight_into_igraph_equals_the_networkx_route_and_is_cached(built, tmp_path):
     from kg.ingest.loader import load
     from kg.network.build import analyse_network, organisation_igraph

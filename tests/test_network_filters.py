@@ -103,6 +103,7 @@ def test_year_with_a_programme_keeps_the_programme_s_organisations(bundled_store
     assert set(in_2016) == _members(*_ivc_projects()) and in_2016.number_of_edges() == 0
 
 
+@pytest.mark.slow
 def test_source_filter_by_folder_or_graph_iri(default_store):
     store, config = default_store
     urbact = build_network(store, config.ns, source="urbact")
@@ -116,6 +117,7 @@ def test_source_filter_by_folder_or_graph_iri(default_store):
         build_network(store, config.ns, source="innocraft")  # whole path segments only
 
 
+@pytest.mark.slow
 def test_a_programme_leaves_the_other_programme_out(default_store):
     store, config = default_store
     ivc = build_network(store, config.ns, programme="Interreg IVC")
@@ -139,6 +141,7 @@ def test_unknown_filter_values_name_what_exists(bundled_store):
         build_network(store, NS, programme="Creative Europe", projects=["INNOCRAFTS"])
 
 
+@pytest.mark.slow
 def test_kg_network_metrics_by_programme(default_cli):
     runner, store = default_cli
     result = runner.invoke(cli, [*store, "network", "metrics", "--programme", "Interreg IVC", "--top", "100"])
@@ -158,12 +161,14 @@ def test_kg_network_metrics_by_programme(default_cli):
     assert "INTERREG IVC" in unknown.output and "URBACT" in unknown.output
 
 
+@pytest.mark.slow
 def test_saving_the_measures_of_a_part_of_the_network_is_refused(default_cli):
     runner, store = default_cli
     result = runner.invoke(cli, [*store, "network", "metrics", "--programme", "URBACT", "--save"])
     assert result.exit_code == 2 and "leave out the filters" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_metrics_carry_a_normalised_degree(bundled_store, runner):
     store, _ = bundled_store
     graph = build_network(store, NS, programme="Interreg IVC")
@@ -202,6 +207,7 @@ def test_exports_label_nodes_with_names_and_say_what_a_weight_counts(bundled_sto
     assert "filters: programme interreg-ivc" in gexf.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_kg_network_export_takes_the_filters(runner, tmp_path):
     assert runner.invoke(cli, ["build", "-q", *map(str, INNOCRAFTS)]).exit_code == 0
     out = tmp_path / "ivc.graphml"
@@ -216,6 +222,7 @@ def _undated_projects() -> list[str]:
     return [r["acronym"] for r in _table("projects.csv") if not r["start_date"]]
 
 
+@pytest.mark.slow
 def test_timeline_says_what_it_counts_and_lists_the_undated_projects(runner):
     assert runner.invoke(cli, ["build", "-q", *map(str, INNOCRAFTS)]).exit_code == 0
     result = runner.invoke(cli, ["network", "timeline"])
@@ -252,6 +259,7 @@ def test_saved_query_counts_projects_in_every_year_they_ran(bundled_store):
     assert got[2013] == 2  # INNOCRAFTS and REGIO-CRAFTS, 2012-2014, count in the year between too
 
 
+@pytest.mark.slow
 def test_saved_query_and_timeline_agree_on_urbact_s_years(default_store):
     from kg.network.timeline import network_timeline
 
@@ -280,6 +288,7 @@ def test_a_year_no_project_runs_in_is_no_date(text, year):
     assert _year(text) == year
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["https://", "https:", "http://", "/", "https://w3id.org", "GRAPH", "{graph}"])
 def test_a_source_every_graph_starts_with_chooses_nothing(default_store, source):
     store, config = default_store
@@ -287,6 +296,7 @@ def test_a_source_every_graph_starts_with_chooses_nothing(default_store, source)
         build_network(store, config.ns, source=source.format(graph=config.ns.graph))
 
 
+@pytest.mark.slow
 def test_web_filters_offer_programmes_and_sources_by_readable_labels(default_client):
     options = default_client.get("/api/network/options").get_json()
     programmes, sources = options["programmes"], options["sources"]
@@ -299,6 +309,7 @@ def test_web_filters_offer_programmes_and_sources_by_readable_labels(default_cli
     assert len(set(acronyms)) == len(acronyms)
 
 
+@pytest.mark.slow
 def test_web_filters_by_programme_and_source_narrow_the_network_and_the_map(default_client, default_store):
     store, config = default_store
     options = default_client.get("/api/network/options").get_json()
@@ -315,6 +326,7 @@ def test_web_filters_by_programme_and_source_narrow_the_network_and_the_map(defa
     assert default_client.get("/api/map", query_string={"programme": ivc}).get_json()["places"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "params, message",
     [
@@ -330,6 +342,7 @@ def test_unknown_web_filter_values_are_a_400_with_a_clear_message(default_client
         assert "Traceback" not in answer.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_transfers_narrow_to_a_source_or_programme(default_client, default_store):
     store, config = default_store
     every = default_client.get("/api/network", query_string={"kind": "transfer"}).get_json()
@@ -341,6 +354,7 @@ def test_transfers_narrow_to_a_source_or_programme(default_client, default_store
         assert edges == set(expected.edges) and 0 < len(edges) < len(every["edges"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path, items", [("/api/network", "edges"), ("/api/map", "links")])
 def test_strongest_sends_the_heaviest_links_and_counts_them_all(default_client, path, items):
     """A phone asks for the strongest links only (`strongest=N`): the N heaviest of what it would get otherwise,
@@ -382,6 +396,7 @@ def _spellings_of_no_count() -> list[str]:
     return numbers + unicode_digits + ["ten", "1;DROP", "%00", "\x00"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", _spellings_of_no_count())
 def test_strongest_takes_a_count_of_links_or_says_what_is_wrong(default_client, value):
     for path in ("/api/network", "/api/map"):
@@ -391,6 +406,7 @@ def test_strongest_takes_a_count_of_links_or_says_what_is_wrong(default_client, 
         assert len(text) < 200  # the value is echoed cut short
 
 
+@pytest.mark.slow
 def test_the_map_page_s_own_links_switch_is_not_the_data_s_strongest(default_client):
     """`links=0` on /map hides the collaboration links (the page's switch); it is no count for the data."""
     page = default_client.get("/map?links=0&country=IT")

@@ -99,6 +99,7 @@ def _path(iri: str) -> str:
     return iri.removeprefix("https://w3id.org/coopkg")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ENTITIES)
 @pytest.mark.parametrize("media_type", FORMATS)
 def test_each_kind_of_entity_in_each_format_matches_the_store(site, kind, media_type):
@@ -116,6 +117,7 @@ def test_each_kind_of_entity_in_each_format_matches_the_store(site, kind, media_
     assert "Accept" in by_accept.headers["Vary"]
 
 
+@pytest.mark.slow
 def test_accept_headers_of_real_clients(site):
     url = site.url + _path(ENTITIES["city"])
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -129,6 +131,7 @@ def test_accept_headers_of_real_clients(site):
     assert refused.status_code == 406
 
 
+@pytest.mark.slow
 def test_an_unknown_iri_gets_a_helpful_404(site):
     page = requests.get(site.url + "/id/innocrafts/practice/NOPE", headers={"Accept": "text/html"}, timeout=30)
     assert page.status_code == 404 and "text/html" in page.headers["Content-Type"]
@@ -137,6 +140,7 @@ def test_an_unknown_iri_gets_a_helpful_404(site):
     assert machine.status_code == 404 and "NOPE" in machine.text
 
 
+@pytest.mark.slow
 def test_a_practice_page_reads_like_the_template(site):
     html = requests.get(site.url + _path(ENTITIES["practice"]), timeout=30).text
     for heading in ("What", "Where", "Who", "When", "Resources", "Evidence of success", "Potential for transfer"):
@@ -149,6 +153,7 @@ def test_a_practice_page_reads_like_the_template(site):
         assert f'IC-GP01.{suffix}"' in html
 
 
+@pytest.mark.slow
 def test_referenced_by_and_outbound_links(site):
     html = requests.get(site.url + _path(ENTITIES["city"]), timeout=30).text
     assert "Referenced by" in html and "Municipality of Florence" in html  # an organisation in Florence
@@ -157,6 +162,7 @@ def test_referenced_by_and_outbound_links(site):
     assert "http://www.wikidata.org/entity/Q38" in country
 
 
+@pytest.mark.slow
 def test_data_from_the_files_is_escaped(site):
     rows = requests.get(site.url + "/search", params={"q": "Weaving lab"}, timeout=30).text
     assert "&lt;script&gt;alert" in rows and "<script>alert" not in rows
@@ -165,6 +171,7 @@ def test_data_from_the_files_is_escaped(site):
     assert "\\u003cscript\\u003e" in page  # inside the embedded JSON-LD too
 
 
+@pytest.mark.slow
 def test_a_second_project_is_on_the_index_pages_without_code_changes(site):
     practices = requests.get(site.url + "/practices", timeout=30).text
     assert "Weaving lab" in practices and 'href="/id/loom/practice/LP1"' in practices
@@ -185,6 +192,7 @@ def test_a_second_project_is_on_the_index_pages_without_code_changes(site):
     )
 
 
+@pytest.mark.slow
 def test_the_dataset_description_validates_against_dcat_ap(site):
     response = requests.get(site.url + "/catalog", headers={"Accept": "text/turtle"}, timeout=60)
     assert response.status_code == 200
@@ -205,6 +213,7 @@ def test_the_dataset_description_validates_against_dcat_ap(site):
     assert (dataset, RDF.type, VOID.Dataset) in void
 
 
+@pytest.mark.slow
 def test_dumps_hold_the_whole_graph_with_checksums(site):
     listing = requests.get(site.url + "/dumps/", timeout=30)
     assert "coopkg.nt.gz" in listing.text
@@ -221,6 +230,7 @@ def test_dumps_hold_the_whole_graph_with_checksums(site):
     assert requests.get(site.url + "/dumps/secrets.txt", timeout=30).status_code == 404
 
 
+@pytest.mark.slow
 def test_the_ontology_is_documented_and_served(site):
     html = requests.get(site.url + "/ontology", timeout=30).text
     assert "Classes" in html and 'id="GoodPractice"' in html
@@ -231,6 +241,7 @@ def test_the_ontology_is_documented_and_served(site):
     assert len(Graph().parse(data=jsonld.text, format="json-ld")) == len(graph)
 
 
+@pytest.mark.slow
 def test_pages_do_not_write_to_the_store(site):
     store_location = site.config.store
     with open_store(store_location, read_only=True) as store:
@@ -242,6 +253,7 @@ def test_pages_do_not_write_to_the_store(site):
         assert (store.version, store.count()) == before
 
 
+@pytest.mark.slow
 def test_kg_release_writes_a_dated_folder(runner, tmp_path):
     from kg.cli import cli
 
@@ -259,6 +271,7 @@ def test_kg_release_writes_a_dated_folder(runner, tmp_path):
     shutil.rmtree(folder)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test does)")
 def test_a_partner_follows_links_from_a_practice_in_a_browser(site, page, tmp_path):
     page.goto(site.url + _path(ENTITIES["practice"]))
@@ -273,6 +286,7 @@ def test_a_partner_follows_links_from_a_practice_in_a_browser(site, page, tmp_pa
     assert not_blank(page.screenshot(path=str(tmp_path / "organisation.png"), full_page=True))
 
 
+@pytest.mark.slow
 def test_entity_pages_resolve_however_their_iris_are_escaped(tmp_path):
     """IRIs loaded from RDF may hold percent-escapes or non-ASCII letters; the links the site renders to
     them, and the addresses a browser makes of those links, all reach their pages."""

@@ -39,6 +39,7 @@ def saves(monkeypatch) -> list[Path]:
     return saved
 
 
+@pytest.mark.slow
 def test_build_returns_the_report_the_vectors_and_the_counts(built_on_disk):
     config, result = built_on_disk
     assert result.command == "build" and result.store.endswith("store")
@@ -52,6 +53,7 @@ def test_build_returns_the_report_the_vectors_and_the_counts(built_on_disk):
     assert any(line.startswith("practice similarity:") for line in lines) and result.warnings == []
 
 
+@pytest.mark.slow
 def test_an_import_that_touches_no_practice_computes_no_vectors(built_on_disk, saves):
     config, built = built_on_disk
     result = pipeline.import_(config, sorted(CORDIS.glob("*.csv")), "cordis")
@@ -61,6 +63,7 @@ def test_an_import_that_touches_no_practice_computes_no_vectors(built_on_disk, s
     assert result.report.quality.summary() in result.lines()
 
 
+@pytest.mark.slow
 def test_a_load_that_changes_a_practice_computes_them_again(built_on_disk, saves, tmp_path):
     config, _ = built_on_disk
     practice = tmp_path / "practice.ttl"
@@ -77,6 +80,7 @@ def test_a_load_that_changes_a_practice_computes_them_again(built_on_disk, saves
     assert len(saves) == 1
 
 
+@pytest.mark.slow
 def test_a_failed_import_keeps_the_store_and_names_its_quality_report(built_on_disk, tmp_path):
     config, _ = built_on_disk
     bad = tmp_path / "UrbactNetworks.csv"  # a network type no list has, and a row whose key is empty
@@ -90,6 +94,7 @@ def test_a_failed_import_keeps_the_store_and_names_its_quality_report(built_on_d
     assert any("the data-quality report" in note for note in getattr(failed.value, "__notes__", []))
 
 
+@pytest.mark.slow
 def test_an_open_store_is_written_and_left_open():
     from kg.store import open_store
 

@@ -68,6 +68,7 @@ def _mapping(**changes: str) -> str:
 # 1. the file's own code list
 
 
+@pytest.mark.slow
 def test_the_files_own_themes_become_concepts_of_a_scheme_named_in_the_mapping(imported):
     store, config, report = imported
     scheme = str(config.ns.scheme["example-themes"])
@@ -95,12 +96,14 @@ def test_the_files_own_themes_become_concepts_of_a_scheme_named_in_the_mapping(i
     assert not [i for i in report.quality.issues if i.category == "unknown-code"]
 
 
+@pytest.mark.slow
 def test_another_spelling_of_a_theme_is_the_same_concept_with_an_alternative_label(imported):
     store, config, _ = imported
     alt = _rows(store, config, "SELECT ?l WHERE { ?c skos:notation 'culture-heritage' ; skos:altLabel ?l }")
     assert [r["l"] for r in alt] == ["Culture & Heritage"]
 
 
+@pytest.mark.slow
 def test_the_practice_index_theme_filter_offers_the_files_themes(imported):
     from kg.publish.describe import StoreReader, practice_filters
 
@@ -109,6 +112,7 @@ def test_the_practice_index_theme_filter_offers_the_files_themes(imported):
     assert ("Environment, energy", "Themes of the example platform") in {(label, s) for _, label, s in themes}
 
 
+@pytest.mark.slow
 def test_the_files_themes_are_the_practices_theme_facets_for_similarity(imported):
     from kg.practices.text import read_practices
 
@@ -128,6 +132,7 @@ def test_a_scheme_of_the_ontology_cannot_be_made_again(built, practice_file, tmp
 # 2. no hand-made project
 
 
+@pytest.mark.slow
 def test_the_programme_named_in_the_mapping_is_made_and_every_practice_comes_from_it(imported):
     store, config, _ = imported
     found = _rows(
@@ -141,6 +146,7 @@ def test_the_programme_named_in_the_mapping_is_made_and_every_practice_comes_fro
     ]
 
 
+@pytest.mark.slow
 def test_the_programme_is_made_even_when_no_row_is_kept(built, tmp_path):
     store, config = built
     folder = tmp_path / "platform"
@@ -152,6 +158,7 @@ def test_the_programme_is_made_even_when_no_row_is_kept(built, tmp_path):
     assert "Example platform for good practices" in {r["label"] for r in found}
 
 
+@pytest.mark.slow
 def test_a_practice_without_project_or_programme_fails_with_the_way_to_fix_it(built, practice_file, tmp_path):
     store, config = built
     text = _mapping()
@@ -175,6 +182,7 @@ def test_a_made_programme_needs_a_source(built, practice_file, tmp_path):
 # 3. countries by name
 
 
+@pytest.mark.slow
 def test_countries_given_by_name_link_to_the_country(imported):
     store, config, report = imported
     found = _rows(
@@ -212,6 +220,7 @@ def test_a_country_name_or_code_is_its_iso_code(name, code):
     assert country_code(name)[0] == code
 
 
+@pytest.mark.slow
 def test_an_unknown_country_name_is_reported_with_the_nearest_names(built, practice_file):
     store, config = built
     practice_file.write_text(PRACTICES.replace(",Slovakia,", ",Slovakiia,"), encoding="utf-8")
@@ -223,6 +232,7 @@ def test_an_unknown_country_name_is_reported_with_the_nearest_names(built, pract
 # 5. repeated rows that disagree
 
 
+@pytest.mark.slow
 def test_a_repeated_organisation_whose_rows_disagree_is_reported(imported):
     _, _, report = imported
     differs = [i for i in report.quality.issues if i.category == "repeat-differs"]
@@ -234,6 +244,7 @@ def test_a_repeated_organisation_whose_rows_disagree_is_reported(imported):
 # 4. readable IRIs from part of a value; a key column needs no spec
 
 
+@pytest.mark.slow
 def test_the_subject_takes_the_last_segment_of_the_page_address(imported):
     store, config, _ = imported
     found = _rows(store, config, "SELECT ?p WHERE { ?p a coop:GoodPractice }")
@@ -248,6 +259,7 @@ def test_the_subject_takes_the_last_segment_of_the_page_address(imported):
     assert [r["c"] for r in cities] == [str(config.ns.id) + "platform/city/CZ/Brno"]  # {Country|country}
 
 
+@pytest.mark.slow
 def test_a_column_named_only_in_the_subject_needs_no_spec(built, tmp_path):
     store, config = built
     (tmp_path / "list.csv").write_text("Code,Name\nA-1,First\nB-2,Second\n", encoding="utf-8")
@@ -294,6 +306,7 @@ def test_an_address_whose_last_part_names_no_page_is_its_own_key(address):
 # 7. the built-in example, from the command line
 
 
+@pytest.mark.slow
 def test_the_example_mapping_imports_a_practice_list_into_a_fresh_store_and_validates(runner, practice_file):
     from kg.cli import cli
 
@@ -308,6 +321,7 @@ def test_the_example_mapping_imports_a_practice_list_into_a_fresh_store_and_vali
 # 6. a SHACL failure summarised, with the fix first
 
 
+@pytest.mark.slow
 def test_a_failed_import_summarises_the_violations_with_the_fix_first(runner, practice_file, tmp_path):
     from kg.cli import cli
 

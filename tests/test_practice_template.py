@@ -72,7 +72,7 @@ def facts(location: str) -> dict[str, set[tuple[str, str]]]:
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> str:
-    """An on-disk store of the bundled INNOCRAFTS data (what conftest's per-module stores hold)."""
+    """An on-disk store of the bundled INNOCRAFTS data (what conftest's shared test stores hold)."""
     location = f"oxigraph:{tmp_path_factory.mktemp('original') / 'store'}"
     with open_store(location, create=True) as store:
         build(store, Config(store=location), INNOCRAFTS)
@@ -118,6 +118,7 @@ def import_template(runner, store: str, path: Path, report: Path):
     return result, json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_the_exported_template_imports_back_as_the_same_practices(runner, original, fresh, tmp_path, fmt):
     # saved in a folder named after the dataset, as the export's practices are ({dataset}/practice/{id})
@@ -156,6 +157,7 @@ def test_the_exported_template_imports_back_as_the_same_practices(runner, origin
     assert again == first
 
 
+@pytest.mark.slow
 def test_a_partners_mistakes_are_reported_and_the_good_rows_load(runner, original, fresh, tmp_path):
     from openpyxl import load_workbook
 
@@ -225,6 +227,7 @@ def test_a_partners_mistakes_are_reported_and_the_good_rows_load(runner, origina
     assert values("coop:project") == {f"<{NS.id}project/innocrafts>"}
 
 
+@pytest.mark.slow
 def test_a_template_without_the_coopkg_columns_is_refused_with_what_it_lacks(runner, fresh, tmp_path):
     path = tmp_path / "innocrafts" / "old.csv"
     path.parent.mkdir()

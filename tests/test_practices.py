@@ -54,6 +54,7 @@ def test_similar_practices_are_the_same_for_the_same_data(bundled_store, index):
         ]
 
 
+@pytest.mark.slow
 def test_a_practice_with_no_text_gets_a_message_not_an_error(index, runner):
     result = index.similar("CC-GP05")  # "Listed among Florence's CRAFTS CODE good practices. No details retrieved."
     assert result.matches == [] and "no description" in result.message
@@ -78,6 +79,7 @@ def _kept(store, method):
     return sorted((store.content_cache_dir() / "similarity").glob(f"{method}-*.npz"))
 
 
+@pytest.mark.slow
 def test_vectors_are_made_at_build_kept_per_set_of_texts_and_follow_a_load(tmp_path):
     config = Config(store=f"oxigraph:{tmp_path / 'store'}", link_review="none")
     with open_store(config, create=True) as store:
@@ -108,6 +110,7 @@ def test_vectors_are_made_at_build_kept_per_set_of_texts_and_follow_a_load(tmp_p
         assert [m.id for m in kept.similar("IC-GP04").matches] == got
 
 
+@pytest.mark.slow
 def test_an_import_that_touches_no_practice_computes_no_vectors(tmp_path, monkeypatch):
     from kg.practices.encoders import ENCODERS
 
@@ -149,6 +152,7 @@ def test_a_method_keeps_only_its_newest_vector_files(tmp_path):
     assert sorted(f.name for f in folder.iterdir()) == ["embedding-9.npz", "tfidf-2.npz", "tfidf-3.npz", "tfidf-4.npz"]
 
 
+@pytest.mark.slow
 def test_similarity_needs_no_network(tmp_path):
     """A fresh process with every socket refused makes the vectors and answers (the model is in the wheel)."""
     code = """
@@ -173,6 +177,7 @@ print(index.similar("IC-GP04").matches[0].id, index.search("selling on the inter
     assert done.stdout.split()[0].startswith(("CC-GP", "IC-GP"))
 
 
+@pytest.mark.slow
 def test_api_similar_and_search(client):
     r = client.get("/api/practices/IC-GP04/similar?top=3")
     assert r.status_code == 200
@@ -256,6 +261,7 @@ def test_the_reasons_on_the_pages_are_in_the_reader_s_language(client):
     assert any("already transferred" in r["why"] for r in answer["practices"])
 
 
+@pytest.mark.slow
 def test_recommendations_work_on_imported_eu_data(tmp_path):
     """A CORDIS organisation, with no practice of its own, still gets partners through its projects, the
     same as networkx's Adamic-Adar on the same network."""
@@ -314,6 +320,7 @@ def test_the_catalogue_opens_as_a_spreadsheet_with_the_template_fields(client, f
     assert one.status_code == 200 and len(one.data) < len(r.data)
 
 
+@pytest.mark.slow
 def test_kg_practices_export_writes_the_template(runner):
     assert runner.invoke(cli, ["build", "-q"]).exit_code == 0
     out = runner.invoke(cli, ["practices", "export", "IC-GP01"])
@@ -362,6 +369,7 @@ def test_a_partner_learns_from_a_practice_in_the_browser(live, page):
     page.emulate_media(media="screen")
 
 
+@pytest.mark.slow
 def test_a_missing_model_leaves_the_build_working_and_says_why(runner, monkeypatch):
     import kg.practices.encoders as encoders
     from kg.errors import KGError

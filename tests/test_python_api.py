@@ -53,6 +53,7 @@ def test_the_page_has_examples_for_each_part_of_the_api():
         assert call in code, f"docs/python.md shows no {call}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_PANDAS, reason="pandas is an optional extra: pip install 'coopkg[dataframe]'")
 def test_the_examples_of_the_page_run(in_folder, capsys):
     namespace: dict = {"__name__": "docs_python"}
@@ -65,6 +66,7 @@ def test_the_examples_of_the_page_run(in_folder, capsys):
     assert "<KnowledgeGraph oxigraph:store>" in printed and "Polish Tourism Development Agency" in printed
 
 
+@pytest.mark.slow
 def test_rows_are_plain_python_values(in_folder):
     with kg.open("oxigraph:store") as graph:
         rows = graph.query("SELECT ?p ?start WHERE { ?p a coop:Project ; schema:startDate ?start } LIMIT 1")
@@ -74,6 +76,7 @@ def test_rows_are_plain_python_values(in_folder):
         assert empty == [{"x": None, "y": None}]
 
 
+@pytest.mark.slow
 def test_query_errors_are_the_projects_errors(in_folder):
     with kg.open("oxigraph:store") as graph:
         with pytest.raises(QueryError, match="has no parameter colour"):
@@ -84,6 +87,7 @@ def test_query_errors_are_the_projects_errors(in_folder):
             graph.query("SELECT WHERE {")
 
 
+@pytest.mark.slow
 def test_a_missing_pandas_says_what_to_install(in_folder, monkeypatch):
     import builtins
 

@@ -46,6 +46,7 @@ def test_every_hand_picked_spelling_is_sparql_oxigraph_accepts(name):
         pass  # the call failed (nothing listens there) or the endpoint variable was unbound: it was read
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(service_queries(HOST))
 def test_generated_spellings_are_refused(query):

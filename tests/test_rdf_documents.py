@@ -90,6 +90,7 @@ def test_jsonld_uses_the_published_context(client, path):
     _both(json.dumps(doc).encode(), FORMATS["jsonld"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["coopkg.nt.gz", "coopkg.ttl.gz", "coopkg.jsonld.gz"])
 def test_every_dump_parses_alike_in_both_parsers(client, served_config, name):
     from kg.store import open_store

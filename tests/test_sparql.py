@@ -147,6 +147,7 @@ def test_format_parameter_for_browsers(live):
     assert "INNOCRAFTS" in r.text
 
 
+@pytest.mark.slow
 def test_browser_gets_the_query_ui_with_the_shared_query(live):
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
     r = requests.get(

@@ -15,6 +15,7 @@ def triple(n: int) -> str:
     return f'<http://example.org/s{n}> <http://example.org/p> "{n}" .\n'
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_failed_transaction_writes_nothing(backend, request, tmp_path):
     store, _ = make_store(backend, tmp_path, request)
@@ -47,6 +48,7 @@ def test_replace_graph_replaces_only_that_graph(backend, request, tmp_path):
     assert store.count() == 2
 
 
+@pytest.mark.slow
 def test_disk_store_keeps_two_generations_and_reopens(tmp_path):
     path = tmp_path / "store"
     store = open_store(f"oxigraph:{path}", create=True)

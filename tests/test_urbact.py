@@ -86,6 +86,7 @@ def imported(tmp_path_factory):
     store.close()
 
 
+@pytest.mark.slow
 def test_every_practice_network_and_membership_is_in(imported):
     store, _, _ = imported
     urbact = "dcterms:source <https://urbact.eu/>"
@@ -94,6 +95,7 @@ def test_every_practice_network_and_membership_is_in(imported):
     assert _count(store, f"?s a coop:Participation ; {urbact}") == len(_rows(MEMBERS))
 
 
+@pytest.mark.slow
 def test_the_report_accounts_for_every_row_of_every_file(imported):
     _, output, report = imported
     files = report["files"]
@@ -105,6 +107,7 @@ def test_the_report_accounts_for_every_row_of_every_file(imported):
         assert f["rows_loaded"] + f["rows_dropped"] + f["rows_skipped"] == f["rows_read"], f
 
 
+@pytest.mark.slow
 def test_free_text_ends_budgets_and_placeholders_are_reported_not_silent(imported):
     _, _, report = imported
     issues = report["issues"]
@@ -117,6 +120,7 @@ def test_free_text_ends_budgets_and_placeholders_are_reported_not_silent(importe
     assert any(i["action"] == "column left out" and i["column"] == "AllText" for i in issues)
 
 
+@pytest.mark.slow
 def test_a_practice_keeps_its_sections_its_themes_and_its_free_end(imported):
     store, _, _ = imported
     row = next(r for r in _rows(PRACTICES) if r["End"].startswith("ended in"))
@@ -138,6 +142,7 @@ def test_a_practice_keeps_its_sections_its_themes_and_its_free_end(imported):
     assert first_theme.casefold() in {t["label"].casefold() for t in themes}
 
 
+@pytest.mark.slow
 def test_city_iris_are_one_per_geonames_id_across_sources(default_store):
     store, _ = default_store
     doubled = _select(
@@ -157,6 +162,7 @@ def test_city_iris_are_one_per_geonames_id_across_sources(default_store):
     assert [r["c"] for r in florence] == ["https://w3id.org/coopkg/id/city/florence"]
 
 
+@pytest.mark.slow
 def test_a_district_is_its_own_municipality_in_its_city(default_store):
     store, _ = default_store
     rows = _select(
@@ -177,6 +183,7 @@ def test_a_district_is_its_own_municipality_in_its_city(default_store):
     assert one != other
 
 
+@pytest.mark.slow
 def test_the_bundled_municipality_and_urbacts_are_one_organisation_with_evidence(default_store):
     store, _ = default_store
     links = _select(
@@ -190,6 +197,7 @@ def test_the_bundled_municipality_and_urbacts_are_one_organisation_with_evidence
     assert all("Florence" not in r["evidence"] or "Firenze" in r["evidence"] for r in links)
 
 
+@pytest.mark.slow
 def test_florences_page_shows_innocrafts_and_its_urbact_networks(default_client):
     page = default_client.get("/id/city/florence", headers={"Accept": "text/html"}).get_data(as_text=True)
     codes = {r["Code_Network"] for r in _rows(MEMBERS) if r["geonameId"] == "3176959"}
@@ -211,6 +219,7 @@ def _listed(client, **filters) -> set[str]:
     return ids
 
 
+@pytest.mark.slow
 def test_the_practice_index_filters_by_either_programmes_themes_through_the_crosswalk(default_client):
     economy, t2 = "https://w3id.org/coopkg/scheme/urbact-theme/economy", "https://w3id.org/coopkg/scheme/theme/T2"
     tagged_economy = {r["CodePractices"] for r in _rows(PRACTICES) if "Economy" in r["Kwords"].split("\n")}
@@ -223,6 +232,7 @@ def test_the_practice_index_filters_by_either_programmes_themes_through_the_cros
     assert '<optgroup label="URBACT themes">' in page and '<optgroup label="INNOCRAFTS exchange themes">' in page
 
 
+@pytest.mark.slow
 def test_recommendations_share_themes_across_programmes_and_say_so(default_store):
     from kg.network.recommend import recommend_practices
 
@@ -237,6 +247,7 @@ def test_recommendations_share_themes_across_programmes_and_say_so(default_store
     assert crossed and all(any(label in r.why for label in innocrafts) for r in crossed)
 
 
+@pytest.mark.slow
 def test_a_network_page_lists_its_partners_by_name_and_role_and_credits_urbact(default_client):
     row = next(r for r in _rows(NETWORKS) if r["Type"] == "Transfer")
     page = default_client.get(f"/id/urbact/network/{row['Code_Network']}", headers={"Accept": "text/html"})
@@ -249,6 +260,7 @@ def test_a_network_page_lists_its_partners_by_name_and_role_and_credits_urbact(d
     assert "urbact.eu" in text and "reused with credit" in text
 
 
+@pytest.mark.slow
 def test_each_transfer_network_gets_the_practice_the_gold_list_gives(default_store):
     store, config = default_store
     ids = {
@@ -265,6 +277,7 @@ def test_each_transfer_network_gets_the_practice_the_gold_list_gives(default_sto
     assert not wrong
 
 
+@pytest.mark.slow
 def test_transfers_are_written_like_innocrafts_and_show_on_the_practice_page(default_client, default_store):
     store, _ = default_store
     row = _select(
@@ -307,6 +320,7 @@ class _Sections(HTMLParser):
             self.sections[-1][0 if self.in_heading else 1] += data
 
 
+@pytest.mark.slow
 def test_a_crawl_of_the_default_site_finds_no_dead_link_and_no_empty_practice_section(default_client, default_store):
     visited = crawl(default_client, limit=400)
     assert len(visited) >= 400
@@ -323,6 +337,7 @@ def test_a_crawl_of_the_default_site_finds_no_dead_link_and_no_empty_practice_se
         assert not empty, (iri, empty)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "starts"),
     [("innocrafts/practice/IC-GP13", "Shared in "), ("innocrafts/practice/IC-GP01", "Owned by ")],
@@ -333,6 +348,7 @@ def test_who_made_a_practice_reads_as_a_sentence(default_client, path, starts):
     assert who.startswith(starts) and not who.startswith(";") and "&lt;a" not in who
 
 
+@pytest.mark.slow
 def test_who_labelled_an_urbact_practice(default_client):
     code = _rows(PRACTICES)[0]["CodePractices"]
     page = default_client.get(f"/id/urbact/practice/{code}", headers={"Accept": "text/html"}).get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rdflib.namespace import RDF
 
 from kg.namespaces import SH
@@ -32,6 +33,7 @@ def _load_extra(built, tmp_path, text):
     return load(store, config, [folder], allow_invalid=True).validation
 
 
+@pytest.mark.slow
 def test_report_names_entity_field_problem_and_file(built, tmp_path):
     report = _load_extra(built, tmp_path, BAD_EVENT)
     assert not report.conforms
@@ -47,6 +49,7 @@ def test_report_names_entity_field_problem_and_file(built, tmp_path):
     assert (None, RDF.type, SH.ValidationReport) in report.graph
 
 
+@pytest.mark.slow
 def test_bundled_data_conforms_with_warnings_only(bundled_store):
     store, config = bundled_store
     report = validate(store, config)
@@ -54,6 +57,7 @@ def test_bundled_data_conforms_with_warnings_only(bundled_store):
     assert all(w.severity == "Warning" for w in report.warnings)
 
 
+@pytest.mark.slow
 def test_large_classes_are_sampled_and_small_ones_checked_whole(tmp_path, monkeypatch):
     from kg import validate as validation
     from kg.config import Config

@@ -131,6 +131,7 @@ def test_nodes_come_laid_out_and_large_views_draw_the_strongest_links(bundled_st
     assert weakest_drawn >= sorted((e["weight"] for e in view["edges"]), reverse=True)[9]
 
 
+@pytest.mark.slow
 def test_one_acronym_of_two_records_is_two_options_that_read_apart(tmp_path):
     from helpers import INNOCRAFTS
 
@@ -159,6 +160,7 @@ def test_one_acronym_of_two_records_is_two_options_that_read_apart(tmp_path):
     assert len({o["label"] for o in options}) == len(options)
 
 
+@pytest.mark.slow
 def test_the_years_offered_include_projects_given_by_year_only(default_store):
     store, config = default_store
     years = {y["value"] for y in filter_options(store, config.ns)["years"]}
