@@ -14,7 +14,7 @@ import json
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, send_from_directory
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
@@ -30,6 +30,7 @@ from kg.publish.describe import (
     Entity,
     Page,
     canonical_of,
+    concept_names,
     construct,
     describe,
     entity_graph,
@@ -86,9 +87,23 @@ def local_url(iri: str) -> str | None:
     return None
 
 
+def concept_name(english: str) -> str:
+    """A theme's, sector's or target group's English name (as kg's reasons give it) in the page's language,
+    from the vocabularies (read once a request, only by a page that shows reasons)."""
+    if "concept_names" not in g:
+        g.concept_names = concept_names(_reader(), _lang())
+    return g.concept_names.get(english, english)
+
+
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"local_url": local_url, "indexes": INDEXES, "twin_url": _page_url, "twins": TWINS}
+    return {
+        "local_url": local_url,
+        "indexes": INDEXES,
+        "twin_url": _page_url,
+        "twins": TWINS,
+        "concept_name": concept_name,
+    }
 
 
 def _rdf_response(body: bytes, media_type: str, location: str | None = None) -> Response:

@@ -80,7 +80,7 @@ def test_a_static_file_is_compressed_once_a_process(client, monkeypatch):
         monkeypatch.setitem(api._STATIC_CODINGS, coding, lambda data, c=compressor: static_calls.append(1) or c(data))
     path = "/static/coopkg/network-page.js"
     bodies = {client.get(path, headers={"Accept-Encoding": "gzip"}).get_data() for _ in range(3)}
-    assert len(bodies) == 1 and not calls and len(static_calls) <= 1  # none when an earlier test compressed it
+    assert len(bodies) == 1 and len(calls) + len(static_calls) <= 1  # none when an earlier test compressed it
     for _ in range(2):  # a page is compressed each time: its bytes depend on the data and the language
         client.get("/practices?page=1", headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
     assert len(calls) >= 2
@@ -114,6 +114,15 @@ def test_a_serving_process_compresses_the_views_largest_files_before_they_are_as
         body = client.get(f"/static/{name}", headers={"Accept-Encoding": "br"}).get_data()
         assert brotli.decompress(body) == plain and len(body) < len(plain) / 2
     assert not asked  # every one came from the cache
+
+
+def test_other_static_files_take_flask_compress_s_level(client):
+    """At brotli 11 the query editor's bundle takes seconds of CPU, which its first visitor would wait for."""
+    name = "/static/coopkg/sparql-page.js"
+    plain = client.get(name, headers={"Accept-Encoding": "identity"}).get_data()
+    body = client.get(name, headers={"Accept-Encoding": "br"}).get_data()
+    assert brotli.decompress(body) == plain
+    assert body == brotli.compress(plain, quality=client.application.config["COMPRESS_BR_LEVEL"])
 
 
 def test_a_range_of_a_static_file_is_that_range_of_its_bytes(client):

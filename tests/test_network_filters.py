@@ -438,6 +438,8 @@ def test_a_phone_s_view_is_cut_from_the_wide_one_without_a_second_analysis(defau
     """The measures of a network take the time; a phone's answer (fewer links) is made from the wide screen's."""
     import kg.network.view_data as view_data
 
+    default_client.application.extensions["coopkg"].responses.clear()  # nothing an earlier test left
+
     analysed = []
     original = view_data.analyse
     monkeypatch.setattr(view_data, "analyse", lambda graph, *a, **k: analysed.append(1) or original(graph, *a, **k))
@@ -447,3 +449,35 @@ def test_a_phone_s_view_is_cut_from_the_wide_one_without_a_second_analysis(defau
     assert phone.status_code == 200 and len(analysed) == before
     assert len(phone.get_json()["edges"]) == min(3, len(wide["edges"]))
     assert {n["id"] for n in phone.get_json()["nodes"]} <= {n["id"] for n in wide["nodes"]}
+
+
+def test_a_phone_s_ego_network_keeps_its_organisation_and_its_own_links_first(default_client):
+    """Asked for one organisation's network, a phone's few links are its own first: the strongest links of the
+    network alone would often leave the organisation out."""
+    every = default_client.get("/api/network").get_json()
+    linked = [n for n in every["nodes"] if n["weighted_degree"] > 0]
+    weakest = min(linked, key=lambda n: (n["weighted_degree"], n["id"]))["id"]
+    ego = {"ego": weakest, "radius": "2"}
+    whole = default_client.get("/api/network", query_string=ego).get_json()
+    own = [e for e in whole["edges"] if weakest in (e["source"], e["target"])]
+    assert own and len(whole["edges"]) > len(own) + 1
+    few = default_client.get("/api/network", query_string={**ego, "strongest": str(len(own) + 1)}).get_json()
+    assert weakest in {n["id"] for n in few["nodes"]}
+    assert sorted(map(str, own)) == sorted(str(e) for e in few["edges"] if weakest in (e["source"], e["target"]))
+    assert len(few["edges"]) == len(own) + 1
+
+
+def test_counts_of_links_other_than_a_phone_s_are_not_kept(default_client):
+    """Every count from 1 to 5,000 is a valid `strongest`: kept, they would push the views out of the cache."""
+    responses = default_client.application.extensions["coopkg"].responses
+    responses.clear()
+    default_client.get("/api/network", query_string={"country": "FR"})
+    default_client.get("/api/map", query_string={"country": "FR"})
+    kept = len(responses._items)
+    for count in range(2001, 2031):
+        for path in ("/api/network", "/api/map"):
+            answer = default_client.get(path, query_string={"country": "FR", "strongest": str(count)})
+            assert answer.status_code == 200
+    assert len(responses._items) == kept
+    default_client.get("/api/network", query_string={"country": "FR", "strongest": str(PHONE_LINKS)})
+    assert len(responses._items) == kept + 1  # a phone's own count is kept

@@ -343,22 +343,24 @@ def network_view(store: Store, ns: Namespaces, filters: ViewFilters, cache: View
         "nodes": _drawn_nodes(graph, ns, kind, analysis.rows),
         "edges": edges,
     }
-    return fewer_links(view, filters.strongest)
+    return fewer_links(view, filters.strongest, keep=filters.ego)
 
 
-def fewer_links(view: dict, strongest: int | None) -> dict:
+def fewer_links(view: dict, strongest: int | None, keep: str = "") -> dict:
     """A network or map view (as network_view and map_view give it) with its `strongest` heaviest links only, and
-    its note saying so; a network keeps the nodes those links join (a map keeps every place). What a phone gets,
-    made from the view a wide screen gets: on a small screen hundreds of nodes are no more readable, and drawing
-    them was most of a slow phone's wait."""
+    its note saying so; a network keeps the nodes those links join (a map keeps every place), and the node `keep`
+    (an ego network's own) with its own links first. What a phone gets, made from the view a wide screen gets: on
+    a small screen hundreds of nodes are no more readable, and drawing them was most of a slow phone's wait."""
     items = "edges" if "edges" in view else "links"
     if strongest is None or len(view[items]) <= strongest:
         return view
-    kept = _strongest_links(view[items], strongest)
+    own = [e for e in view[items] if keep and keep in (e["source"], e["target"])]
+    others = [e for e in view[items] if not (keep and keep in (e["source"], e["target"]))]
+    kept = _strongest_links(own, strongest) + _strongest_links(others, strongest - min(len(own), strongest))
     drawn = {"links": strongest, "of": view["drawn"]["of"]}
     fewer = {**view, items: kept}
     if items == "edges":
-        joined = {e["source"] for e in kept} | {e["target"] for e in kept}
+        joined = {e["source"] for e in kept} | {e["target"] for e in kept} | {keep}
         fewer["nodes"] = [n for n in view["nodes"] if n["id"] in joined]
         drawn.update(nodes=len(fewer["nodes"]), of_nodes=len(view["nodes"]))
     return {**fewer, "drawn": drawn, "message": message(view["grouped"], drawn)}

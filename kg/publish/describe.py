@@ -41,6 +41,7 @@ __all__ = [
     "Partner",
     "partners_of",
     "CREDITS",
+    "concept_names",
 ]
 
 #: What a page says when its facts come from a source that asks for credit, by the source's address.
@@ -149,7 +150,7 @@ _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 def _language(lang: str | None) -> str:
     """The language to choose labels in: `lang` when it is a language tag, else English. It is written into
     the query text, so it is checked here."""
-    return lang if lang and _LANGUAGE_TAG.match(lang) else DEFAULT_LANGUAGE
+    return lang if lang and _LANGUAGE_TAG.fullmatch(lang) else DEFAULT_LANGUAGE
 
 
 def _label_rank(var: str, lang: str) -> str:
@@ -386,6 +387,24 @@ def taking_part(
     for members in by_programme.values():
         members.sort(key=lambda m: (m.years, m.project_label.casefold(), m.organisation_label))
     return sorted(by_programme.items(), key=lambda item: (-len(item[1]), item[0]))
+
+
+def concept_names(reader: Reader, lang: str | None) -> dict[str, str]:
+    """Each concept's English name -> its name in `lang`, where the vocabularies give one: the reasons of
+    recommendations and similar practices name the themes, sectors and target groups they share in English
+    (kg.reasons), and a page says them in its reader's language. One name where two concepts share an English
+    name (the first by text)."""
+    lang = _language(lang)
+    if lang == DEFAULT_LANGUAGE:
+        return {}
+    rows = reader.select(
+        f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?en (MIN(STR(?name)) AS ?named) WHERE {{
+          ?c skos:prefLabel ?en FILTER(LANGMATCHES(LANG(?en), "en"))
+          ?c skos:prefLabel ?name FILTER(LANGMATCHES(LANG(?name), "{lang}"))
+        }} GROUP BY ?en"""
+    )
+    return {_value(r, "en"): _value(r, "named") for r in rows}
 
 
 def exists(reader: Reader, iri: str) -> bool:
