@@ -165,3 +165,20 @@ def test_the_years_offered_include_projects_given_by_year_only(default_store):
     store, config = default_store
     years = {y["value"] for y in filter_options(store, config.ns)["years"]}
     assert {"2013", "2020"} <= years  # URBACT III's networks carry start and end years, not dates
+
+
+def test_the_view_cache_builds_once_and_forgets_the_least_recently_used():
+    from kg.network.view_data import ViewCache
+
+    cache, built = ViewCache(size=2), []
+
+    def make(name: str):
+        return lambda: built.append(name) or name.upper()
+
+    assert cache.get(("a",), make("a")) == "A" and cache.get(("a",), make("a")) == "A" and built == ["a"]
+    cache.get(("b",), make("b"))
+    assert cache.peek(("a",)) == "A"  # a is now the more recent
+    cache.put(("c",), "C")  # b goes
+    assert cache.peek(("b",)) is None and cache.peek(("a",)) == "A" and cache.peek(("c",)) == "C"
+    cache.clear()
+    assert cache.peek(("a",)) is None

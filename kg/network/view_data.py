@@ -8,10 +8,11 @@ shown. A network too large to draw is sent as its country aggregate first, to dr
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cachetools
 import igraph as ig
 import networkx as nx
 import numpy as np
@@ -35,36 +36,28 @@ VIEW_KINDS = ("org", "city", "country", "transfer")
 
 
 class ViewCache:
-    """Networks and tables that the views reuse, per state of the data, a few at a time; safe across the
-    web service's threads. Without one, each call builds what it needs."""
+    """Networks and tables that the views reuse, per state of the data, a few at a time (cachetools' LRU); safe
+    across the web service's threads. Without one, each call builds what it needs."""
 
     def __init__(self, size: int = 8):
         self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: cachetools.LRUCache = cachetools.LRUCache(maxsize=size)
+        self._lock = threading.Lock()  # a cachetools cache is not safe across threads by itself
 
     def get(self, key: tuple, make: Callable[[], object]):
         with self._lock:  # built under the lock: two visitors never build the same large network twice
             if key not in self._items:
                 self._items[key] = make()
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-            self._items.move_to_end(key)
             return self._items[key]
 
     def peek(self, key: tuple):
         """The item for `key`, or None, without building it (for callers that build outside the lock)."""
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            return None
+            return self._items.get(key)
 
     def put(self, key: tuple, value) -> None:
         with self._lock:
             self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
     def clear(self) -> None:
         """Forget everything (for stores without versions, whose data changed)."""
