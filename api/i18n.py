@@ -197,7 +197,9 @@ def _remember(response: Response) -> Response:
         # an answer that sets a cookie is one reader's: no shared cache may keep it
         response.cache_control.public = False
         response.cache_control.private = True
-    if response.mimetype == "text/html" or (response.status_code == 304 and response.get_etag()[0]):
+    # a 304 says what its 200 would (RFC 9110 15.4.5): a page's, not a static file's (the same in every language)
+    revalidated = response.status_code == 304 and response.get_etag()[0] and request.endpoint != "static"
+    if response.mimetype == "text/html" or revalidated:
         response.vary.update(("Accept-Language", "Cookie"))
     return response
 

@@ -170,3 +170,14 @@ def test_a_304_only_for_a_representation_the_client_can_decode(client):
         again = client.get("/map", headers={"Accept-Encoding": asked, "If-None-Match": tag})
         assert again.status_code == 200 and again.headers.get("Content-Encoding") != "br"
     assert client.get("/map", headers={"Accept-Encoding": "br", "If-None-Match": tag}).status_code == 304
+
+
+@pytest.mark.parametrize("encoding", ["br", "identity"])
+def test_a_static_file_s_304_varies_as_its_200_does(client, encoding):
+    """RFC 9110: a 304 carries the Vary its 200 would; a static file does not vary with the reader's language."""
+    name = "/static/d3/d3.min.js"
+    with client.get(name, headers={"Accept-Encoding": encoding}) as first:  # streamed from its file when plain
+        vary, tag = first.headers.get("Vary"), first.headers["ETag"]
+    with client.get(name, headers={"Accept-Encoding": encoding, "If-None-Match": tag}) as again:
+        assert again.status_code == 304 and again.headers.get("Vary") == vary
+    assert "Accept-Language" not in (vary or "")
