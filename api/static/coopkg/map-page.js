@@ -7,7 +7,6 @@
   const atlasUrl = page.atlasUrl;
   // the words of the page in the reader's language, and countries' names in it (views.js)
   const { say, countryName } = window.coopkgViews.words(page.text || {});
-  const small = () => window.matchMedia(page.smallScreen).matches;
   const form = document.getElementById("controls");
   const field = (name) => form.elements[name];
   const filterNames = ["programme", "source", "project", "theme", "country", "year"];
@@ -47,14 +46,14 @@
     writeUrl();
     const params = new URLSearchParams();
     for (const name of filterNames) if (field(name).value) params.set(name, field(name).value);
-    if (small()) params.set("strongest", page.phoneLinks);  // the server sends a phone the strongest links only
+    coopkgViews.askFewer(params, page);
     const response = await fetch(api + "?" + params.toString());
     if (!response.ok) { document.getElementById("message").textContent = await response.text(); return; }
     const answer = await response.json();
     await atlas;  // fetched beside the data (both are preloaded by the page)
     data = answer;
     performance.mark("coopkg:data");
-    document.getElementById("message").textContent = coopkgViews.note(data, page.notes, small());
+    document.getElementById("message").textContent = coopkgViews.note(data, page.notes, coopkgViews.small(page));
     draw();
   }
   function arc(a, b) {

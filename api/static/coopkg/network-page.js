@@ -21,7 +21,6 @@
     if (!coloured.has(value)) coloured.set(value, COLOURS[coloured.size % COLOURS.length]);
     return coloured.get(value);
   };
-  const small = () => window.matchMedia(page.smallScreen).matches;
   let cy = null, data = null, selected = "";
 
   function readUrl() {
@@ -39,7 +38,7 @@
     const params = new URLSearchParams();
     for (const name of filterNames) if (field(name).value) params.set(name, field(name).value);
     if (field("radius").value && selected) { params.set("ego", selected); params.set("radius", field("radius").value); }
-    if (small()) params.set("strongest", page.phoneLinks);  // the server sends a phone the strongest links only
+    coopkgViews.askFewer(params, page);
     return params;
   }
   function colourOf(node) { return palette(String(node[field("colour").value] ?? "")); }
@@ -107,7 +106,7 @@
   }
   // On a phone's screen the strongest links only (asked for in query()): thousands of lines are no more readable
   // there. The measures still count every link.
-  function message() { return coopkgViews.note(data, page.notes, small()); }
+  function message() { return coopkgViews.note(data, page.notes, coopkgViews.small(page)); }
   function draw() {
     const size = sizes(data.nodes);
     const edges = data.edges;

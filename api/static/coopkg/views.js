@@ -14,6 +14,9 @@ window.coopkgViews = {
     };
     return { say, lang, countryName };
   },
+  // On a small screen (the page's breakpoint) the server is asked for the strongest links only (`page.phoneLinks`).
+  small(page) { return window.matchMedia(page.smallScreen).matches; },
+  askFewer(params, page) { if (this.small(page)) params.set("strongest", page.phoneLinks); return params; },
   // What a view says about the data it drew, in the reader's language: how a network too large to draw was grouped
   // (`grouped`: a code of the page's notes and its numbers) and how many of its links are drawn (`drawn`).
   note(data, notes, small) {
