@@ -172,6 +172,18 @@ def default_config(tmp_path_factory) -> Config:
     return config
 
 
+@pytest.fixture(autouse=True)
+def _no_language_left_on_the_shared_client(request):
+    """A test that chose a language (`?lang=` sets the reader's cookie) leaves none on the session's shared client:
+    the cookie outranks Accept-Language, so the next module's Hungarian request would read English."""
+    client = request.getfixturevalue("default_client") if "default_client" in request.fixturenames else None
+    yield
+    if client is not None:
+        from api.i18n import COOKIE
+
+        client.delete_cookie(COOKIE)
+
+
 @pytest.fixture(scope="session")
 def default_client(default_config):
     """Flask's test client over the default build (INNOCRAFTS and URBACT)."""
