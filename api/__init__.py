@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import brotli
@@ -181,25 +182,29 @@ def _precompress(app: Flask, compress: Compress) -> None:
     for name in PRECOMPRESSED:
         with app.test_request_context(f"{app.static_url_path}/{name}"):
             key = f"br;{_static_key(request)}"
-        with _SMALLEST:
-            if compress.cache.get(key) is None:
-                compress.cache.set(key, _STATIC_CODINGS["br"](Path(app.static_folder or "", name).read_bytes()))
+        _keep_smallest(compress, key, "br", Path(app.static_folder or "", name).read_bytes)
 
 
 def _compress_static_once(compress: Compress, response) -> None:
     """The map's and network's largest files (PRECOMPRESSED) go out at the codings' highest levels (brotli 11,
-    gzip 9), compressed once a process and by one request at a time: Cytoscape and d3 come 15% smaller (about
-    0.2 s on a slow phone). Other files take Flask-Compress's level: at brotli 11 the query editor's and the API
-    explorer's bundles took 5 s each, which their first visitor would wait for."""
+    gzip 9), compressed once a process: Cytoscape and d3 come 15% smaller (about 0.2 s on a slow phone). Other
+    files take Flask-Compress's level: at brotli 11 the query editor's and the API explorer's bundles took 5 s
+    each, which their first visitor would wait for."""
     from api.validators import accepted_coding
 
     coding = accepted_coding()
     if coding not in _STATIC_CODINGS or (request.view_args or {}).get("filename") not in PRECOMPRESSED:
         return
-    key = f"{coding};{_static_key(request)}"
+    if response.mimetype in compress.compress_mimetypes_set:
+        _keep_smallest(compress, f"{coding};{_static_key(request)}", coding, response.get_data)
+
+
+def _keep_smallest(compress: Compress, key: str, coding: str, read: Callable[[], bytes]) -> None:
+    """Flask-Compress's cached copy under `key`, made at `coding`'s highest level unless one is kept already; by
+    one thread at a time (each takes up to a second of CPU)."""
     with _SMALLEST:
-        if compress.cache.get(key) is None and response.mimetype in compress.compress_mimetypes_set:
-            compress.cache.set(key, _STATIC_CODINGS[coding](response.get_data()))
+        if compress.cache.get(key) is None:
+            compress.cache.set(key, _STATIC_CODINGS[coding](read()))
 
 
 #: One static file compressed at the highest level at a time (each takes up to a second of CPU).

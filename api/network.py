@@ -63,19 +63,19 @@ def _answer(view) -> Response:
 
 def view_json(served, view, filters: ViewFilters) -> bytes:
     """The view's JSON, kept per data version (a rebuild is picked up on reload, as for queries) and filters; a
-    phone's (fewer links) is cut from the whole view's, so that it costs no second analysis of the network."""
-    if filters.strongest not in (None, PHONE_LINKS):  # any other count is cut each time: kept, 5,000 counts
-        whole = json.loads(view_json(served, view, replace(filters, strongest=None)))  # would push the views out
-        return json.dumps(fewer_links(whole, filters.strongest, keep=filters.ego)).encode()
+    phone's (fewer links) is cut from the whole view's, so that it costs no second analysis of the network. Of
+    the counts of links only a phone's is kept: all 5,000 would push the views out of the cache."""
+    kept = filters.strongest in (None, PHONE_LINKS)
     key = (served.version, view.__name__, filters)
-    body = served.responses.peek(key)
+    body = served.responses.peek(key) if kept else None
     if body is None:
         if filters.strongest is None:
             body = json.dumps(view(served.store, served.config.ns, filters, served.views)).encode()
         else:
             whole = json.loads(view_json(served, view, replace(filters, strongest=None)))
             body = json.dumps(fewer_links(whole, filters.strongest, keep=filters.ego)).encode()
-        served.responses.put(key, body)
+        if kept:
+            served.responses.put(key, body)
     return body
 
 

@@ -347,8 +347,9 @@ def fewer_links(view: dict, strongest: int | None, keep: str = "") -> dict:
     items = "edges" if "edges" in view else "links"
     if strongest is None or len(view[items]) <= strongest:
         return view
-    own = [e for e in view[items] if keep and keep in (e["source"], e["target"])]
-    others = [e for e in view[items] if not (keep and keep in (e["source"], e["target"]))]
+    own, others = [], []
+    for link in view[items]:
+        (own if keep and keep in (link["source"], link["target"]) else others).append(link)
     kept = _strongest_links(own, strongest) + _strongest_links(others, strongest - min(len(own), strongest))
     drawn = {"links": strongest, "of": view["drawn"]["of"]}
     fewer = {**view, items: kept}
